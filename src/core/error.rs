@@ -1,0 +1,137 @@
+//! The one error type of the crate, with the stable names JavaScript sees.
+
+use std::any::Any;
+
+/// The underlying failure behind an error, kept opaque in the core (in the
+/// browser it holds the `DOMException` or the callback's rejection value).
+pub struct Cause(Box<dyn Any>);
+
+impl Cause {
+    /// Wraps any value as a cause.
+    pub fn new<T: Any>(value: T) -> Self {
+        Self(Box::new(value))
+    }
+
+    /// The value, if it has type `T`.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cause(..)")
+    }
+}
+
+/// Everything that can go wrong while coordinating a refresh.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// The lock was not granted within the timeout.
+    #[error("timed out after {timeout_ms} ms waiting for the refresh lock of this session")]
+    LockTimeout {
+        /// The timeout that elapsed.
+        timeout_ms: u32,
+    },
+
+    /// The caller's `AbortSignal` aborted the wait for the lock.
+    #[error("the wait for the refresh lock was aborted")]
+    Aborted {
+        /// The signal's reason.
+        cause: Option<Cause>,
+    },
+
+    /// The session store (IndexedDB) failed.
+    #[error("the session store failed: {message}")]
+    Store {
+        /// What failed.
+        message: String,
+        /// The underlying `DOMException`.
+        cause: Option<Cause>,
+    },
+
+    /// This environment cannot provide what was asked for.
+    #[error("{message}")]
+    NotSupported {
+        /// What is missing and why.
+        message: String,
+        /// The underlying exception, if any.
+        cause: Option<Cause>,
+    },
+
+    /// The stored record cannot be read as a session hash.
+    #[error(
+        "the stored session hash is unreadable ({reason}); call onLogout() to replace it with an empty record"
+    )]
+    InvalidPreviousHash {
+        /// What is wrong with the record.
+        reason: String,
+    },
+
+    /// Another context wrote the session after this guard read it, so this
+    /// guard's write was refused and nothing was written.
+    #[error(
+        "the stored session changed since this guard read it (generation {expected}, now {found}); nothing was written, reload the stored tokens"
+    )]
+    Fenced {
+        /// The generation this guard read.
+        expected: u64,
+        /// The generation found at write time.
+        found: u64,
+    },
+
+    /// An argument has the wrong type or an unusable value.
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    /// The manager was closed.
+    #[error("this manager is closed; open a new one with CrossTabRefreshManager.open()")]
+    Closed,
+
+    /// The guard was released; its lock is gone.
+    #[error("this guard was released and no longer holds the lock; take a new one with spinLock()")]
+    GuardReleased,
+
+    /// A callback supplied by the application failed.
+    #[error("the {callback}() callback failed")]
+    Callback {
+        /// Which callback.
+        callback: &'static str,
+        /// What it threw or rejected with.
+        cause: Option<Cause>,
+    },
+}
+
+impl RefreshError {
+    /// The stable name JavaScript sees as `error.name`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::LockTimeout { .. } => "LockTimeoutError",
+            Self::Aborted { .. } => "AbortError",
+            Self::Store { .. } => "StoreError",
+            Self::NotSupported { .. } => "NotSupportedError",
+            Self::InvalidPreviousHash { .. } => "InvalidPreviousHashError",
+            Self::Fenced { .. } => "FencedError",
+            Self::InvalidArgument(_) => "InvalidArgumentError",
+            Self::Closed => "ClosedError",
+            Self::GuardReleased => "GuardReleasedError",
+            Self::Callback { .. } => "CallbackError",
+        }
+    }
+
+    /// The underlying failure, if one was recorded.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            Self::Aborted { cause }
+            | Self::Store { cause, .. }
+            | Self::NotSupported { cause, .. }
+            | Self::Callback { cause, .. } => cause.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for an [`RefreshError::InvalidArgument`].
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::InvalidArgument(message.into())
+    }
+}

@@ -1,0 +1,141 @@
+//! The refresh manager and its lock guard: the seed's
+//! `CrossProcessRefreshManager` and `CrossProcessRefreshLockGuard`, with
+//! fenced writes.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use super::{CrossContextLock, HashStore, RefreshError, SessionHash, SessionTokens, is_mismatch};
+
+/// Coordinates token refreshes of one session across contexts.
+///
+/// Clones share the known hash, as the seed's manager does.
+pub struct RefreshManager<L, S> {
+    lock: Rc<L>,
+    store: Rc<S>,
+    known_session_hash: Rc<RefCell<Option<SessionHash>>>,
+}
+
+impl<L, S> Clone for RefreshManager<L, S> {
+    fn clone(&self) -> Self {
+        Self {
+            lock: self.lock.clone(),
+            store: self.store.clone(),
+            known_session_hash: self.known_session_hash.clone(),
+        }
+    }
+}
+
+impl<L: CrossContextLock, S: HashStore> RefreshManager<L, S> {
+    /// A manager that knows no session yet.
+    pub fn new(lock: L, store: S) -> Self {
+        Self {
+            lock: Rc::new(lock),
+            store: Rc::new(store),
+            known_session_hash: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// The hash of the tokens this context knows, if any.
+    pub fn known_session_hash(&self) -> Option<SessionHash> {
+        self.known_session_hash.borrow().clone()
+    }
+
+    /// The store this manager writes to.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Waits for the cross-context lock, then reads the stored hash and
+    /// compares it with the known one.
+    pub async fn spin_lock(
+        &self,
+        options: L::Options,
+    ) -> Result<RefreshLockGuard<L::Guard, S>, RefreshError> {
+        let lock_guard = self.lock.acquire(options).await?;
+        let stored = self.store.load().await?;
+        let hash_mismatch =
+            is_mismatch(stored.hash.as_ref(), self.known_session_hash.borrow().as_ref());
+        Ok(RefreshLockGuard {
+            _lock_guard: lock_guard,
+            store: self.store.clone(),
+            known_session_hash: self.known_session_hash.clone(),
+            hash_mismatch,
+            db_hash: stored.hash,
+            generation: Cell::new(stored.generation),
+        })
+    }
+
+    /// Remembers the hash of `tokens` in memory only (after loading a session).
+    pub fn restore_session(&self, tokens: &SessionTokens) {
+        *self.known_session_hash.borrow_mut() = Some(SessionHash::of(tokens));
+    }
+
+    /// Replaces the stored hash by a tombstone and forgets the known hash.
+    ///
+    /// Does not wait for the lock (neither does the seed); the tombstone bumps
+    /// the generation, so a guard held elsewhere fails its next write.
+    pub async fn on_logout(&self) -> Result<(), RefreshError> {
+        self.store.tombstone().await?;
+        *self.known_session_hash.borrow_mut() = None;
+        Ok(())
+    }
+}
+
+/// Holds the cross-context lock until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RefreshLockGuard<G, S> {
+    _lock_guard: G,
+    store: Rc<S>,
+    known_session_hash: Rc<RefCell<Option<SessionHash>>>,
+    hash_mismatch: bool,
+    db_hash: Option<SessionHash>,
+    generation: Cell<u64>,
+}
+
+impl<G, S: HashStore> RefreshLockGuard<G, S> {
+    /// Did the store hold a hash other than the known one when the lock was
+    /// taken? If so, another context has refreshed the tokens.
+    pub fn hash_mismatch(&self) -> bool {
+        self.hash_mismatch
+    }
+
+    /// The hash the store held when the lock was taken.
+    pub fn db_hash(&self) -> Option<&SessionHash> {
+        self.db_hash.as_ref()
+    }
+
+    /// The store generation this guard expects to overwrite.
+    pub fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// After a successful refresh: stores the new tokens' hash (fenced) and
+    /// remembers it. On failure nothing changes, in memory or in the store.
+    pub async fn save_in_memory_and_db(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        let hash = SessionHash::of(tokens);
+        self.save_in_database(&hash).await?;
+        *self.known_session_hash.borrow_mut() = Some(hash);
+        Ok(())
+    }
+
+    /// Makes memory and store agree with tokens the caller trusts: remembers
+    /// their hash and, if the store holds a different one, overwrites it. With
+    /// nothing stored, writes nothing (as the seed).
+    pub async fn handle_mismatch(&self, trusted_tokens: &SessionTokens) -> Result<(), RefreshError> {
+        let new_hash = SessionHash::of(trusted_tokens);
+        if let Some(db_hash) = &self.db_hash
+            && *db_hash != new_hash
+        {
+            self.save_in_database(&new_hash).await?;
+        }
+        *self.known_session_hash.borrow_mut() = Some(new_hash);
+        Ok(())
+    }
+
+    async fn save_in_database(&self, hash: &SessionHash) -> Result<(), RefreshError> {
+        let generation = self.store.store_if(self.generation.get(), hash).await?;
+        self.generation.set(generation);
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+//! The refresh lock's logic, free of any browser API.
+//!
+//! Everything here is plain Rust: it talks to a cross-context lock and to a
+//! hash store through the small traits of [`ports`], so it runs (and is tested)
+//! on the host with the in-memory fakes of [`memory`] as well as in the browser
+//! with the Web Locks and IndexedDB adapters of the `web` layer.
+
+pub mod error;
+pub mod hash;
+pub mod manager;
+pub mod memory;
+pub mod ports;
+
+pub use error::{Cause, RefreshError};
+pub use hash::{SessionHash, SessionTokens, is_mismatch};
+pub use manager::{RefreshLockGuard, RefreshManager};
+pub use ports::{CrossContextLock, HashStore, StoredState};

@@ -1,0 +1,102 @@
+//! Property tests and test vectors of the session hash and the mismatch rule.
+#![cfg(not(target_arch = "wasm32"))]
+
+use cross_tab_refresh::core::{SessionHash, SessionTokens, is_mismatch};
+use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::from("0x");
+    for byte in digest.iter() {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+#[test]
+fn hash_of_access_and_refresh_is_sha256_of_their_concatenation() {
+    let tokens = SessionTokens::new("a", Some("b".to_owned()));
+    assert_eq!(SessionHash::of(&tokens).to_hex(), sha256_hex(b"ab"));
+    // Known vector: SHA-256("ab").
+    assert_eq!(
+        SessionHash::of(&tokens).to_hex(),
+        "0xfb8e20fc2e4c3f248c60c39bd652f3c1347298bb977b8b4d5903b85055620603"
+    );
+}
+
+#[test]
+fn hash_without_refresh_token_is_sha256_of_access_token() {
+    let tokens = SessionTokens::new("access", None);
+    assert_eq!(SessionHash::of(&tokens).to_hex(), sha256_hex(b"access"));
+    // Known vector: SHA-256("abc").
+    assert_eq!(
+        SessionHash::of(&SessionTokens::new("abc", None)).to_hex(),
+        "0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn non_ascii_tokens_hash_as_utf8() {
+    let tokens = SessionTokens::new("clé", Some("🔑".to_owned()));
+    assert_eq!(SessionHash::of(&tokens).to_hex(), sha256_hex("clé🔑".as_bytes()));
+}
+
+#[test]
+fn debug_never_shows_tokens() {
+    let tokens = SessionTokens::new("secret-access", Some("secret-refresh".to_owned()));
+    let shown = format!("{tokens:?}");
+    assert!(!shown.contains("secret"), "{shown}");
+    assert!(shown.contains(&SessionHash::of(&tokens).to_hex()));
+}
+
+#[test]
+fn mismatch_rule_truth_table() {
+    let a = SessionHash::from_bytes(vec![1]);
+    let b = SessionHash::from_bytes(vec![2]);
+    assert!(!is_mismatch(None, None));
+    assert!(!is_mismatch(None, Some(&a)));
+    assert!(is_mismatch(Some(&a), None));
+    assert!(!is_mismatch(Some(&a), Some(&a)));
+    assert!(is_mismatch(Some(&a), Some(&b)));
+}
+
+fn arb_hash() -> impl Strategy<Value = Option<SessionHash>> {
+    proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40).prop_map(SessionHash::from_bytes))
+}
+
+proptest! {
+    #[test]
+    fn to_hex_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
+        let hex = SessionHash::from_bytes(bytes.clone()).to_hex();
+        if bytes.is_empty() {
+            prop_assert_eq!(hex, "");
+        } else {
+            prop_assert!(hex.starts_with("0x"));
+            prop_assert_eq!(hex.len(), 2 + 2 * bytes.len());
+            prop_assert!(hex[2..].chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+            let decoded: Vec<u8> = (2..hex.len()).step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            prop_assert_eq!(decoded, bytes);
+        }
+    }
+
+    #[test]
+    fn mismatch_is_stored_and_different(stored in arb_hash(), known in arb_hash()) {
+        let expected = match (&stored, &known) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(s), Some(k)) => s != k,
+        };
+        prop_assert_eq!(is_mismatch(stored.as_ref(), known.as_ref()), expected);
+    }
+
+    #[test]
+    fn hash_matches_reference(access in ".*", refresh in proptest::option::of(".*")) {
+        let mut bytes = access.as_bytes().to_vec();
+        if let Some(r) = &refresh { bytes.extend_from_slice(r.as_bytes()); }
+        let tokens = SessionTokens::new(access, refresh);
+        prop_assert_eq!(SessionHash::of(&tokens).to_hex(), sha256_hex(&bytes));
+    }
+}

@@ -1,0 +1,195 @@
+//! The seed's test module (matrix-rust-sdk's `cross_process.rs`), re-told
+//! against the core with an in-memory lock and store standing in for SQLite.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use cross_tab_refresh::core::memory::{MemoryLock, MemoryLockOptions, MemoryStore};
+use cross_tab_refresh::core::{RefreshError, RefreshManager, SessionHash, SessionTokens};
+use futures::executor::block_on;
+use futures::future::join_all;
+
+type Manager = RefreshManager<MemoryLock, MemoryStore>;
+
+fn prev_tokens() -> SessionTokens {
+    SessionTokens::new("prev-access-token", Some("prev-refresh-token".to_owned()))
+}
+
+fn next_tokens() -> SessionTokens {
+    SessionTokens::new("next-access-token", Some("next-refresh-token".to_owned()))
+}
+
+/// Several managers on one lock and one store: contexts of one session.
+fn contexts(n: usize) -> Vec<Manager> {
+    let (lock, store) = (MemoryLock::default(), MemoryStore::default());
+    (0..n).map(|_| RefreshManager::new(lock.clone(), store.clone())).collect()
+}
+
+const WAIT: MemoryLockOptions = MemoryLockOptions { steal: false };
+
+/// A token endpoint that rotates `prev` into `next` and counts its calls.
+#[derive(Default, Clone)]
+struct TokenServer {
+    calls: Rc<Cell<u32>>,
+}
+
+/// What matrix-sdk's `refresh_access_token` does around the guard: on a
+/// mismatch, reload the tokens another context saved; otherwise refresh and save.
+async fn refresh_access_token(
+    manager: &Manager,
+    server: &TokenServer,
+    reloaded: &SessionTokens,
+) -> Result<SessionTokens, RefreshError> {
+    let guard = manager.spin_lock(WAIT).await?;
+    if guard.hash_mismatch() {
+        guard.handle_mismatch(reloaded).await?;
+        return Ok(reloaded.clone());
+    }
+    server.calls.set(server.calls.get() + 1);
+    let fresh = next_tokens();
+    guard.save_in_memory_and_db(&fresh).await?;
+    Ok(fresh)
+}
+
+#[test]
+fn restore_session_lock() {
+    block_on(async {
+        let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
+        let tokens = next_tokens();
+        // Restoring a session from the app's storage then saving it, as the
+        // SDK's restore path does when the store is empty.
+        client.restore_session(&tokens);
+        assert_eq!(client.known_session_hash(), Some(SessionHash::of(&tokens)));
+        client.spin_lock(WAIT).await.unwrap().save_in_memory_and_db(&tokens).await.unwrap();
+
+        let guard = client.spin_lock(WAIT).await.unwrap();
+        assert!(!guard.hash_mismatch());
+        assert_eq!(guard.db_hash(), Some(&SessionHash::of(&tokens)));
+    });
+}
+
+#[test]
+fn finish_login() {
+    block_on(async {
+        let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
+        let tokens = next_tokens();
+        // Login finished: the tokens are saved, and the next lock sees no mismatch.
+        client.restore_session(&tokens);
+        client.spin_lock(WAIT).await.unwrap().save_in_memory_and_db(&tokens).await.unwrap();
+
+        let guard = client.spin_lock(WAIT).await.unwrap();
+        let hash = SessionHash::of(&tokens);
+        assert_eq!(guard.db_hash(), Some(&hash));
+        assert_eq!(client.known_session_hash(), Some(hash));
+        assert!(!guard.hash_mismatch());
+    });
+}
+
+#[test]
+fn refresh_access_token_twice() {
+    block_on(async {
+        let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
+        let server = TokenServer::default();
+        client.restore_session(&prev_tokens());
+
+        // Two refreshes at once in one context: matrix-sdk shares one
+        // in-flight refresh between concurrent callers, so the token endpoint
+        // is called once. Model that single flight with a shared future.
+        let shared = futures::future::FutureExt::shared(Box::pin(async {
+            refresh_access_token(&client, &server, &next_tokens()).await.map_err(|e| e.to_string())
+        }));
+        for result in join_all([shared.clone(), shared]).await {
+            assert_eq!(result.unwrap(), next_tokens());
+        }
+        assert_eq!(server.calls.get(), 1);
+
+        let guard = client.spin_lock(WAIT).await.unwrap();
+        let hash = SessionHash::of(&next_tokens());
+        assert_eq!(guard.db_hash(), Some(&hash));
+        assert_eq!(client.known_session_hash(), Some(hash));
+        assert!(!guard.hash_mismatch());
+    });
+}
+
+#[test]
+fn cross_process_concurrent_refresh() {
+    block_on(async {
+        let [client, unrestored, client3] = <[Manager; 3]>::try_from(contexts(3)).ok().unwrap();
+        let server = TokenServer::default();
+        client.restore_session(&prev_tokens());
+
+        // 1. A third client refreshes while the others do nothing.
+        client3.restore_session(&prev_tokens());
+        let tokens3 = refresh_access_token(&client3, &server, &next_tokens()).await.unwrap();
+        assert_eq!(tokens3, next_tokens());
+        {
+            let guard = client3.spin_lock(WAIT).await.unwrap();
+            let hash = SessionHash::of(&next_tokens());
+            assert_eq!(guard.db_hash(), Some(&hash));
+            assert_eq!(client3.known_session_hash(), Some(hash));
+            assert!(!guard.hash_mismatch());
+        }
+
+        // 2. The unrestored client restores stale tokens; the SDK's restore
+        //    path then takes the lock, sees the mismatch, reloads the newer
+        //    tokens and trusts them.
+        unrestored.restore_session(&prev_tokens());
+        {
+            let guard = unrestored.spin_lock(WAIT).await.unwrap();
+            assert!(guard.hash_mismatch());
+            guard.handle_mismatch(&next_tokens()).await.unwrap();
+        }
+        {
+            let guard = unrestored.spin_lock(WAIT).await.unwrap();
+            let hash = SessionHash::of(&next_tokens());
+            assert_eq!(guard.db_hash(), Some(&hash));
+            assert_eq!(unrestored.known_session_hash(), Some(hash));
+            assert!(!guard.hash_mismatch());
+        }
+
+        // 3. The first client still knows the previous tokens: a mismatch.
+        {
+            let guard = client.spin_lock(WAIT).await.unwrap();
+            assert_eq!(guard.db_hash(), Some(&SessionHash::of(&next_tokens())));
+            assert_eq!(client.known_session_hash(), Some(SessionHash::of(&prev_tokens())));
+            assert!(guard.hash_mismatch());
+        }
+
+        // 4. Its refresh adopts the reloaded tokens instead of calling the server.
+        let tokens = refresh_access_token(&client, &server, &next_tokens()).await.unwrap();
+        assert_eq!(tokens, next_tokens());
+        assert_eq!(server.calls.get(), 1, "the token endpoint is called once in all");
+        {
+            let guard = client.spin_lock(WAIT).await.unwrap();
+            let hash = SessionHash::of(&next_tokens());
+            assert_eq!(guard.db_hash(), Some(&hash));
+            assert_eq!(client.known_session_hash(), Some(hash));
+            assert!(!guard.hash_mismatch());
+        }
+    });
+}
+
+#[test]
+fn logout() {
+    block_on(async {
+        let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
+        let tokens = next_tokens();
+        client.restore_session(&tokens);
+        client.spin_lock(WAIT).await.unwrap().save_in_memory_and_db(&tokens).await.unwrap();
+
+        client.on_logout().await.unwrap();
+
+        let guard = client.spin_lock(WAIT).await.unwrap();
+        assert!(guard.db_hash().is_none());
+        assert!(client.known_session_hash().is_none());
+        assert!(!guard.hash_mismatch());
+    });
+}
+
+#[test]
+fn session_hash_to_hex() {
+    assert_eq!(SessionHash::from_bytes(vec![]).to_hex(), "");
+    let hash = SessionHash::from_bytes(vec![0x13, 0x37, 0x42, 0xde, 0xad, 0xca, 0xfe]);
+    assert_eq!(hash.to_hex(), "0x133742deadcafe");
+}
