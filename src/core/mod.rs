@@ -10,6 +10,7 @@ pub mod hash;
 pub mod manager;
 pub mod memory;
 pub mod ports;
+pub mod record;
 
 pub use error::{Cause, RefreshError};
 pub use hash::{SessionHash, SessionTokens, is_mismatch};

@@ -1,0 +1,37 @@
+//! The one error boundary: every failure becomes a real JavaScript `Error`
+//! with a stable `name` and, when there is one, the underlying value as `cause`.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use crate::core::RefreshError;
+
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_NAMES: &'static str = r#"
+/** The `name` of every error this library rejects with. */
+export type CrossTabRefreshErrorName =
+  | "LockTimeoutError" | "AbortError" | "StoreError" | "NotSupportedError"
+  | "InvalidPreviousHashError" | "FencedError" | "InvalidArgumentError"
+  | "ClosedError" | "GuardReleasedError" | "CallbackError";
+"#;
+
+/// The JavaScript `Error` for `error`.
+pub fn to_js(error: RefreshError) -> JsValue {
+    let js_error = js_sys::Error::new(&error.to_string());
+    js_error.set_name(error.name());
+    if let Some(cause) = error.cause().and_then(|cause| cause.downcast_ref::<JsValue>()) {
+        let _ = Reflect::set(&js_error, &JsValue::from_str("cause"), cause);
+    }
+    js_error.into()
+}
+
+/// Runs `future` as a JavaScript promise whose rejections are named errors.
+pub fn promise<F, T>(future: F) -> js_sys::Promise
+where
+    F: std::future::Future<Output = Result<T, RefreshError>> + 'static,
+    T: Into<JsValue>,
+{
+    wasm_bindgen_futures::future_to_promise(async move {
+        future.await.map(Into::into).map_err(to_js)
+    })
+}

@@ -1,0 +1,128 @@
+//! `RefreshLockGuard`: proof that this context holds the session's lock.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::error::promise;
+use super::options::session_tokens;
+use crate::core::RefreshError;
+use crate::web::{IdbHashStore, WebLockGuard};
+
+type CoreGuard = crate::core::RefreshLockGuard<WebLockGuard, IdbHashStore>;
+
+/// Holds the session's lock until `release()` (or `[Symbol.dispose]`, or
+/// garbage collection). Obtained from `CrossTabRefreshManager.spinLock()`.
+#[wasm_bindgen]
+pub struct RefreshLockGuard {
+    guard: RefCell<Option<Rc<CoreGuard>>>,
+    hash_mismatch: bool,
+    db_hash: Option<String>,
+    manager_closed: Rc<Cell<bool>>,
+}
+
+thread_local! {
+    static DISPOSE_WIRED: Cell<bool> = const { Cell::new(false) };
+}
+
+impl RefreshLockGuard {
+    pub(crate) fn new(guard: CoreGuard, manager_closed: Rc<Cell<bool>>) -> JsValue {
+        let value = JsValue::from(Self {
+            hash_mismatch: guard.hash_mismatch(),
+            db_hash: guard.db_hash().map(|hash| hash.to_hex()),
+            guard: RefCell::new(Some(Rc::new(guard))),
+            manager_closed,
+        });
+        wire_dispose_to_release(&value);
+        value
+    }
+
+    fn holding(&self) -> Result<Rc<CoreGuard>, RefreshError> {
+        if self.manager_closed.get() {
+            return Err(RefreshError::Closed);
+        }
+        self.guard.borrow().clone().ok_or(RefreshError::GuardReleased)
+    }
+}
+
+/// wasm-bindgen makes `[Symbol.dispose]` free the object, after which any
+/// call fails with an unnamed error. Point it at `release` instead, which is
+/// idempotent, so `using` and a later `release()` both stay harmless.
+fn wire_dispose_to_release(instance: &JsValue) {
+    if DISPOSE_WIRED.with(Cell::get) {
+        return;
+    }
+    let dispose = Reflect::get(&js_sys::global(), &"Symbol".into())
+        .and_then(|symbol| Reflect::get(&symbol, &"dispose".into()));
+    let Ok(dispose) = dispose else { return };
+    if dispose.is_undefined() {
+        return;
+    }
+    let prototype = Object::get_prototype_of(instance);
+    if let Ok(release) = Reflect::get(&prototype, &"release".into()) {
+        let _ = Reflect::set(&prototype, &dispose, &release);
+        DISPOSE_WIRED.with(|wired| wired.set(true));
+    }
+}
+
+#[wasm_bindgen]
+impl RefreshLockGuard {
+    /// Whether another context refreshed: the store held a hash other than
+    /// the one this context knows when the lock was taken.
+    #[wasm_bindgen(getter, js_name = hashMismatch)]
+    pub fn hash_mismatch(&self) -> bool {
+        self.hash_mismatch
+    }
+
+    /// The stored hash (`0x…`) when the lock was taken, or `null`.
+    #[wasm_bindgen(getter, js_name = dbHash)]
+    pub fn db_hash(&self) -> Option<String> {
+        self.db_hash.clone()
+    }
+
+    /// Whether this guard still holds the lock.
+    #[wasm_bindgen(getter)]
+    pub fn held(&self) -> bool {
+        self.guard.borrow().is_some()
+    }
+
+    /// After a successful refresh: stores the new tokens' hash and remembers
+    /// it. Rejects with `FencedError` (nothing written) if another context
+    /// wrote since this guard read, `GuardReleasedError` after `release()`.
+    #[wasm_bindgen(js_name = saveInMemoryAndDb, unchecked_return_type = "Promise<void>")]
+    pub fn save_in_memory_and_db(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SessionTokens")] tokens: JsValue,
+    ) -> Promise {
+        let held = self.holding();
+        promise(async move {
+            let guard = held?;
+            guard.save_in_memory_and_db(&session_tokens(&tokens, "tokens")?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// After a mismatch: remembers the trusted tokens' hash and, if the store
+    /// holds a different one, overwrites it. With nothing stored, writes nothing.
+    #[wasm_bindgen(js_name = handleMismatch, unchecked_return_type = "Promise<void>")]
+    pub fn handle_mismatch(
+        &self,
+        #[wasm_bindgen(js_name = trustedTokens, unchecked_param_type = "SessionTokens")]
+        trusted_tokens: JsValue,
+    ) -> Promise {
+        let held = self.holding();
+        promise(async move {
+            let guard = held?;
+            guard.handle_mismatch(&session_tokens(&trusted_tokens, "trustedTokens")?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Releases the lock. Idempotent. A write still in flight completes
+    /// first; the lock is freed when it settles.
+    pub fn release(&self) {
+        self.guard.borrow_mut().take();
+    }
+}

@@ -1,0 +1,181 @@
+//! `CrossTabRefreshManager`: one session's refresh lock, seen from JavaScript.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+
+use super::error::promise;
+use super::guard::RefreshLockGuard;
+use super::options::{LockChoice, manager_options, session_tokens, spin_lock_options};
+use crate::core::{RefreshError, RefreshManager};
+use crate::web::global::property;
+use crate::web::locks::lock_manager;
+use crate::web::{IdbHashStore, WebLockOptions, WebLocks};
+
+pub(crate) type CoreManager = RefreshManager<WebLocks, IdbHashStore>;
+
+struct Inner {
+    core: CoreManager,
+    session: String,
+    holder: String,
+    lock_kind: &'static str,
+    lock_timeout_ms: u32,
+    closed: Rc<Cell<bool>>,
+}
+
+impl Inner {
+    fn check_open(&self) -> Result<(), RefreshError> {
+        if self.closed.get() { Err(RefreshError::Closed) } else { Ok(()) }
+    }
+}
+
+/// Coordinates the token refreshes of one session across every tab, window
+/// and worker of this origin. Create it with `CrossTabRefreshManager.open()`.
+#[wasm_bindgen]
+pub struct CrossTabRefreshManager {
+    inner: Rc<Inner>,
+}
+
+/// The lock name shared by every context of `session` in `database_name`.
+pub fn lock_name(database_name: &str, session: &str) -> String {
+    format!("cross-tab-refresh:{database_name}:{session}")
+}
+
+fn random_holder() -> String {
+    let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+    format!("context-{bits:08x}")
+}
+
+async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> {
+    let options = manager_options(&options)?;
+    if property(&js_sys::global(), "indexedDB").is_none() {
+        return Err(RefreshError::NotSupported {
+            message: "IndexedDB is not available in this context (private mode, a sandboxed frame or an old browser?); the session hash has nowhere to live".to_owned(),
+            cause: None,
+        });
+    }
+    let manager = match (options.lock, lock_manager()) {
+        (LockChoice::Auto | LockChoice::WebLocks, Some(manager)) => manager,
+        (LockChoice::Lease, _) => {
+            return Err(RefreshError::NotSupported {
+                message: "lock: \"lease\" is not available in this version; use \"web-locks\"".to_owned(),
+                cause: None,
+            });
+        }
+        (_, None) => {
+            return Err(RefreshError::NotSupported {
+                message: "navigator.locks (Web Locks) is not available in this context: it needs a secure context (https or localhost) and a browser from 2022 or later".to_owned(),
+                cause: None,
+            });
+        }
+    };
+    let store = IdbHashStore::new(options.database_name.clone(), options.session.clone());
+    // Open the database now, so that a context without usable storage finds out here.
+    store.connect().await?;
+    let lock = WebLocks::new(manager, lock_name(&options.database_name, &options.session));
+    Ok(CrossTabRefreshManager {
+        inner: Rc::new(Inner {
+            core: RefreshManager::new(lock, store),
+            session: options.session,
+            holder: options.holder.unwrap_or_else(random_holder),
+            lock_kind: "web-locks",
+            lock_timeout_ms: options.lock_timeout_ms,
+            closed: Rc::new(Cell::new(false)),
+        }),
+    })
+}
+
+#[wasm_bindgen]
+impl CrossTabRefreshManager {
+    /// Opens the manager of one session. Rejects with `InvalidArgumentError`
+    /// for bad options, `NotSupportedError` where this context has no Web
+    /// Locks or no IndexedDB, `StoreError` if the database cannot be opened.
+    #[wasm_bindgen(unchecked_return_type = "Promise<CrossTabRefreshManager>")]
+    pub fn open(#[wasm_bindgen(unchecked_param_type = "ManagerOptions")] options: JsValue) -> Promise {
+        promise(open(options))
+    }
+
+    /// The session this manager coordinates.
+    #[wasm_bindgen(getter)]
+    pub fn session(&self) -> String {
+        self.inner.session.clone()
+    }
+
+    /// This context's name in diagnostics.
+    #[wasm_bindgen(getter)]
+    pub fn holder(&self) -> String {
+        self.inner.holder.clone()
+    }
+
+    /// Which cross-context lock this manager uses.
+    #[wasm_bindgen(getter, js_name = lockKind, unchecked_return_type = "\"web-locks\" | \"lease\"")]
+    pub fn lock_kind(&self) -> String {
+        self.inner.lock_kind.to_owned()
+    }
+
+    /// The hash (`0x…`) of the tokens this context knows, or `null`.
+    #[wasm_bindgen(getter, js_name = knownSessionHash)]
+    pub fn known_session_hash(&self) -> Option<String> {
+        self.inner.core.known_session_hash().map(|hash| hash.to_hex())
+    }
+
+    /// Remembers the hash of `tokens` (loaded from the app's storage) in
+    /// memory only.
+    #[wasm_bindgen(js_name = restoreSession, unchecked_return_type = "Promise<void>")]
+    pub fn restore_session(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SessionTokens")] tokens: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.check_open()?;
+            inner.core.restore_session(&session_tokens(&tokens, "tokens")?);
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Waits for the session's lock (default `lockTimeoutMs`), then reads the
+    /// stored hash. Rejects with `LockTimeoutError`, `AbortError`,
+    /// `InvalidPreviousHashError`, `StoreError` or `ClosedError`.
+    #[wasm_bindgen(js_name = spinLock, unchecked_return_type = "Promise<RefreshLockGuard>")]
+    pub fn spin_lock(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SpinLockOptions")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.check_open()?;
+            let options = spin_lock_options(&options)?;
+            let lock_options = WebLockOptions {
+                timeout_ms: options.timeout_ms.unwrap_or(inner.lock_timeout_ms),
+                signal: options.signal,
+                steal: options.steal,
+            };
+            let guard = inner.core.spin_lock(lock_options).await?;
+            Ok(RefreshLockGuard::new(guard, inner.closed.clone()))
+        })
+    }
+
+    /// Logs the session out everywhere: replaces the stored hash by a
+    /// tombstone (without waiting for the lock) and forgets the known hash.
+    #[wasm_bindgen(js_name = onLogout, unchecked_return_type = "Promise<void>")]
+    pub fn on_logout(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.check_open()?;
+            inner.core.on_logout().await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Marks the manager closed and closes its database connection. Later
+    /// calls reject with `ClosedError`; closing twice is harmless. A guard
+    /// still held can be released.
+    pub fn close(&self) {
+        self.inner.closed.set(true);
+        self.inner.core.store().close();
+    }
+}
+

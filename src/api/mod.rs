@@ -1,0 +1,10 @@
+//! The JavaScript classes: thin wrappers that decode arguments, call the core
+//! through the web adapters, and turn every failure into a named `Error`.
+
+pub mod error;
+pub mod guard;
+pub mod manager;
+pub mod options;
+
+pub use guard::RefreshLockGuard;
+pub use manager::CrossTabRefreshManager;

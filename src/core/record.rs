@@ -1,0 +1,122 @@
+//! The stored record's format, and how an untrusted record is read back.
+//!
+//! A record is `{ format: 1, hash: <32 bytes> | null, generation: <integer ≥ 1> }`.
+//! Anything else is reported as [`RefreshError::InvalidPreviousHash`], never
+//! guessed at.
+
+use super::hash::SESSION_HASH_LEN;
+use super::{RefreshError, SessionHash, StoredState};
+
+/// The record format this version writes and reads.
+pub const RECORD_FORMAT: u32 = 1;
+
+/// The largest generation a JavaScript number holds exactly (2^53 − 1).
+pub const MAX_GENERATION: u64 = (1 << 53) - 1;
+
+/// One field of a stored record, as the store found it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawField {
+    /// The field is absent (or `undefined`).
+    Missing,
+    /// The field is `null`.
+    Null,
+    /// A number.
+    Number(f64),
+    /// Binary data (`Uint8Array` or `ArrayBuffer`).
+    Bytes(Vec<u8>),
+    /// Anything else; the string names its type.
+    Other(String),
+}
+
+/// A stored record as the store found it, before validation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawRecord {
+    /// Nothing is stored for the session.
+    Absent,
+    /// Something that is not an object (the string names its type).
+    NotAnObject(String),
+    /// An object with these fields.
+    Fields {
+        /// `format`.
+        format: RawField,
+        /// `hash`.
+        hash: RawField,
+        /// `generation`.
+        generation: RawField,
+    },
+}
+
+fn invalid(reason: impl Into<String>) -> RefreshError {
+    RefreshError::InvalidPreviousHash { reason: reason.into() }
+}
+
+fn describe(field: &RawField) -> String {
+    match field {
+        RawField::Missing => "missing".to_owned(),
+        RawField::Null => "null".to_owned(),
+        RawField::Number(n) => format!("the number {n}"),
+        RawField::Bytes(b) => format!("{} bytes", b.len()),
+        RawField::Other(kind) => format!("a {kind}"),
+    }
+}
+
+fn generation_of(field: &RawField) -> Option<u64> {
+    match field {
+        RawField::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= MAX_GENERATION as f64 => {
+            Some(*n as u64)
+        }
+        _ => None,
+    }
+}
+
+/// Reads a raw record as a stored state, or says why it cannot.
+pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
+    let (format, hash, generation) = match raw {
+        RawRecord::Absent => return Ok(StoredState::default()),
+        RawRecord::NotAnObject(kind) => {
+            return Err(invalid(format!("the record is a {kind}, not an object")));
+        }
+        RawRecord::Fields { format, hash, generation } => (format, hash, generation),
+    };
+    match format {
+        RawField::Number(n) if *n == f64::from(RECORD_FORMAT) => {}
+        RawField::Number(n) if *n > f64::from(RECORD_FORMAT) => {
+            return Err(invalid(format!(
+                "record format {n} is newer than this version understands ({RECORD_FORMAT})"
+            )));
+        }
+        other => return Err(invalid(format!("record format is {}", describe(other)))),
+    }
+    let Some(generation) = generation_of(generation) else {
+        return Err(invalid(format!(
+            "generation is {}, expected an integer from 1 to 2^53-1",
+            describe(generation)
+        )));
+    };
+    let hash = match hash {
+        RawField::Null => None,
+        RawField::Bytes(bytes) if bytes.len() == SESSION_HASH_LEN => {
+            Some(SessionHash::from_bytes(bytes.clone()))
+        }
+        other => {
+            return Err(invalid(format!(
+                "hash is {}, expected {SESSION_HASH_LEN} bytes or null",
+                describe(other)
+            )));
+        }
+    };
+    Ok(StoredState { hash, generation })
+}
+
+/// The generation a write after `raw` must carry: one more than the stored
+/// one when it can be read, else 1. A logout uses it to replace any record.
+pub fn next_generation(raw: &RawRecord) -> Result<u64, RefreshError> {
+    let current = match raw {
+        RawRecord::Fields { generation, .. } => generation_of(generation).unwrap_or(0),
+        _ => 0,
+    };
+    if current >= MAX_GENERATION {
+        return Err(invalid("generation is at its maximum (2^53-1)"));
+    }
+    Ok(current + 1)
+}

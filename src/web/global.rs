@@ -1,0 +1,52 @@
+//! The global scope, whatever it is (Window or any kind of worker): no code
+//! path assumes `window`.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use crate::core::{Cause, RefreshError};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `setTimeout`, as every global scope has it.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(handler: &js_sys::Function, timeout_ms: i32) -> JsValue;
+
+    /// `clearTimeout`, as every global scope has it.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(handle: &JsValue);
+}
+
+/// `target[name]`, or `None` when it is missing, `undefined` or `null`, or
+/// when reading it throws.
+pub fn property(target: &JsValue, name: &str) -> Option<JsValue> {
+    match Reflect::get(target, &JsValue::from_str(name)) {
+        Ok(value) if !value.is_undefined() && !value.is_null() => Some(value),
+        _ => None,
+    }
+}
+
+/// `globalThis.navigator`, if this scope has one.
+pub fn navigator() -> Option<JsValue> {
+    property(&js_sys::global(), "navigator")
+}
+
+/// A cause carrying a JavaScript value (a `DOMException`, a rejection reason).
+pub fn js_cause(value: JsValue) -> Option<Cause> {
+    Some(Cause::new(value))
+}
+
+/// The `message` of a JavaScript error, or its string form.
+pub fn describe(value: &JsValue) -> String {
+    if let Some(message) = property(value, "message").and_then(|m| m.as_string()) {
+        let name = property(value, "name").and_then(|n| n.as_string()).unwrap_or_default();
+        if name.is_empty() { message } else { format!("{name}: {message}") }
+    } else {
+        value.as_string().unwrap_or_else(|| "unknown error".to_owned())
+    }
+}
+
+/// A `StoreError` for a failed IndexedDB step, keeping the exception as cause.
+pub fn store_error(step: &str, value: JsValue) -> RefreshError {
+    RefreshError::Store { message: format!("{step}: {}", describe(&value)), cause: js_cause(value) }
+}

@@ -1,0 +1,241 @@
+//! The session hash in IndexedDB: one record per session, fenced writes in a
+//! single readwrite transaction, and a connection that steps aside for any
+//! other connection's upgrade or deletion.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::object_store::ObjectStore;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::global::store_error;
+use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, next_generation};
+use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
+
+/// The object store holding one record per session, keyed by session.
+pub const OBJECT_STORE: &str = "sessions";
+const DATABASE_VERSION: u8 = 1;
+
+/// The session hash of one session, in one IndexedDB database.
+pub struct IdbHashStore {
+    database_name: String,
+    session: String,
+    connection: Rc<RefCell<Option<Database>>>,
+}
+
+fn idb_error(step: &str, error: impl Into<JsValue>) -> RefreshError {
+    store_error(step, error.into())
+}
+
+impl From<indexed_db_futures::error::Error> for JsFault {
+    fn from(error: indexed_db_futures::error::Error) -> Self {
+        use indexed_db_futures::error::{Error, JSError};
+        Self(match error {
+            Error::DomException(e) => e.as_ref().clone(),
+            Error::Unknown(JSError::Error(e)) => e.into(),
+            Error::Unknown(JSError::Unknown(v)) => v,
+            other => js_sys::Error::new(&other.to_string()).into(),
+        })
+    }
+}
+
+/// A JavaScript value standing for an IndexedDB failure.
+struct JsFault(JsValue);
+
+impl From<JsFault> for JsValue {
+    fn from(fault: JsFault) -> Self {
+        fault.0
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for JsFault {
+    fn from(error: indexed_db_futures::error::OpenDbError) -> Self {
+        use indexed_db_futures::error::OpenDbError;
+        match error {
+            OpenDbError::Base(e) => e.into(),
+            other => Self(js_sys::Error::new(&other.to_string()).into()),
+        }
+    }
+}
+
+fn fail<E: Into<JsFault>>(step: &'static str) -> impl FnOnce(E) -> RefreshError {
+    move |error| idb_error(step, error.into())
+}
+
+impl IdbHashStore {
+    /// The store of `session` in database `database_name`. Opens nothing yet.
+    pub fn new(database_name: String, session: String) -> Self {
+        Self { database_name, session, connection: Rc::new(RefCell::new(None)) }
+    }
+
+    /// Closes the connection, if open. The next use opens it again.
+    pub fn close(&self) {
+        if let Some(database) = self.connection.borrow_mut().take() {
+            database.close();
+        }
+    }
+
+    /// Opens the database now (creating it if needed).
+    pub async fn connect(&self) -> Result<(), RefreshError> {
+        self.database().await.map(drop)
+    }
+
+    /// The open connection, opening (and creating) the database if needed.
+    /// A failed open is reported and retried on the next call.
+    async fn database(&self) -> Result<Database, RefreshError> {
+        if let Some(database) = self.connection.borrow().clone() {
+            return Ok(database);
+        }
+        let database = Database::open(self.database_name.as_str())
+            .with_version(DATABASE_VERSION)
+            .with_on_upgrade_needed(|_, database| {
+                if !database.object_store_names().any(|name| name == OBJECT_STORE) {
+                    database.create_object_store(OBJECT_STORE).build()?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(fail("opening the database"))?;
+        self.step_aside_on_version_change(&database);
+        *self.connection.borrow_mut() = Some(database.clone());
+        Ok(database)
+    }
+
+    /// Never block another connection's upgrade or deletion: close on
+    /// `versionchange`, and forget the connection so the next use reopens.
+    fn step_aside_on_version_change(&self, database: &Database) {
+        let Ok(mut listener) = database.version_changes() else { return };
+        let connection = Rc::downgrade(&self.connection);
+        wasm_bindgen_futures::spawn_local(async move {
+            let changed = listener.recv().await.is_some();
+            if let Some(connection) = connection.upgrade() {
+                let mut slot = connection.borrow_mut();
+                if slot.as_ref().is_some_and(|open| open.name() == listener.db().name()) {
+                    slot.take();
+                }
+            }
+            if changed {
+                listener.db().clone().close();
+            }
+        });
+    }
+
+    async fn read_raw(&self, store: &ObjectStore<'_>) -> Result<RawRecord, RefreshError> {
+        let value: Option<JsValue> = store
+            .get(self.session.as_str())
+            .primitive()
+            .map_err(fail("reading the session record"))?
+            .await
+            .map_err(fail("reading the session record"))?;
+        Ok(value.map_or(RawRecord::Absent, |value| raw_record(&value)))
+    }
+
+    /// Queues the write of `hash` with `generation` in the transaction of
+    /// `store`; the caller commits.
+    fn put(
+        &self,
+        store: &ObjectStore<'_>,
+        hash: Option<&SessionHash>,
+        generation: u64,
+    ) -> Result<(), RefreshError> {
+        store
+            .put(encode(hash, generation))
+            .with_key(self.session.as_str())
+            .primitive()
+            .map(drop)
+            .map_err(fail("writing the session record"))
+    }
+}
+
+impl HashStore for IdbHashStore {
+    async fn load(&self) -> Result<StoredState, RefreshError> {
+        let database = self.database().await?;
+        let transaction =
+            database.transaction(OBJECT_STORE).build().map_err(fail("starting a transaction"))?;
+        let store = transaction.object_store(OBJECT_STORE).map_err(fail("opening the object store"))?;
+        decode(&self.read_raw(&store).await?)
+    }
+
+    async fn store_if(&self, expected: u64, hash: &SessionHash) -> Result<u64, RefreshError> {
+        let database = self.database().await?;
+        let transaction = database
+            .transaction(OBJECT_STORE)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail("starting a transaction"))?;
+        let store = transaction.object_store(OBJECT_STORE).map_err(fail("opening the object store"))?;
+        let found = decode(&self.read_raw(&store).await?)?.generation;
+        if found != expected {
+            // Dropping the transaction uncommitted rolls it back: nothing written.
+            return Err(RefreshError::Fenced { expected, found });
+        }
+        let generation = expected + 1;
+        self.put(&store, Some(hash), generation)?;
+        drop(store);
+        transaction.commit().await.map_err(fail("committing the session record"))?;
+        Ok(generation)
+    }
+
+    async fn tombstone(&self) -> Result<u64, RefreshError> {
+        let database = self.database().await?;
+        let transaction = database
+            .transaction(OBJECT_STORE)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail("starting a transaction"))?;
+        let store = transaction.object_store(OBJECT_STORE).map_err(fail("opening the object store"))?;
+        let generation = next_generation(&self.read_raw(&store).await?)?;
+        self.put(&store, None, generation)?;
+        drop(store);
+        transaction.commit().await.map_err(fail("committing the session record"))?;
+        Ok(generation)
+    }
+}
+
+/// The record written for `hash` at `generation`.
+fn encode(hash: Option<&SessionHash>, generation: u64) -> JsValue {
+    let record = Object::new();
+    let hash = hash.map_or(JsValue::NULL, |hash| Uint8Array::from(hash.as_bytes()).into());
+    for (key, value) in [
+        ("format", JsValue::from(RECORD_FORMAT)),
+        ("hash", hash),
+        // Generations stay below 2^53, so the conversion is exact.
+        ("generation", JsValue::from(generation as f64)),
+    ] {
+        let _ = Reflect::set(&record, &JsValue::from_str(key), &value);
+    }
+    record.into()
+}
+
+/// Reads a stored value into the core's untrusted form.
+pub fn raw_record(value: &JsValue) -> RawRecord {
+    if !value.is_object() {
+        return RawRecord::NotAnObject(type_name(value));
+    }
+    let field = |key: &str| raw_field(&Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default());
+    RawRecord::Fields { format: field("format"), hash: field("hash"), generation: field("generation") }
+}
+
+fn raw_field(value: &JsValue) -> RawField {
+    if value.is_undefined() {
+        RawField::Missing
+    } else if value.is_null() {
+        RawField::Null
+    } else if let Some(number) = value.as_f64() {
+        RawField::Number(number)
+    } else if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        RawField::Bytes(bytes.to_vec())
+    } else if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        RawField::Bytes(Uint8Array::new(buffer).to_vec())
+    } else {
+        RawField::Other(type_name(value))
+    }
+}
+
+fn type_name(value: &JsValue) -> String {
+    value.js_typeof().as_string().unwrap_or_else(|| "value".to_owned())
+}

@@ -1,0 +1,211 @@
+//! Helpers shared by the browser tests: unique names, option objects,
+//! awaiting exported promises, and raw IndexedDB / Web Locks access from JS.
+#![allow(dead_code)]
+
+use std::cell::Cell;
+
+use cross_tab_refresh::api::{CrossTabRefreshManager, RefreshLockGuard};
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::convert::TryFromJsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+thread_local! {
+    static COUNTER: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A name no other test in this page uses.
+pub fn unique(prefix: &str) -> String {
+    let n = COUNTER.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    let salt = (js_sys::Math::random() * 1e9) as u64;
+    format!("{prefix}-{n}-{salt}")
+}
+
+/// A plain object from key/value pairs.
+pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in pairs {
+        Reflect::set(&object, &JsValue::from_str(key), value).unwrap();
+    }
+    object.into()
+}
+
+pub fn s(text: &str) -> JsValue {
+    JsValue::from_str(text)
+}
+
+pub fn tokens(access: &str, refresh: Option<&str>) -> JsValue {
+    match refresh {
+        Some(refresh) => obj(&[("accessToken", s(access)), ("refreshToken", s(refresh))]),
+        None => obj(&[("accessToken", s(access))]),
+    }
+}
+
+/// A session in its own database: what every "tab" of one test shares.
+pub struct Session {
+    pub database: String,
+    pub session: String,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self { database: unique("db"), session: unique("@user:example.org|DEVICE") }
+    }
+
+    pub fn options(&self) -> JsValue {
+        obj(&[("session", s(&self.session)), ("databaseName", s(&self.database))])
+    }
+
+    pub fn lock_name(&self) -> String {
+        cross_tab_refresh::api::manager::lock_name(&self.database, &self.session)
+    }
+
+    /// A new manager ("tab") of this session.
+    pub async fn open(&self) -> CrossTabRefreshManager {
+        open(self.options()).await.unwrap_or_else(|e| panic!("open failed: {}", describe(&e)))
+    }
+}
+
+pub async fn open(options: JsValue) -> Result<CrossTabRefreshManager, JsValue> {
+    settle(CrossTabRefreshManager::open(options)).await
+}
+
+pub async fn settle<T: TryFromJsValue>(promise: Promise) -> Result<T, JsValue> {
+    let value = JsFuture::from(promise).await?;
+    Ok(T::try_from_js_value(value).unwrap_or_else(|_| panic!("unexpected value type")))
+}
+
+pub async fn done(promise: Promise) -> Result<(), JsValue> {
+    JsFuture::from(promise).await.map(drop)
+}
+
+pub async fn lock(manager: &CrossTabRefreshManager, options: JsValue) -> Result<RefreshLockGuard, JsValue> {
+    settle(manager.spin_lock(options)).await
+}
+
+pub async fn lock_now(manager: &CrossTabRefreshManager) -> RefreshLockGuard {
+    lock(manager, JsValue::UNDEFINED).await.unwrap_or_else(|e| panic!("spinLock failed: {}", describe(&e)))
+}
+
+pub fn describe(error: &JsValue) -> String {
+    format!("{} — {}", error_name(error), message(error))
+}
+
+pub fn error_name(error: &JsValue) -> String {
+    Reflect::get(error, &s("name")).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+pub fn message(error: &JsValue) -> String {
+    Reflect::get(error, &s("message")).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// Asserts that `result` failed with a real `Error` named `name`.
+#[track_caller]
+pub fn assert_error<T>(result: Result<T, JsValue>, name: &str) -> JsValue {
+    match result {
+        Ok(_) => panic!("expected {name}, but the call succeeded"),
+        Err(error) => {
+            assert!(error.is_instance_of::<js_sys::Error>(), "not an Error: {error:?}");
+            assert_eq!(error_name(&error), name, "{}", message(&error));
+            error
+        }
+    }
+}
+
+fn js_async(args: &str, body: &str) -> Function {
+    Function::new_with_args(args, &format!("return (async () => {{ {body} }})();"))
+}
+
+async fn call(function: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let array: js_sys::Array = args.iter().collect();
+    let promise: Promise = function.apply(&JsValue::NULL, &array)?.unchecked_into();
+    JsFuture::from(promise).await
+}
+
+const OPEN_DB: &str = "const conn = await new Promise((res, rej) => { const r = indexedDB.open(db); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });";
+
+/// The raw record of `session` in `database`, read by plain JavaScript.
+pub async fn raw_record(database: &str, session: &str) -> JsValue {
+    let f = js_async(
+        "db, key",
+        &format!(
+            "{OPEN_DB} try {{ const tx = conn.transaction('sessions'); return await new Promise((res, rej) => {{ const g = tx.objectStore('sessions').get(key); g.onsuccess = () => res(g.result); g.onerror = () => rej(g.error); }}); }} finally {{ conn.close(); }}"
+        ),
+    );
+    call(&f, &[s(database), s(session)]).await.unwrap()
+}
+
+/// Writes `value` as the raw record of `session` (to simulate corruption).
+pub async fn put_raw_record(database: &str, session: &str, value: &JsValue) {
+    let f = js_async(
+        "db, key, value",
+        &format!(
+            "{OPEN_DB} try {{ const tx = conn.transaction('sessions', 'readwrite'); tx.objectStore('sessions').put(value, key); await new Promise((res, rej) => {{ tx.oncomplete = res; tx.onerror = () => rej(tx.error); }}); }} finally {{ conn.close(); }}"
+        ),
+    );
+    call(&f, &[s(database), s(session), value.clone()]).await.unwrap();
+}
+
+/// Deletes `database` from plain JavaScript; resolves once deleted, rejects if blocked for 2 s.
+pub async fn delete_database(database: &str) -> Result<(), JsValue> {
+    let f = js_async(
+        "db",
+        "await new Promise((res, rej) => { const r = indexedDB.deleteDatabase(db); r.onsuccess = res; r.onerror = () => rej(r.error); r.onblocked = () => setTimeout(() => rej(new Error('blocked')), 2000); });",
+    );
+    call(&f, &[s(database)]).await.map(drop)
+}
+
+/// Is the Web Lock `name` free right now (probed without waiting)?
+pub async fn lock_is_free(name: &str) -> bool {
+    let f = js_async("name", "return await navigator.locks.request(name, { ifAvailable: true }, (lock) => lock !== null);");
+    call(&f, &[s(name)]).await.unwrap().as_bool().unwrap()
+}
+
+/// Waits up to `ms` for the Web Lock `name` to be free, nudging the garbage
+/// collector in between (with `gc()` where the browser exposes it, else by
+/// allocating).
+pub async fn lock_freed_within(name: &str, ms: u32, collect_garbage: bool) -> bool {
+    let nudge = js_async(
+        "collect",
+        "if (collect) { if (typeof gc === 'function') { gc(); } else { let junk = []; for (let i = 0; i < 200; i++) junk.push(new Array(50000).fill(i)); junk = null; } } await new Promise((r) => setTimeout(r, 20));",
+    );
+    let start = js_sys::Date::now();
+    while js_sys::Date::now() - start < f64::from(ms) {
+        if lock_is_free(name).await {
+            return true;
+        }
+        call(&nudge, &[JsValue::from_bool(collect_garbage)]).await.unwrap();
+    }
+    false
+}
+
+/// A dedicated worker that takes the Web Lock `name` and holds it until
+/// terminated. Resolves once the worker holds the lock.
+pub async fn worker_holding(name: &str) -> web_sys_worker::Worker {
+    let f = js_async(
+        "name",
+        "const src = `navigator.locks.request(${JSON.stringify(name)}, () => { postMessage('held'); return new Promise(() => {}); });`; const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' }))); await new Promise((res, rej) => { w.onmessage = res; w.onerror = (e) => rej(new Error('worker failed: ' + e.message)); }); return w;",
+    );
+    call(&f, &[s(name)]).await.unwrap().unchecked_into()
+}
+
+pub mod web_sys_worker {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        /// A dedicated `Worker`.
+        pub type Worker;
+        #[wasm_bindgen(method)]
+        pub fn terminate(this: &Worker);
+    }
+}
+
+pub async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        cross_tab_refresh::web::global::set_timeout(&resolve, ms);
+    });
+    JsFuture::from(promise).await.unwrap();
+}
