@@ -39,7 +39,10 @@ fn hash_without_refresh_token_is_sha256_of_access_token() {
 #[test]
 fn non_ascii_tokens_hash_as_utf8() {
     let tokens = SessionTokens::new("clé", Some("🔑".to_owned()));
-    assert_eq!(SessionHash::of(&tokens).to_hex(), sha256_hex("clé🔑".as_bytes()));
+    assert_eq!(
+        SessionHash::of(&tokens).to_hex(),
+        sha256_hex("clé🔑".as_bytes())
+    );
 }
 
 #[test]
@@ -62,7 +65,9 @@ fn mismatch_rule_truth_table() {
 }
 
 fn arb_hash() -> impl Strategy<Value = Option<SessionHash>> {
-    proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40).prop_map(SessionHash::from_bytes))
+    proptest::option::of(
+        proptest::collection::vec(any::<u8>(), 0..40).prop_map(SessionHash::from_bytes),
+    )
 }
 
 proptest! {

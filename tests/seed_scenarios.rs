@@ -23,7 +23,9 @@ fn next_tokens() -> SessionTokens {
 /// Several managers on one lock and one store: contexts of one session.
 fn contexts(n: usize) -> Vec<Manager> {
     let (lock, store) = (MemoryLock::default(), MemoryStore::default());
-    (0..n).map(|_| RefreshManager::new(lock.clone(), store.clone())).collect()
+    (0..n)
+        .map(|_| RefreshManager::new(lock.clone(), store.clone()))
+        .collect()
 }
 
 const WAIT: MemoryLockOptions = MemoryLockOptions { steal: false };
@@ -61,7 +63,13 @@ fn restore_session_lock() {
         // SDK's restore path does when the store is empty.
         client.restore_session(&tokens);
         assert_eq!(client.known_session_hash(), Some(SessionHash::of(&tokens)));
-        client.spin_lock(WAIT).await.unwrap().save_in_memory_and_db(&tokens).await.unwrap();
+        client
+            .spin_lock(WAIT)
+            .await
+            .unwrap()
+            .save_in_memory_and_db(&tokens)
+            .await
+            .unwrap();
 
         let guard = client.spin_lock(WAIT).await.unwrap();
         assert!(!guard.hash_mismatch());
@@ -76,7 +84,13 @@ fn finish_login() {
         let tokens = next_tokens();
         // Login finished: the tokens are saved, and the next lock sees no mismatch.
         client.restore_session(&tokens);
-        client.spin_lock(WAIT).await.unwrap().save_in_memory_and_db(&tokens).await.unwrap();
+        client
+            .spin_lock(WAIT)
+            .await
+            .unwrap()
+            .save_in_memory_and_db(&tokens)
+            .await
+            .unwrap();
 
         let guard = client.spin_lock(WAIT).await.unwrap();
         let hash = SessionHash::of(&tokens);
@@ -97,7 +111,9 @@ fn refresh_access_token_twice() {
         // in-flight refresh between concurrent callers, so the token endpoint
         // is called once. Model that single flight with a shared future.
         let shared = futures::future::FutureExt::shared(Box::pin(async {
-            refresh_access_token(&client, &server, &next_tokens()).await.map_err(|e| e.to_string())
+            refresh_access_token(&client, &server, &next_tokens())
+                .await
+                .map_err(|e| e.to_string())
         }));
         for result in join_all([shared.clone(), shared]).await {
             assert_eq!(result.unwrap(), next_tokens());
@@ -121,7 +137,9 @@ fn cross_process_concurrent_refresh() {
 
         // 1. A third client refreshes while the others do nothing.
         client3.restore_session(&prev_tokens());
-        let tokens3 = refresh_access_token(&client3, &server, &next_tokens()).await.unwrap();
+        let tokens3 = refresh_access_token(&client3, &server, &next_tokens())
+            .await
+            .unwrap();
         assert_eq!(tokens3, next_tokens());
         {
             let guard = client3.spin_lock(WAIT).await.unwrap();
@@ -152,14 +170,23 @@ fn cross_process_concurrent_refresh() {
         {
             let guard = client.spin_lock(WAIT).await.unwrap();
             assert_eq!(guard.db_hash(), Some(&SessionHash::of(&next_tokens())));
-            assert_eq!(client.known_session_hash(), Some(SessionHash::of(&prev_tokens())));
+            assert_eq!(
+                client.known_session_hash(),
+                Some(SessionHash::of(&prev_tokens()))
+            );
             assert!(guard.hash_mismatch());
         }
 
         // 4. Its refresh adopts the reloaded tokens instead of calling the server.
-        let tokens = refresh_access_token(&client, &server, &next_tokens()).await.unwrap();
+        let tokens = refresh_access_token(&client, &server, &next_tokens())
+            .await
+            .unwrap();
         assert_eq!(tokens, next_tokens());
-        assert_eq!(server.calls.get(), 1, "the token endpoint is called once in all");
+        assert_eq!(
+            server.calls.get(),
+            1,
+            "the token endpoint is called once in all"
+        );
         {
             let guard = client.spin_lock(WAIT).await.unwrap();
             let hash = SessionHash::of(&next_tokens());
@@ -176,7 +203,13 @@ fn logout() {
         let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
         let tokens = next_tokens();
         client.restore_session(&tokens);
-        client.spin_lock(WAIT).await.unwrap().save_in_memory_and_db(&tokens).await.unwrap();
+        client
+            .spin_lock(WAIT)
+            .await
+            .unwrap()
+            .save_in_memory_and_db(&tokens)
+            .await
+            .unwrap();
 
         client.on_logout().await.unwrap();
 

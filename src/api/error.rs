@@ -19,7 +19,10 @@ export type CrossTabRefreshErrorName =
 pub fn to_js(error: RefreshError) -> JsValue {
     let js_error = js_sys::Error::new(&error.to_string());
     js_error.set_name(error.name());
-    if let Some(cause) = error.cause().and_then(|cause| cause.downcast_ref::<JsValue>()) {
+    if let Some(cause) = error
+        .cause()
+        .and_then(|cause| cause.downcast_ref::<JsValue>())
+    {
         let _ = Reflect::set(&js_error, &JsValue::from_str("cause"), cause);
     }
     js_error.into()
@@ -31,7 +34,7 @@ where
     F: std::future::Future<Output = Result<T, RefreshError>> + 'static,
     T: Into<JsValue>,
 {
-    wasm_bindgen_futures::future_to_promise(async move {
-        future.await.map(Into::into).map_err(to_js)
-    })
+    wasm_bindgen_futures::future_to_promise(
+        async move { future.await.map(Into::into).map_err(to_js) },
+    )
 }

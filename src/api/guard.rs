@@ -7,6 +7,7 @@ use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::error::promise;
+use super::manager::hex_or_null;
 use super::options::session_tokens;
 use crate::core::RefreshError;
 use crate::web::{IdbHashStore, WebLockGuard};
@@ -19,7 +20,7 @@ type CoreGuard = crate::core::RefreshLockGuard<WebLockGuard, IdbHashStore>;
 pub struct RefreshLockGuard {
     guard: RefCell<Option<Rc<CoreGuard>>>,
     hash_mismatch: bool,
-    db_hash: Option<String>,
+    db_hash: JsValue,
     manager_closed: Rc<Cell<bool>>,
 }
 
@@ -28,10 +29,10 @@ thread_local! {
 }
 
 impl RefreshLockGuard {
-    pub(crate) fn new(guard: CoreGuard, manager_closed: Rc<Cell<bool>>) -> JsValue {
+    pub(crate) fn into_js(guard: CoreGuard, manager_closed: Rc<Cell<bool>>) -> JsValue {
         let value = JsValue::from(Self {
             hash_mismatch: guard.hash_mismatch(),
-            db_hash: guard.db_hash().map(|hash| hash.to_hex()),
+            db_hash: hex_or_null(guard.db_hash()),
             guard: RefCell::new(Some(Rc::new(guard))),
             manager_closed,
         });
@@ -43,7 +44,10 @@ impl RefreshLockGuard {
         if self.manager_closed.get() {
             return Err(RefreshError::Closed);
         }
-        self.guard.borrow().clone().ok_or(RefreshError::GuardReleased)
+        self.guard
+            .borrow()
+            .clone()
+            .ok_or(RefreshError::GuardReleased)
     }
 }
 
@@ -77,8 +81,8 @@ impl RefreshLockGuard {
     }
 
     /// The stored hash (`0x…`) when the lock was taken, or `null`.
-    #[wasm_bindgen(getter, js_name = dbHash)]
-    pub fn db_hash(&self) -> Option<String> {
+    #[wasm_bindgen(getter, js_name = dbHash, unchecked_return_type = "string | null")]
+    pub fn db_hash(&self) -> JsValue {
         self.db_hash.clone()
     }
 
@@ -99,7 +103,9 @@ impl RefreshLockGuard {
         let held = self.holding();
         promise(async move {
             let guard = held?;
-            guard.save_in_memory_and_db(&session_tokens(&tokens, "tokens")?).await?;
+            guard
+                .save_in_memory_and_db(&session_tokens(&tokens, "tokens")?)
+                .await?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -115,7 +121,9 @@ impl RefreshLockGuard {
         let held = self.holding();
         promise(async move {
             let guard = held?;
-            guard.handle_mismatch(&session_tokens(&trusted_tokens, "trustedTokens")?).await?;
+            guard
+                .handle_mismatch(&session_tokens(&trusted_tokens, "trustedTokens")?)
+                .await?;
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::error::promise;
 use super::guard::RefreshLockGuard;
 use super::options::{LockChoice, manager_options, session_tokens, spin_lock_options};
-use crate::core::{RefreshError, RefreshManager};
+use crate::core::{RefreshError, RefreshManager, SessionHash};
 use crate::web::global::property;
 use crate::web::locks::lock_manager;
 use crate::web::{IdbHashStore, WebLockOptions, WebLocks};
@@ -27,7 +27,11 @@ struct Inner {
 
 impl Inner {
     fn check_open(&self) -> Result<(), RefreshError> {
-        if self.closed.get() { Err(RefreshError::Closed) } else { Ok(()) }
+        if self.closed.get() {
+            Err(RefreshError::Closed)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -41,6 +45,11 @@ pub struct CrossTabRefreshManager {
 /// The lock name shared by every context of `session` in `database_name`.
 pub fn lock_name(database_name: &str, session: &str) -> String {
     format!("cross-tab-refresh:{database_name}:{session}")
+}
+
+/// A hash in the seed's hex form, or `null` (never `undefined`) for none.
+pub(crate) fn hex_or_null(hash: Option<&SessionHash>) -> JsValue {
+    hash.map_or(JsValue::NULL, |hash| JsValue::from_str(&hash.to_hex()))
 }
 
 fn random_holder() -> String {
@@ -60,7 +69,8 @@ async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> 
         (LockChoice::Auto | LockChoice::WebLocks, Some(manager)) => manager,
         (LockChoice::Lease, _) => {
             return Err(RefreshError::NotSupported {
-                message: "lock: \"lease\" is not available in this version; use \"web-locks\"".to_owned(),
+                message: "lock: \"lease\" is not available in this version; use \"web-locks\""
+                    .to_owned(),
                 cause: None,
             });
         }
@@ -93,7 +103,9 @@ impl CrossTabRefreshManager {
     /// for bad options, `NotSupportedError` where this context has no Web
     /// Locks or no IndexedDB, `StoreError` if the database cannot be opened.
     #[wasm_bindgen(unchecked_return_type = "Promise<CrossTabRefreshManager>")]
-    pub fn open(#[wasm_bindgen(unchecked_param_type = "ManagerOptions")] options: JsValue) -> Promise {
+    pub fn open(
+        #[wasm_bindgen(unchecked_param_type = "ManagerOptions")] options: JsValue,
+    ) -> Promise {
         promise(open(options))
     }
 
@@ -116,9 +128,9 @@ impl CrossTabRefreshManager {
     }
 
     /// The hash (`0x…`) of the tokens this context knows, or `null`.
-    #[wasm_bindgen(getter, js_name = knownSessionHash)]
-    pub fn known_session_hash(&self) -> Option<String> {
-        self.inner.core.known_session_hash().map(|hash| hash.to_hex())
+    #[wasm_bindgen(getter, js_name = knownSessionHash, unchecked_return_type = "string | null")]
+    pub fn known_session_hash(&self) -> JsValue {
+        hex_or_null(self.inner.core.known_session_hash().as_ref())
     }
 
     /// Remembers the hash of `tokens` (loaded from the app's storage) in
@@ -131,7 +143,9 @@ impl CrossTabRefreshManager {
         let inner = self.inner.clone();
         promise(async move {
             inner.check_open()?;
-            inner.core.restore_session(&session_tokens(&tokens, "tokens")?);
+            inner
+                .core
+                .restore_session(&session_tokens(&tokens, "tokens")?);
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -154,7 +168,7 @@ impl CrossTabRefreshManager {
                 steal: options.steal,
             };
             let guard = inner.core.spin_lock(lock_options).await?;
-            Ok(RefreshLockGuard::new(guard, inner.closed.clone()))
+            Ok(RefreshLockGuard::into_js(guard, inner.closed.clone()))
         })
     }
 
@@ -178,4 +192,3 @@ impl CrossTabRefreshManager {
         self.inner.core.store().close();
     }
 }
-

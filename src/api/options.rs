@@ -99,7 +99,10 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn new(value: &'a JsValue, what: &'static str, known: &[&str]) -> Result<Self, RefreshError> {
         if !value.is_object() || value.is_function() {
-            return Err(invalid(format!("{what} must be an object, got {}", type_of(value))));
+            return Err(invalid(format!(
+                "{what} must be an object, got {}",
+                type_of(value)
+            )));
         }
         let keys = Object::keys(value.unchecked_ref::<Object>());
         for key in keys.iter() {
@@ -111,7 +114,10 @@ impl<'a> Fields<'a> {
                 )));
             }
         }
-        Ok(Self { object: value, what })
+        Ok(Self {
+            object: value,
+            what,
+        })
     }
 
     /// The field, or `None` when absent or `undefined`.
@@ -128,13 +134,18 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(value) => {
                 let Some(text) = value.as_string() else {
-                    return Err(invalid(format!("{what}.{key} must be a string, got {}", type_of(&value))));
+                    return Err(invalid(format!(
+                        "{what}.{key} must be a string, got {}",
+                        type_of(&value)
+                    )));
                 };
                 let len = text.encode_utf16().count();
                 if len == 0 {
                     Err(invalid(format!("{what}.{key} must not be empty")))
                 } else if len > MAX_NAME_LEN {
-                    Err(invalid(format!("{what}.{key} is {len} characters long; the limit is {MAX_NAME_LEN}")))
+                    Err(invalid(format!(
+                        "{what}.{key} is {len} characters long; the limit is {MAX_NAME_LEN}"
+                    )))
                 } else {
                     Ok(Some(text))
                 }
@@ -144,9 +155,14 @@ impl<'a> Fields<'a> {
 
     fn timeout(&self, key: &str) -> Result<Option<u32>, RefreshError> {
         let what = self.what;
-        let Some(value) = self.get(key)? else { return Ok(None) };
+        let Some(value) = self.get(key)? else {
+            return Ok(None);
+        };
         let Some(ms) = value.as_f64() else {
-            return Err(invalid(format!("{what}.{key} must be a number of milliseconds, got {}", type_of(&value))));
+            return Err(invalid(format!(
+                "{what}.{key} must be a number of milliseconds, got {}",
+                type_of(&value)
+            )));
         };
         if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 || ms > f64::from(MAX_TIMEOUT_MS) {
             return Err(invalid(format!(
@@ -160,7 +176,11 @@ impl<'a> Fields<'a> {
         match self.get(key)? {
             None => Ok(false),
             Some(value) => value.as_bool().ok_or_else(|| {
-                invalid(format!("{}.{key} must be a boolean, got {}", self.what, type_of(&value)))
+                invalid(format!(
+                    "{}.{key} must be a boolean, got {}",
+                    self.what,
+                    type_of(&value)
+                ))
             }),
         }
     }
@@ -192,7 +212,9 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
             _ => {
                 return Err(invalid(format!(
                     "options.lock must be \"auto\", \"web-locks\" or \"lease\", got {}",
-                    value.as_string().map_or_else(|| type_of(&value), |s| format!("\"{s}\""))
+                    value
+                        .as_string()
+                        .map_or_else(|| type_of(&value), |s| format!("\"{s}\""))
                 )));
             }
         },
@@ -200,7 +222,9 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
     Ok(ManagerOptions {
         session: fields.name("session", true)?.unwrap_or_default(),
         holder: fields.name("holder", false)?,
-        lock_timeout_ms: fields.timeout("lockTimeoutMs")?.unwrap_or(DEFAULT_LOCK_TIMEOUT_MS),
+        lock_timeout_ms: fields
+            .timeout("lockTimeoutMs")?
+            .unwrap_or(DEFAULT_LOCK_TIMEOUT_MS),
         database_name: fields
             .name("databaseName", false)?
             .unwrap_or_else(|| DEFAULT_DATABASE_NAME.to_owned()),
@@ -217,10 +241,17 @@ pub fn spin_lock_options(value: &JsValue) -> Result<SpinLockOptions, RefreshErro
     let signal = match fields.get("signal")? {
         None => None,
         Some(value) => Some(value.dyn_into::<AbortSignal>().map_err(|value| {
-            invalid(format!("spinLock options.signal must be an AbortSignal, got {}", type_of(&value)))
+            invalid(format!(
+                "spinLock options.signal must be an AbortSignal, got {}",
+                type_of(&value)
+            ))
         })?),
     };
-    let options = SpinLockOptions { timeout_ms: fields.timeout("timeoutMs")?, signal, steal: fields.boolean("steal")? };
+    let options = SpinLockOptions {
+        timeout_ms: fields.timeout("timeoutMs")?,
+        signal,
+        steal: fields.boolean("steal")?,
+    };
     if options.steal && (options.signal.is_some() || options.timeout_ms.is_some()) {
         return Err(invalid(
             "spinLock options.steal takes the lock at once: it cannot be combined with signal or timeoutMs".to_owned(),
@@ -233,12 +264,18 @@ pub fn spin_lock_options(value: &JsValue) -> Result<SpinLockOptions, RefreshErro
 /// echoed in an error message.
 pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionTokens, RefreshError> {
     if !value.is_object() || value.is_function() {
-        return Err(invalid(format!("{what} must be an object {{ accessToken, refreshToken? }}, got {}", type_of(value))));
+        return Err(invalid(format!(
+            "{what} must be an object {{ accessToken, refreshToken? }}, got {}",
+            type_of(value)
+        )));
     }
     let field = |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default();
     let access = field("accessToken");
     let Some(access_token) = access.as_string() else {
-        return Err(invalid(format!("{what}.accessToken must be a string, got {}", type_of(&access))));
+        return Err(invalid(format!(
+            "{what}.accessToken must be a string, got {}",
+            type_of(&access)
+        )));
     };
     if access_token.is_empty() {
         return Err(invalid(format!("{what}.accessToken must not be empty")));
@@ -249,7 +286,11 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
     } else {
         match refresh.as_string() {
             Some(token) if !token.is_empty() => Some(token),
-            Some(_) => return Err(invalid(format!("{what}.refreshToken must not be empty (use null for none)"))),
+            Some(_) => {
+                return Err(invalid(format!(
+                    "{what}.refreshToken must not be empty (use null for none)"
+                )));
+            }
             None => {
                 return Err(invalid(format!(
                     "{what}.refreshToken must be a string or null, got {}",
@@ -258,5 +299,8 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
             }
         }
     };
-    Ok(SessionTokens { access_token, refresh_token })
+    Ok(SessionTokens {
+        access_token,
+        refresh_token,
+    })
 }

@@ -20,7 +20,10 @@ pub struct SessionTokens {
 impl SessionTokens {
     /// Tokens from an access token and an optional refresh token.
     pub fn new(access_token: impl Into<String>, refresh_token: Option<String>) -> Self {
-        Self { access_token: access_token.into(), refresh_token }
+        Self {
+            access_token: access_token.into(),
+            refresh_token,
+        }
     }
 }
 

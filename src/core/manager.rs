@@ -54,8 +54,10 @@ impl<L: CrossContextLock, S: HashStore> RefreshManager<L, S> {
     ) -> Result<RefreshLockGuard<L::Guard, S>, RefreshError> {
         let lock_guard = self.lock.acquire(options).await?;
         let stored = self.store.load().await?;
-        let hash_mismatch =
-            is_mismatch(stored.hash.as_ref(), self.known_session_hash.borrow().as_ref());
+        let hash_mismatch = is_mismatch(
+            stored.hash.as_ref(),
+            self.known_session_hash.borrow().as_ref(),
+        );
         Ok(RefreshLockGuard {
             _lock_guard: lock_guard,
             store: self.store.clone(),
@@ -122,7 +124,10 @@ impl<G, S: HashStore> RefreshLockGuard<G, S> {
     /// Makes memory and store agree with tokens the caller trusts: remembers
     /// their hash and, if the store holds a different one, overwrites it. With
     /// nothing stored, writes nothing (as the seed).
-    pub async fn handle_mismatch(&self, trusted_tokens: &SessionTokens) -> Result<(), RefreshError> {
+    pub async fn handle_mismatch(
+        &self,
+        trusted_tokens: &SessionTokens,
+    ) -> Result<(), RefreshError> {
         let new_hash = SessionHash::of(trusted_tokens);
         if let Some(db_hash) = &self.db_hash
             && *db_hash != new_hash

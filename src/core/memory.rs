@@ -74,7 +74,10 @@ impl HashStore for MemoryStore {
         if found != expected {
             return Err(RefreshError::Fenced { expected, found });
         }
-        Ok(self.commit(StoredState { hash: Some(hash.clone()), generation: expected + 1 }))
+        Ok(self.commit(StoredState {
+            hash: Some(hash.clone()),
+            generation: expected + 1,
+        }))
     }
 
     async fn tombstone(&self) -> Result<u64, RefreshError> {
@@ -82,7 +85,10 @@ impl HashStore for MemoryStore {
             MemoryRecord::Valid(state) => state.generation,
             MemoryRecord::Corrupt(_) => 0,
         };
-        Ok(self.commit(StoredState { hash: None, generation: previous + 1 }))
+        Ok(self.commit(StoredState {
+            hash: None,
+            generation: previous + 1,
+        }))
     }
 }
 
@@ -148,7 +154,10 @@ impl Future for Acquire {
         }
         state.held = true;
         state.epoch += 1;
-        Poll::Ready(MemoryLockGuard { state: self.state.clone(), epoch: state.epoch })
+        Poll::Ready(MemoryLockGuard {
+            state: self.state.clone(),
+            epoch: state.epoch,
+        })
     }
 }
 
@@ -161,8 +170,14 @@ impl CrossContextLock for MemoryLock {
             let mut state = self.state.borrow_mut();
             state.held = true;
             state.epoch += 1;
-            return Ok(MemoryLockGuard { state: self.state.clone(), epoch: state.epoch });
+            return Ok(MemoryLockGuard {
+                state: self.state.clone(),
+                epoch: state.epoch,
+            });
         }
-        Ok(Acquire { state: self.state.clone() }.await)
+        Ok(Acquire {
+            state: self.state.clone(),
+        }
+        .await)
     }
 }

@@ -47,7 +47,9 @@ pub enum RawRecord {
 }
 
 fn invalid(reason: impl Into<String>) -> RefreshError {
-    RefreshError::InvalidPreviousHash { reason: reason.into() }
+    RefreshError::InvalidPreviousHash {
+        reason: reason.into(),
+    }
 }
 
 fn describe(field: &RawField) -> String {
@@ -76,7 +78,11 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
         RawRecord::NotAnObject(kind) => {
             return Err(invalid(format!("the record is a {kind}, not an object")));
         }
-        RawRecord::Fields { format, hash, generation } => (format, hash, generation),
+        RawRecord::Fields {
+            format,
+            hash,
+            generation,
+        } => (format, hash, generation),
     };
     match format {
         RawField::Number(n) if *n == f64::from(RECORD_FORMAT) => {}

@@ -39,14 +39,25 @@ pub fn js_cause(value: JsValue) -> Option<Cause> {
 /// The `message` of a JavaScript error, or its string form.
 pub fn describe(value: &JsValue) -> String {
     if let Some(message) = property(value, "message").and_then(|m| m.as_string()) {
-        let name = property(value, "name").and_then(|n| n.as_string()).unwrap_or_default();
-        if name.is_empty() { message } else { format!("{name}: {message}") }
+        let name = property(value, "name")
+            .and_then(|n| n.as_string())
+            .unwrap_or_default();
+        if name.is_empty() {
+            message
+        } else {
+            format!("{name}: {message}")
+        }
     } else {
-        value.as_string().unwrap_or_else(|| "unknown error".to_owned())
+        value
+            .as_string()
+            .unwrap_or_else(|| "unknown error".to_owned())
     }
 }
 
 /// A `StoreError` for a failed IndexedDB step, keeping the exception as cause.
 pub fn store_error(step: &str, value: JsValue) -> RefreshError {
-    RefreshError::Store { message: format!("{step}: {}", describe(&value)), cause: js_cause(value) }
+    RefreshError::Store {
+        message: format!("{step}: {}", describe(&value)),
+        cause: js_cause(value),
+    }
 }

@@ -44,7 +44,9 @@ extern "C" {
 /// `navigator.locks`, if this context has it.
 pub fn lock_manager() -> Option<LockManager> {
     let locks = property(&navigator()?, "locks")?;
-    property(&locks, "request")?.is_function().then(|| locks.unchecked_into())
+    property(&locks, "request")?
+        .is_function()
+        .then(|| locks.unchecked_into())
 }
 
 /// One named exclusive Web Lock.
@@ -128,7 +130,9 @@ impl CrossContextLock for WebLocks {
         if let Some(signal) = &options.signal
             && signal.aborted()
         {
-            return Err(RefreshError::Aborted { cause: js_cause(signal.reason()) });
+            return Err(RefreshError::Aborted {
+                cause: js_cause(signal.reason()),
+            });
         }
 
         // `held` settles when the guard drops; `granted` when the browser
@@ -142,13 +146,21 @@ impl CrossContextLock for WebLocks {
         };
         let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
             let _ = grant.call1(&JsValue::UNDEFINED, &lock);
-            if lock.is_null() { JsValue::UNDEFINED } else { held.into() }
+            if lock.is_null() {
+                JsValue::UNDEFINED
+            } else {
+                held.into()
+            }
         });
 
         let request_options = Object::new();
         set(&request_options, "mode", &JsValue::from_str("exclusive"));
         let timed_out = Rc::new(Cell::new(false));
-        let mut cleanup = WaitCleanup { timer: None, _on_timeout: None, signal: None };
+        let mut cleanup = WaitCleanup {
+            timer: None,
+            _on_timeout: None,
+            signal: None,
+        };
         if options.steal {
             set(&request_options, "steal", &JsValue::TRUE);
         } else if options.timeout_ms == 0 {
@@ -169,7 +181,9 @@ impl CrossContextLock for WebLocks {
             if let Some(signal) = &options.signal {
                 let listener = {
                     let signal = signal.clone();
-                    Closure::<dyn FnMut()>::new(move || controller.abort_with_reason(&signal.reason()))
+                    Closure::<dyn FnMut()>::new(move || {
+                        controller.abort_with_reason(&signal.reason())
+                    })
                 };
                 signal
                     .add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())
@@ -194,11 +208,13 @@ impl CrossContextLock for WebLocks {
         match outcome {
             Ok(lock) if lock.is_null() => Err(RefreshError::LockTimeout { timeout_ms: 0 }),
             Ok(_) => Ok(WebLockGuard { release }),
-            Err(_) if timed_out.get() => Err(RefreshError::LockTimeout { timeout_ms: options.timeout_ms }),
+            Err(_) if timed_out.get() => Err(RefreshError::LockTimeout {
+                timeout_ms: options.timeout_ms,
+            }),
             Err(error) => match &options.signal {
-                Some(signal) if signal.aborted() => {
-                    Err(RefreshError::Aborted { cause: js_cause(signal.reason()) })
-                }
+                Some(signal) if signal.aborted() => Err(RefreshError::Aborted {
+                    cause: js_cause(signal.reason()),
+                }),
                 _ => Err(lock_unusable(error)),
             },
         }
@@ -206,5 +222,7 @@ impl CrossContextLock for WebLocks {
 }
 
 fn unreachable_executor() -> ! {
-    wasm_bindgen::throw_str("unreachable: a Promise executor runs synchronously inside `new Promise`")
+    wasm_bindgen::throw_str(
+        "unreachable: a Promise executor runs synchronously inside `new Promise`",
+    )
 }

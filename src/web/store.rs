@@ -69,7 +69,11 @@ fn fail<E: Into<JsFault>>(step: &'static str) -> impl FnOnce(E) -> RefreshError 
 impl IdbHashStore {
     /// The store of `session` in database `database_name`. Opens nothing yet.
     pub fn new(database_name: String, session: String) -> Self {
-        Self { database_name, session, connection: Rc::new(RefCell::new(None)) }
+        Self {
+            database_name,
+            session,
+            connection: Rc::new(RefCell::new(None)),
+        }
     }
 
     /// Closes the connection, if open. The next use opens it again.
@@ -93,7 +97,10 @@ impl IdbHashStore {
         let database = Database::open(self.database_name.as_str())
             .with_version(DATABASE_VERSION)
             .with_on_upgrade_needed(|_, database| {
-                if !database.object_store_names().any(|name| name == OBJECT_STORE) {
+                if !database
+                    .object_store_names()
+                    .any(|name| name == OBJECT_STORE)
+                {
                     database.create_object_store(OBJECT_STORE).build()?;
                 }
                 Ok(())
@@ -108,13 +115,18 @@ impl IdbHashStore {
     /// Never block another connection's upgrade or deletion: close on
     /// `versionchange`, and forget the connection so the next use reopens.
     fn step_aside_on_version_change(&self, database: &Database) {
-        let Ok(mut listener) = database.version_changes() else { return };
+        let Ok(mut listener) = database.version_changes() else {
+            return;
+        };
         let connection = Rc::downgrade(&self.connection);
         wasm_bindgen_futures::spawn_local(async move {
             let changed = listener.recv().await.is_some();
             if let Some(connection) = connection.upgrade() {
                 let mut slot = connection.borrow_mut();
-                if slot.as_ref().is_some_and(|open| open.name() == listener.db().name()) {
+                if slot
+                    .as_ref()
+                    .is_some_and(|open| open.name() == listener.db().name())
+                {
                     slot.take();
                 }
             }
@@ -154,9 +166,13 @@ impl IdbHashStore {
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
         let database = self.database().await?;
-        let transaction =
-            database.transaction(OBJECT_STORE).build().map_err(fail("starting a transaction"))?;
-        let store = transaction.object_store(OBJECT_STORE).map_err(fail("opening the object store"))?;
+        let transaction = database
+            .transaction(OBJECT_STORE)
+            .build()
+            .map_err(fail("starting a transaction"))?;
+        let store = transaction
+            .object_store(OBJECT_STORE)
+            .map_err(fail("opening the object store"))?;
         decode(&self.read_raw(&store).await?)
     }
 
@@ -167,7 +183,9 @@ impl HashStore for IdbHashStore {
             .with_mode(TransactionMode::Readwrite)
             .build()
             .map_err(fail("starting a transaction"))?;
-        let store = transaction.object_store(OBJECT_STORE).map_err(fail("opening the object store"))?;
+        let store = transaction
+            .object_store(OBJECT_STORE)
+            .map_err(fail("opening the object store"))?;
         let found = decode(&self.read_raw(&store).await?)?.generation;
         if found != expected {
             // Dropping the transaction uncommitted rolls it back: nothing written.
@@ -176,7 +194,10 @@ impl HashStore for IdbHashStore {
         let generation = expected + 1;
         self.put(&store, Some(hash), generation)?;
         drop(store);
-        transaction.commit().await.map_err(fail("committing the session record"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(fail("committing the session record"))?;
         Ok(generation)
     }
 
@@ -187,11 +208,16 @@ impl HashStore for IdbHashStore {
             .with_mode(TransactionMode::Readwrite)
             .build()
             .map_err(fail("starting a transaction"))?;
-        let store = transaction.object_store(OBJECT_STORE).map_err(fail("opening the object store"))?;
+        let store = transaction
+            .object_store(OBJECT_STORE)
+            .map_err(fail("opening the object store"))?;
         let generation = next_generation(&self.read_raw(&store).await?)?;
         self.put(&store, None, generation)?;
         drop(store);
-        transaction.commit().await.map_err(fail("committing the session record"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(fail("committing the session record"))?;
         Ok(generation)
     }
 }
@@ -199,7 +225,9 @@ impl HashStore for IdbHashStore {
 /// The record written for `hash` at `generation`.
 fn encode(hash: Option<&SessionHash>, generation: u64) -> JsValue {
     let record = Object::new();
-    let hash = hash.map_or(JsValue::NULL, |hash| Uint8Array::from(hash.as_bytes()).into());
+    let hash = hash.map_or(JsValue::NULL, |hash| {
+        Uint8Array::from(hash.as_bytes()).into()
+    });
     for (key, value) in [
         ("format", JsValue::from(RECORD_FORMAT)),
         ("hash", hash),
@@ -216,8 +244,13 @@ pub fn raw_record(value: &JsValue) -> RawRecord {
     if !value.is_object() {
         return RawRecord::NotAnObject(type_name(value));
     }
-    let field = |key: &str| raw_field(&Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default());
-    RawRecord::Fields { format: field("format"), hash: field("hash"), generation: field("generation") }
+    let field =
+        |key: &str| raw_field(&Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default());
+    RawRecord::Fields {
+        format: field("format"),
+        hash: field("hash"),
+        generation: field("generation"),
+    }
 }
 
 fn raw_field(value: &JsValue) -> RawField {
@@ -237,5 +270,8 @@ fn raw_field(value: &JsValue) -> RawField {
 }
 
 fn type_name(value: &JsValue) -> String {
-    value.js_typeof().as_string().unwrap_or_else(|| "value".to_owned())
+    value
+        .js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "value".to_owned())
 }

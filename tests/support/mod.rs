@@ -52,11 +52,17 @@ pub struct Session {
 
 impl Session {
     pub fn new() -> Self {
-        Self { database: unique("db"), session: unique("@user:example.org|DEVICE") }
+        Self {
+            database: unique("db"),
+            session: unique("@user:example.org|DEVICE"),
+        }
     }
 
     pub fn options(&self) -> JsValue {
-        obj(&[("session", s(&self.session)), ("databaseName", s(&self.database))])
+        obj(&[
+            ("session", s(&self.session)),
+            ("databaseName", s(&self.database)),
+        ])
     }
 
     pub fn lock_name(&self) -> String {
@@ -65,7 +71,9 @@ impl Session {
 
     /// A new manager ("tab") of this session.
     pub async fn open(&self) -> CrossTabRefreshManager {
-        open(self.options()).await.unwrap_or_else(|e| panic!("open failed: {}", describe(&e)))
+        open(self.options())
+            .await
+            .unwrap_or_else(|e| panic!("open failed: {}", describe(&e)))
     }
 }
 
@@ -82,12 +90,17 @@ pub async fn done(promise: Promise) -> Result<(), JsValue> {
     JsFuture::from(promise).await.map(drop)
 }
 
-pub async fn lock(manager: &CrossTabRefreshManager, options: JsValue) -> Result<RefreshLockGuard, JsValue> {
+pub async fn lock(
+    manager: &CrossTabRefreshManager,
+    options: JsValue,
+) -> Result<RefreshLockGuard, JsValue> {
     settle(manager.spin_lock(options)).await
 }
 
 pub async fn lock_now(manager: &CrossTabRefreshManager) -> RefreshLockGuard {
-    lock(manager, JsValue::UNDEFINED).await.unwrap_or_else(|e| panic!("spinLock failed: {}", describe(&e)))
+    lock(manager, JsValue::UNDEFINED)
+        .await
+        .unwrap_or_else(|e| panic!("spinLock failed: {}", describe(&e)))
 }
 
 pub fn describe(error: &JsValue) -> String {
@@ -95,11 +108,17 @@ pub fn describe(error: &JsValue) -> String {
 }
 
 pub fn error_name(error: &JsValue) -> String {
-    Reflect::get(error, &s("name")).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    Reflect::get(error, &s("name"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 pub fn message(error: &JsValue) -> String {
-    Reflect::get(error, &s("message")).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    Reflect::get(error, &s("message"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// Asserts that `result` failed with a real `Error` named `name`.
@@ -108,7 +127,10 @@ pub fn assert_error<T>(result: Result<T, JsValue>, name: &str) -> JsValue {
     match result {
         Ok(_) => panic!("expected {name}, but the call succeeded"),
         Err(error) => {
-            assert!(error.is_instance_of::<js_sys::Error>(), "not an Error: {error:?}");
+            assert!(
+                error.is_instance_of::<js_sys::Error>(),
+                "not an Error: {error:?}"
+            );
             assert_eq!(error_name(&error), name, "{}", message(&error));
             error
         }
@@ -146,7 +168,9 @@ pub async fn put_raw_record(database: &str, session: &str, value: &JsValue) {
             "{OPEN_DB} try {{ const tx = conn.transaction('sessions', 'readwrite'); tx.objectStore('sessions').put(value, key); await new Promise((res, rej) => {{ tx.oncomplete = res; tx.onerror = () => rej(tx.error); }}); }} finally {{ conn.close(); }}"
         ),
     );
-    call(&f, &[s(database), s(session), value.clone()]).await.unwrap();
+    call(&f, &[s(database), s(session), value.clone()])
+        .await
+        .unwrap();
 }
 
 /// Deletes `database` from plain JavaScript; resolves once deleted, rejects if blocked for 2 s.
@@ -160,7 +184,10 @@ pub async fn delete_database(database: &str) -> Result<(), JsValue> {
 
 /// Is the Web Lock `name` free right now (probed without waiting)?
 pub async fn lock_is_free(name: &str) -> bool {
-    let f = js_async("name", "return await navigator.locks.request(name, { ifAvailable: true }, (lock) => lock !== null);");
+    let f = js_async(
+        "name",
+        "return await navigator.locks.request(name, { ifAvailable: true }, (lock) => lock !== null);",
+    );
     call(&f, &[s(name)]).await.unwrap().as_bool().unwrap()
 }
 
@@ -177,7 +204,9 @@ pub async fn lock_freed_within(name: &str, ms: u32, collect_garbage: bool) -> bo
         if lock_is_free(name).await {
             return true;
         }
-        call(&nudge, &[JsValue::from_bool(collect_garbage)]).await.unwrap();
+        call(&nudge, &[JsValue::from_bool(collect_garbage)])
+            .await
+            .unwrap();
     }
     false
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the browser test suite (tests/web.rs) in each engine named on the
+# command line: chromium, firefox, webkit. Each engine gets only its own
+# driver variable (the runner prefers GECKODRIVER, then SAFARIDRIVER, then
+# CHROMEDRIVER). Any failing engine fails the run; a summary closes it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/.tools/bin:$PATH"
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-240}"
+
+declare -A result
+passed_total=0
+failed_total=0
+for engine in "$@"; do
+  log="target/test-$engine.log"
+  mkdir -p target
+  echo "=== browser tests in $engine ==="
+  case "$engine" in
+    chromium)
+      env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="$(command -v chromedriver)" \
+        wasm-pack test --headless --chrome -- --test web 2>&1 | tee "$log" ;;
+    firefox)
+      env -u SAFARIDRIVER -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
+        wasm-pack test --headless --firefox -- --test web 2>&1 | tee "$log" ;;
+    webkit)
+      env -u GECKODRIVER -u CHROMEDRIVER SAFARIDRIVER="$PWD/.tools/bin/safaridriver" \
+        xvfb-run -a wasm-pack test --headless --safari -- --test web 2>&1 | tee "$log" ;;
+    *) echo "unknown engine: $engine (chromium, firefox, webkit)"; exit 2 ;;
+  esac
+  status=${PIPESTATUS[0]}
+  line=$(grep -E '^test result:' "$log" | tail -1)
+  passed=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<<"$line")
+  failed=$(sed -n 's/.* \([0-9]\+\) failed.*/\1/p' <<<"$line")
+  if [ "$status" -ne 0 ] || [ -z "$line" ] || [ "${failed:-1}" != 0 ] || [ "${passed:-0}" = 0 ]; then
+    result[$engine]="FAILED (exit $status${line:+; $line})"
+    failed_total=$((failed_total + ${failed:-0} + 1))
+  else
+    result[$engine]="ok ($passed passed)"
+  fi
+  passed_total=$((passed_total + ${passed:-0}))
+done
+
+echo
+echo "=== browser suite summary ==="
+status=0
+for engine in "$@"; do
+  echo "$engine: ${result[$engine]}"
+  [[ "${result[$engine]}" == ok* ]] || status=1
+done
+echo "browser: $passed_total passed, $failed_total failed"
+exit $status
