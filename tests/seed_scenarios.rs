@@ -6,7 +6,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use cross_tab_refresh::core::memory::{MemoryLock, MemoryLockOptions, MemoryStore};
-use cross_tab_refresh::core::{RefreshError, RefreshManager, SessionHash, SessionTokens};
+use cross_tab_refresh::core::{
+    RefreshError, RefreshHandlers, RefreshManager, SessionHash, SessionTokens,
+};
 use futures::executor::block_on;
 use futures::future::join_all;
 
@@ -36,22 +38,42 @@ struct TokenServer {
     calls: Rc<Cell<u32>>,
 }
 
-/// What matrix-sdk's `refresh_access_token` does around the guard: on a
-/// mismatch, reload the tokens another context saved; otherwise refresh and save.
+/// The SDK's session callbacks: the token endpoint, and a reload that
+/// returns what another client saved.
+struct SeedHandlers<'a> {
+    server: &'a TokenServer,
+    reloaded: SessionTokens,
+}
+
+impl RefreshHandlers for SeedHandlers<'_> {
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.server.calls.set(self.server.calls.get() + 1);
+        Ok(next_tokens())
+    }
+
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        Ok(self.reloaded.clone())
+    }
+
+    async fn save(&self, _: &SessionTokens) -> Result<(), RefreshError> {
+        Ok(())
+    }
+}
+
+/// matrix-sdk's `refresh_access_token`, as the core's refresh flow runs it.
 async fn refresh_access_token(
     manager: &Manager,
     server: &TokenServer,
     reloaded: &SessionTokens,
 ) -> Result<SessionTokens, RefreshError> {
-    let guard = manager.spin_lock(WAIT).await?;
-    if guard.hash_mismatch() {
-        guard.handle_mismatch(reloaded).await?;
-        return Ok(reloaded.clone());
-    }
-    server.calls.set(server.calls.get() + 1);
-    let fresh = next_tokens();
-    guard.save_in_memory_and_db(&fresh).await?;
-    Ok(fresh)
+    let handlers = SeedHandlers {
+        server,
+        reloaded: reloaded.clone(),
+    };
+    manager
+        .refresh(WAIT, &handlers)
+        .await
+        .map(|(_, tokens)| tokens)
 }
 
 #[test]
@@ -73,7 +95,7 @@ fn restore_session_lock() {
 
         let guard = client.spin_lock(WAIT).await.unwrap();
         assert!(!guard.hash_mismatch());
-        assert_eq!(guard.db_hash(), Some(&SessionHash::of(&tokens)));
+        assert_eq!(guard.db_hash().as_ref(), Some(&SessionHash::of(&tokens)));
     });
 }
 
@@ -94,7 +116,7 @@ fn finish_login() {
 
         let guard = client.spin_lock(WAIT).await.unwrap();
         let hash = SessionHash::of(&tokens);
-        assert_eq!(guard.db_hash(), Some(&hash));
+        assert_eq!(guard.db_hash().as_ref(), Some(&hash));
         assert_eq!(client.known_session_hash(), Some(hash));
         assert!(!guard.hash_mismatch());
     });
@@ -122,7 +144,7 @@ fn refresh_access_token_twice() {
 
         let guard = client.spin_lock(WAIT).await.unwrap();
         let hash = SessionHash::of(&next_tokens());
-        assert_eq!(guard.db_hash(), Some(&hash));
+        assert_eq!(guard.db_hash().as_ref(), Some(&hash));
         assert_eq!(client.known_session_hash(), Some(hash));
         assert!(!guard.hash_mismatch());
     });
@@ -144,7 +166,7 @@ fn cross_process_concurrent_refresh() {
         {
             let guard = client3.spin_lock(WAIT).await.unwrap();
             let hash = SessionHash::of(&next_tokens());
-            assert_eq!(guard.db_hash(), Some(&hash));
+            assert_eq!(guard.db_hash().as_ref(), Some(&hash));
             assert_eq!(client3.known_session_hash(), Some(hash));
             assert!(!guard.hash_mismatch());
         }
@@ -161,7 +183,7 @@ fn cross_process_concurrent_refresh() {
         {
             let guard = unrestored.spin_lock(WAIT).await.unwrap();
             let hash = SessionHash::of(&next_tokens());
-            assert_eq!(guard.db_hash(), Some(&hash));
+            assert_eq!(guard.db_hash().as_ref(), Some(&hash));
             assert_eq!(unrestored.known_session_hash(), Some(hash));
             assert!(!guard.hash_mismatch());
         }
@@ -169,7 +191,10 @@ fn cross_process_concurrent_refresh() {
         // 3. The first client still knows the previous tokens: a mismatch.
         {
             let guard = client.spin_lock(WAIT).await.unwrap();
-            assert_eq!(guard.db_hash(), Some(&SessionHash::of(&next_tokens())));
+            assert_eq!(
+                guard.db_hash().as_ref(),
+                Some(&SessionHash::of(&next_tokens()))
+            );
             assert_eq!(
                 client.known_session_hash(),
                 Some(SessionHash::of(&prev_tokens()))
@@ -190,7 +215,7 @@ fn cross_process_concurrent_refresh() {
         {
             let guard = client.spin_lock(WAIT).await.unwrap();
             let hash = SessionHash::of(&next_tokens());
-            assert_eq!(guard.db_hash(), Some(&hash));
+            assert_eq!(guard.db_hash().as_ref(), Some(&hash));
             assert_eq!(client.known_session_hash(), Some(hash));
             assert!(!guard.hash_mismatch());
         }

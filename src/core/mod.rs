@@ -6,13 +6,17 @@
 //! with the Web Locks and IndexedDB adapters of the `web` layer.
 
 pub mod error;
+pub mod flow;
 pub mod hash;
 pub mod manager;
 pub mod memory;
+pub mod notify;
 pub mod ports;
 pub mod record;
 
 pub use error::{Cause, RefreshError};
+pub use flow::{RefreshHandlers, RefreshOutcome};
 pub use hash::{SessionHash, SessionTokens, is_mismatch};
 pub use manager::{RefreshLockGuard, RefreshManager};
+pub use notify::{Notification, NotificationKind, Notifier};
 pub use ports::{CrossContextLock, HashStore, StoredState};
