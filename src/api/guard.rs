@@ -3,16 +3,17 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
+use super::dispose::wire_dispose;
 use super::error::promise;
 use super::manager::hex_or_null;
 use super::options::session_tokens;
 use crate::core::RefreshError;
-use crate::web::{IdbHashStore, WebLockGuard};
+use crate::web::{BroadcastNotifier, IdbHashStore, WebLockGuard};
 
-type CoreGuard = crate::core::RefreshLockGuard<WebLockGuard, IdbHashStore>;
+type CoreGuard = crate::core::RefreshLockGuard<WebLockGuard, IdbHashStore, BroadcastNotifier>;
 
 /// Holds the session's lock until `release()` (or `[Symbol.dispose]`, or
 /// garbage collection). Obtained from `CrossTabRefreshManager.spinLock()`.
@@ -24,19 +25,15 @@ pub struct RefreshLockGuard {
     manager_closed: Rc<Cell<bool>>,
 }
 
-thread_local! {
-    static DISPOSE_WIRED: Cell<bool> = const { Cell::new(false) };
-}
-
 impl RefreshLockGuard {
     pub(crate) fn into_js(guard: CoreGuard, manager_closed: Rc<Cell<bool>>) -> JsValue {
         let value = JsValue::from(Self {
             hash_mismatch: guard.hash_mismatch(),
-            db_hash: hex_or_null(guard.db_hash()),
+            db_hash: hex_or_null(guard.db_hash().as_ref()),
             guard: RefCell::new(Some(Rc::new(guard))),
             manager_closed,
         });
-        wire_dispose_to_release(&value);
+        wire_dispose(&value, "release");
         value
     }
 
@@ -48,26 +45,6 @@ impl RefreshLockGuard {
             .borrow()
             .clone()
             .ok_or(RefreshError::GuardReleased)
-    }
-}
-
-/// wasm-bindgen makes `[Symbol.dispose]` free the object, after which any
-/// call fails with an unnamed error. Point it at `release` instead, which is
-/// idempotent, so `using` and a later `release()` both stay harmless.
-fn wire_dispose_to_release(instance: &JsValue) {
-    if DISPOSE_WIRED.with(Cell::get) {
-        return;
-    }
-    let dispose = Reflect::get(&js_sys::global(), &"Symbol".into())
-        .and_then(|symbol| Reflect::get(&symbol, &"dispose".into()));
-    let Ok(dispose) = dispose else { return };
-    if dispose.is_undefined() {
-        return;
-    }
-    let prototype = Object::get_prototype_of(instance);
-    if let Ok(release) = Reflect::get(&prototype, &"release".into()) {
-        let _ = Reflect::set(&prototype, &dispose, &release);
-        DISPOSE_WIRED.with(|wired| wired.set(true));
     }
 }
 

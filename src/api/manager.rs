@@ -1,20 +1,23 @@
 //! `CrossTabRefreshManager`: one session's refresh lock, seen from JavaScript.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::Promise;
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::error::promise;
+use super::dispose::wire_dispose;
+use super::error::{promise, to_js};
 use super::guard::RefreshLockGuard;
+use super::handlers::JsHandlers;
 use super::options::{LockChoice, manager_options, session_tokens, spin_lock_options};
 use crate::core::{RefreshError, RefreshManager, SessionHash};
+use crate::web::broadcast::unsubscribe;
 use crate::web::global::property;
 use crate::web::locks::lock_manager;
-use crate::web::{IdbHashStore, WebLockOptions, WebLocks};
+use crate::web::{BroadcastNotifier, IdbHashStore, WebLockOptions, WebLocks};
 
-pub(crate) type CoreManager = RefreshManager<WebLocks, IdbHashStore>;
+pub(crate) type CoreManager = RefreshManager<WebLocks, IdbHashStore, BroadcastNotifier>;
 
 struct Inner {
     core: CoreManager,
@@ -23,6 +26,8 @@ struct Inner {
     lock_kind: &'static str,
     lock_timeout_ms: u32,
     closed: Rc<Cell<bool>>,
+    /// The `refresh()` in flight in this context, shared by concurrent callers.
+    in_flight: RefCell<Option<Promise>>,
 }
 
 impl Inner {
@@ -31,6 +36,14 @@ impl Inner {
             Err(RefreshError::Closed)
         } else {
             Ok(())
+        }
+    }
+
+    fn lock_options(&self, options: super::options::SpinLockOptions) -> WebLockOptions {
+        WebLockOptions {
+            timeout_ms: options.timeout_ms.unwrap_or(self.lock_timeout_ms),
+            signal: options.signal,
+            steal: options.steal,
         }
     }
 }
@@ -84,15 +97,18 @@ async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> 
     let store = IdbHashStore::new(options.database_name.clone(), options.session.clone());
     // Open the database now, so that a context without usable storage finds out here.
     store.connect().await?;
-    let lock = WebLocks::new(manager, lock_name(&options.database_name, &options.session));
+    let name = lock_name(&options.database_name, &options.session);
+    let notifier = BroadcastNotifier::new(&name, options.session.clone());
+    let lock = WebLocks::new(manager, name);
     Ok(CrossTabRefreshManager {
         inner: Rc::new(Inner {
-            core: RefreshManager::new(lock, store),
+            core: RefreshManager::with_notifier(lock, store, notifier),
             session: options.session,
             holder: options.holder.unwrap_or_else(random_holder),
             lock_kind: "web-locks",
             lock_timeout_ms: options.lock_timeout_ms,
             closed: Rc::new(Cell::new(false)),
+            in_flight: RefCell::new(None),
         }),
     })
 }
@@ -106,7 +122,11 @@ impl CrossTabRefreshManager {
     pub fn open(
         #[wasm_bindgen(unchecked_param_type = "ManagerOptions")] options: JsValue,
     ) -> Promise {
-        promise(open(options))
+        promise(async move {
+            let manager = JsValue::from(open(options).await?);
+            wire_dispose(&manager, "close");
+            Ok(manager)
+        })
     }
 
     /// The session this manager coordinates.
@@ -161,13 +181,8 @@ impl CrossTabRefreshManager {
         let inner = self.inner.clone();
         promise(async move {
             inner.check_open()?;
-            let options = spin_lock_options(&options)?;
-            let lock_options = WebLockOptions {
-                timeout_ms: options.timeout_ms.unwrap_or(inner.lock_timeout_ms),
-                signal: options.signal,
-                steal: options.steal,
-            };
-            let guard = inner.core.spin_lock(lock_options).await?;
+            let options = inner.lock_options(spin_lock_options(&options)?);
+            let guard = inner.core.spin_lock(options).await?;
             Ok(RefreshLockGuard::into_js(guard, inner.closed.clone()))
         })
     }
@@ -190,5 +205,65 @@ impl CrossTabRefreshManager {
     pub fn close(&self) {
         self.inner.closed.set(true);
         self.inner.core.store().close();
+        self.inner.core.notifier().close();
+    }
+
+    /// Refreshes the session once across all contexts: takes the lock,
+    /// then either adopts tokens another context stored (`reload`, outcome
+    /// `"adopted"`, no network call) or calls `refresh`, `save`, and stores
+    /// the new hash (outcome `"refreshed"`). Concurrent calls in one context
+    /// share one refresh. Rejects with `CallbackError` (the callback's error
+    /// as `cause`), `FencedError` (logged out meanwhile), `LockTimeoutError`,
+    /// `StoreError`, `InvalidArgumentError` or `ClosedError`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<RefreshResult>")]
+    pub fn refresh(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RefreshHandlers")] handlers: JsValue,
+    ) -> Promise {
+        if let Some(in_flight) = self.inner.in_flight.borrow().clone() {
+            return in_flight;
+        }
+        let handlers = match self
+            .inner
+            .check_open()
+            .and_then(|()| JsHandlers::new(handlers))
+        {
+            Ok(handlers) => handlers,
+            Err(error) => return Promise::reject(&to_js(error)),
+        };
+        let inner = self.inner.clone();
+        let in_flight = promise(async move {
+            let options = inner.lock_options(Default::default());
+            let result = inner.core.refresh(options, &handlers).await;
+            inner.in_flight.borrow_mut().take();
+            let (outcome, _) = result?;
+            let value = Object::new();
+            let _ = Reflect::set(&value, &"outcome".into(), &outcome.as_str().into());
+            let _ = Reflect::set(&value, &"tokens".into(), &handlers.tokens_value());
+            Ok(JsValue::from(value))
+        });
+        *self.inner.in_flight.borrow_mut() = Some(in_flight.clone());
+        in_flight
+    }
+
+    /// Calls `listener` when another context of this session stores new
+    /// tokens or logs out. Returns the function that unsubscribes (harmless
+    /// to call twice). Throws `InvalidArgumentError` if `listener` is not a
+    /// function, `ClosedError` after `close()`.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn subscribe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: SessionEvent) => void")] listener: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.inner.check_open().map_err(to_js)?;
+        let listener: Function = listener.dyn_into().map_err(|_| {
+            to_js(RefreshError::invalid_argument(
+                "subscribe() takes a function",
+            ))
+        })?;
+        let notifier = self.inner.core.notifier();
+        let id = notifier.subscribe(listener);
+        let listeners = notifier.listeners();
+        Ok(Closure::<dyn FnMut()>::new(move || unsubscribe(&listeners, id)).into_js_value())
     }
 }

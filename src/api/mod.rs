@@ -1,8 +1,10 @@
 //! The JavaScript classes: thin wrappers that decode arguments, call the core
 //! through the web adapters, and turn every failure into a named `Error`.
 
+pub mod dispose;
 pub mod error;
 pub mod guard;
+pub mod handlers;
 pub mod manager;
 pub mod options;
 

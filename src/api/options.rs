@@ -29,6 +29,16 @@ export interface ManagerOptions {
   lock?: "auto" | "web-locks" | "lease";
 }
 
+/** What `subscribe` listeners receive when another context changes the session. */
+export interface SessionEvent {
+  type: "refreshed" | "logout";
+  session: string;
+  /** The stored hash now (seed hex form), or null after a logout. */
+  dbHash: string | null;
+  /** The stored generation now. */
+  generation: number;
+}
+
 /** Options of `spinLock`. */
 export interface SpinLockOptions {
   /** How long to wait, in milliseconds; 0 takes the lock only if it is free now. */

@@ -1,0 +1,149 @@
+//! Notifications over `BroadcastChannel`: after a save or a logout, every
+//! other context of the same session hears `{ type, session, dbHash,
+//! generation }`. Messages carry hashes, never tokens.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use web_sys::{BroadcastChannel, MessageEvent};
+
+use super::global::property;
+use crate::core::{Notification, NotificationKind, Notifier};
+
+type Listeners = RefCell<Vec<(u32, Function)>>;
+
+/// One session's channel, and the listeners of this context.
+pub struct BroadcastNotifier {
+    session: String,
+    channel: Option<BroadcastChannel>,
+    listeners: Rc<Listeners>,
+    next_id: Cell<u32>,
+    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+impl BroadcastNotifier {
+    /// Joins the channel `name` for `session`. Where `BroadcastChannel` is
+    /// missing, notifications are neither sent nor received.
+    pub fn new(name: &str, session: String) -> Self {
+        let listeners: Rc<Listeners> = Rc::default();
+        let channel = property(&js_sys::global(), "BroadcastChannel")
+            .and_then(|_| BroadcastChannel::new(name).ok());
+        let on_message = channel.as_ref().map(|channel| {
+            let (listeners, session) = (Rc::downgrade(&listeners), session.clone());
+            let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+                deliver(&listeners, &session, &message.data());
+            });
+            channel.set_onmessage(Some(closure.as_ref().unchecked_ref()));
+            closure
+        });
+        Self {
+            session,
+            channel,
+            listeners,
+            next_id: Cell::new(0),
+            _on_message: on_message,
+        }
+    }
+
+    /// Adds `listener`; returns its id for [`BroadcastNotifier::unsubscribe`].
+    pub fn subscribe(&self, listener: Function) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        self.listeners.borrow_mut().push((id, listener));
+        id
+    }
+
+    /// A weak handle for removing listeners later.
+    pub fn listeners(&self) -> Weak<Listeners> {
+        Rc::downgrade(&self.listeners)
+    }
+
+    /// Leaves the channel and drops every listener.
+    pub fn close(&self) {
+        if let Some(channel) = &self.channel {
+            channel.set_onmessage(None);
+            channel.close();
+        }
+        self.listeners.borrow_mut().clear();
+    }
+}
+
+/// Removes listener `id`, if still there. Harmless to call twice.
+pub fn unsubscribe(listeners: &Weak<Listeners>, id: u32) {
+    if let Some(listeners) = listeners.upgrade() {
+        listeners.borrow_mut().retain(|(other, _)| *other != id);
+    }
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    // Setting a property of a fresh plain object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// The event object listeners receive, built from checked fields only.
+fn event(kind: &str, session: &str, db_hash: &JsValue, generation: f64) -> Object {
+    let event = Object::new();
+    set(&event, "type", &JsValue::from_str(kind));
+    set(&event, "session", &JsValue::from_str(session));
+    set(&event, "dbHash", db_hash);
+    set(&event, "generation", &JsValue::from(generation));
+    event
+}
+
+/// Checks a received message and hands it to every listener. Malformed
+/// messages and messages of another session are ignored.
+fn deliver(listeners: &Weak<Listeners>, session: &str, data: &JsValue) {
+    let Some(listeners) = listeners.upgrade() else {
+        return;
+    };
+    let field = |key: &str| Reflect::get(data, &JsValue::from_str(key)).unwrap_or_default();
+    let kind = field("type").as_string();
+    let db_hash = field("dbHash");
+    let generation = field("generation").as_f64();
+    let valid_hash = db_hash.is_null() || db_hash.as_string().is_some_and(|h| h.starts_with("0x"));
+    let (Some(kind), Some(generation)) = (kind, generation) else {
+        return;
+    };
+    if !matches!(kind.as_str(), "refreshed" | "logout")
+        || field("session").as_string().as_deref() != Some(session)
+        || !valid_hash
+    {
+        return;
+    }
+    let event = event(&kind, session, &db_hash, generation);
+    // Copy the list first: a listener may unsubscribe while being called.
+    let current: Vec<Function> = listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
+    for listener in current {
+        if let Err(error) = listener.call1(&JsValue::UNDEFINED, &event) {
+            web_sys::console::error_2(
+                &"cross-tab-refresh: a subscribe() listener threw".into(),
+                &error,
+            );
+        }
+    }
+}
+
+impl Notifier for BroadcastNotifier {
+    fn notify(&self, notification: &Notification) {
+        let Some(channel) = &self.channel else { return };
+        let kind = match notification.kind {
+            NotificationKind::Refreshed => "refreshed",
+            NotificationKind::Logout => "logout",
+        };
+        let db_hash = notification
+            .hash
+            .as_ref()
+            .map_or(JsValue::NULL, |hash| JsValue::from_str(&hash.to_hex()));
+        // Generations stay below 2^53, so the conversion is exact.
+        let message = event(
+            kind,
+            &self.session,
+            &db_hash,
+            notification.generation as f64,
+        );
+        // Best effort: a closed channel must not fail the write that happened.
+        let _ = channel.post_message(&message);
+    }
+}
