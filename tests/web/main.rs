@@ -3,6 +3,7 @@
 //! a dedicated worker stands in for another context holding the lock.
 #![cfg(target_arch = "wasm32")]
 
+mod flow;
 mod support;
 
 use js_sys::{Reflect, Uint8Array};

@@ -238,3 +238,85 @@ pub async fn sleep(ms: i32) {
     });
     JsFuture::from(promise).await.unwrap();
 }
+
+/// A rotating token server and the app's shared token storage, in plain JS:
+/// `{ issued, calls, invalidGrants, storage, handlers(), exchange() }`.
+/// Each refresh token works once; the endpoint answers after `latencyMs`.
+pub fn token_world(latency_ms: u32) -> JsValue {
+    Function::new_with_args(
+        "latencyMs",
+        "const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+         const world = { issued: 0, calls: 0, invalidGrants: 0, broadcasts: [],
+           storage: { accessToken: 'secret-access-0', refreshToken: 'secret-refresh-0' } };
+         world.exchange = async (refreshToken) => {
+           world.calls++;
+           await sleep(latencyMs);
+           if (refreshToken !== 'secret-refresh-' + world.issued) { world.invalidGrants++; throw new Error('invalid_grant'); }
+           world.issued++;
+           return { accessToken: 'secret-access-' + world.issued, refreshToken: 'secret-refresh-' + world.issued, expiresIn: 300 };
+         };
+         world.handlers = () => ({
+           refresh: () => world.exchange(world.storage.refreshToken),
+           reload: async () => ({ ...world.storage }),
+           save: async (tokens) => { world.storage = { ...tokens }; },
+         });
+         world.serve = (worker) => { worker.addEventListener('message', async (e) => {
+           const { id, call, arg } = e.data || {};
+           if (!call) return;
+           try { const h = world.handlers(); const value = await h[call](arg); worker.postMessage({ id, value }); }
+           catch (error) { worker.postMessage({ id, error: String(error && error.message) }); }
+         }); };
+         return world;",
+    )
+    .call1(&JsValue::NULL, &JsValue::from(latency_ms))
+    .unwrap()
+}
+
+pub fn world_number(world: &JsValue, key: &str) -> u32 {
+    Reflect::get(world, &s(key)).unwrap().as_f64().unwrap() as u32
+}
+
+pub fn handlers_of(world: &JsValue) -> JsValue {
+    let handlers: Function = Reflect::get(world, &s("handlers"))
+        .unwrap()
+        .unchecked_into();
+    handlers.call0(world).unwrap()
+}
+
+/// A module worker that loads this test module (the library inside it),
+/// opens a manager of `session` and runs `refresh()` with handlers that ask
+/// the page's `world` over `postMessage`. Resolves with the worker's result:
+/// `{ outcome, accessToken }` or `{ error }`.
+pub async fn refresh_in_worker(session: &Session, world: &JsValue) -> Result<JsValue, JsValue> {
+    let f = js_async(
+        "world, db, session",
+        "const moduleUrl = new URL('wasm-bindgen-test', location.href).href;
+         const wasmUrl = new URL('wasm-bindgen-test_bg.wasm', location.href).href;
+         const src = `
+           import init, { CrossTabRefreshManager } from ${JSON.stringify(moduleUrl)};
+           let next = 0; const pending = new Map();
+           self.onmessage = (e) => { const p = pending.get(e.data.id); if (p) { pending.delete(e.data.id); e.data.error ? p.reject(new Error(e.data.error)) : p.resolve(e.data.value); } };
+           const ask = (call, arg) => new Promise((resolve, reject) => { const id = next++; pending.set(id, { resolve, reject }); postMessage({ id, call, arg }); });
+           try {
+             await init({ module_or_path: ${JSON.stringify(wasmUrl)} });
+             const m = await CrossTabRefreshManager.open({ session: ${JSON.stringify(session)}, databaseName: ${JSON.stringify(db)} });
+             await m.restoreSession({ accessToken: 'secret-access-0', refreshToken: 'secret-refresh-0' });
+             const r = await m.refresh({ refresh: () => ask('refresh'), reload: () => ask('reload'), save: (t) => ask('save', t) });
+             postMessage({ done: { outcome: r.outcome, accessToken: r.tokens.accessToken, scope: self.constructor.name } });
+           } catch (error) { postMessage({ done: { error: String(error && (error.name + ': ' + error.message)) } }); }
+         `;
+         const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+         world.serve(worker);
+         try {
+           return await new Promise((resolve, reject) => {
+             worker.addEventListener('message', (e) => { if (e.data && e.data.done) resolve(e.data.done); });
+             worker.onerror = (e) => reject(new Error('worker failed: ' + (e.message || 'unknown')));
+           });
+         } finally { worker.terminate(); }",
+    );
+    call(
+        &f,
+        &[world.clone(), s(&session.database), s(&session.session)],
+    )
+    .await
+}

@@ -1,0 +1,384 @@
+//! The whole refresh flow against real Web Locks, IndexedDB and
+//! BroadcastChannel: single flight, adoption, steal, logout, notification.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &s(key)).unwrap()
+}
+
+async fn refresh(
+    manager: &cross_tab_refresh::api::CrossTabRefreshManager,
+    handlers: JsValue,
+) -> Result<JsValue, JsValue> {
+    JsFuture::from(manager.refresh(handlers)).await
+}
+
+/// Collects the events a manager's `subscribe` listener receives.
+fn recorder(
+    manager: &cross_tab_refresh::api::CrossTabRefreshManager,
+) -> (Rc<RefCell<Vec<JsValue>>>, Function) {
+    let events: Rc<RefCell<Vec<JsValue>>> = Rc::default();
+    let sink = events.clone();
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |event| sink.borrow_mut().push(event))
+        .into_js_value();
+    let unsubscribe = manager.subscribe(listener).unwrap().unchecked_into();
+    (events, unsubscribe)
+}
+
+#[wasm_bindgen_test]
+async fn eight_tabs_and_a_worker_refresh_once() {
+    // 1. Eight managers in this page and one in a module worker know tokens 0.
+    // 2. All call refresh() at the same instant; the token endpoint is slow.
+    // 3. Exactly one network call; everyone ends on tokens 1; the rest adopt.
+    let session = Session::new();
+    let world = token_world(30);
+    let mut tabs = Vec::new();
+    for _ in 0..8 {
+        let tab = session.open().await;
+        done(tab.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+            .await
+            .unwrap();
+        tabs.push(tab);
+    }
+    let worker = refresh_in_worker(&session, &world);
+    let refreshes: Vec<_> = tabs
+        .iter()
+        .map(|tab| JsFuture::from(tab.refresh(handlers_of(&world))))
+        .collect();
+    let (worker, results) = futures::join!(worker, futures::future::join_all(refreshes));
+
+    assert_eq!(world_number(&world, "calls"), 1, "exactly one token call");
+    assert_eq!(world_number(&world, "invalidGrants"), 0);
+    let mut outcomes: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let r = r
+                .as_ref()
+                .unwrap_or_else(|e| panic!("refresh failed: {}", describe(e)));
+            assert_eq!(
+                field(&field(r, "tokens"), "accessToken"),
+                s("secret-access-1")
+            );
+            field(r, "outcome").as_string().unwrap()
+        })
+        .collect();
+    let worker = worker.unwrap();
+    assert!(
+        field(&worker, "error").is_undefined(),
+        "worker failed: {:?}",
+        field(&worker, "error")
+    );
+    assert_eq!(field(&worker, "accessToken"), s("secret-access-1"));
+    assert_eq!(field(&worker, "scope"), s("DedicatedWorkerGlobalScope"));
+    outcomes.push(field(&worker, "outcome").as_string().unwrap());
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "refreshed").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "adopted").count(),
+        8,
+        "{outcomes:?}"
+    );
+    let hashes: Vec<_> = tabs
+        .iter()
+        .map(|t| t.known_session_hash().as_string())
+        .collect();
+    assert!(hashes.iter().all(|h| h.is_some() && *h == hashes[0]));
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_calls_in_one_context_share_one_refresh() {
+    let session = Session::new();
+    let world = token_world(20);
+    let tab = session.open().await;
+    done(tab.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+        .await
+        .unwrap();
+    let first = tab.refresh(handlers_of(&world));
+    let second = tab.refresh(handlers_of(&world));
+    let (a, b) = futures::join!(JsFuture::from(first), JsFuture::from(second));
+    assert_eq!(world_number(&world, "calls"), 1);
+    assert_eq!(field(&a.unwrap(), "outcome"), s("refreshed"));
+    assert_eq!(
+        field(&b.unwrap(), "outcome"),
+        s("refreshed"),
+        "the same refresh, shared"
+    );
+    // Once settled, the next call refreshes again.
+    let third = refresh(&tab, handlers_of(&world)).await.unwrap();
+    assert_eq!(field(&third, "outcome"), s("refreshed"));
+    assert_eq!(world_number(&world, "issued"), 2);
+}
+
+#[wasm_bindgen_test]
+async fn callbacks_may_be_sync_and_their_tokens_come_back_as_given() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let handlers = Function::new_no_args(
+        "return { refresh() { return { accessToken: 'secret-a1', refreshToken: 'secret-r1', expiresIn: 60 }; }, reload() { throw new Error('not called'); } };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let result = refresh(&tab, handlers).await.unwrap();
+    assert_eq!(field(&result, "outcome"), s("refreshed"));
+    assert_eq!(
+        field(&field(&result, "tokens"), "expiresIn").as_f64(),
+        Some(60.0),
+        "extra fields kept"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn failing_callbacks_are_callback_errors_with_cause() {
+    let session = Session::new();
+    let tab = session.open().await;
+    for (body, callback) in [
+        (
+            "return { refresh() { throw new TypeError('boom'); }, reload() {} };",
+            "refresh",
+        ),
+        (
+            "return { refresh: () => Promise.reject(new TypeError('boom')), reload() {} };",
+            "refresh",
+        ),
+        ("return { refresh: () => 42, reload() {} };", "refresh"),
+        (
+            "return { refresh: async () => ({ accessToken: 'secret-a' }), reload() {}, save: () => { throw new TypeError('disk full'); } };",
+            "save",
+        ),
+    ] {
+        let handlers = Function::new_no_args(body).call0(&JsValue::NULL).unwrap();
+        let error = assert_error(refresh(&tab, handlers).await, "CallbackError");
+        assert!(
+            message(&error).contains(&format!("{callback}()")),
+            "{}",
+            message(&error)
+        );
+        assert!(
+            !field(&error, "cause").is_undefined(),
+            "the callback's error is the cause"
+        );
+    }
+    // Nothing was stored by the failed refreshes (the save failed before the write).
+    assert!(
+        raw_record(&session.database, &session.session)
+            .await
+            .is_undefined()
+    );
+    for bad in [
+        JsValue::NULL,
+        obj(&[("refresh", JsValue::from(1))]),
+        obj(&[]),
+    ] {
+        assert_error(refresh(&tab, bad).await, "InvalidArgumentError");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_reload_rejects_instead_of_reporting_stale_success() {
+    let session = Session::new();
+    let world = token_world(0);
+    let (a, b) = (session.open().await, session.open().await);
+    done(a.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+        .await
+        .unwrap();
+    done(b.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+        .await
+        .unwrap();
+    refresh(&a, handlers_of(&world)).await.unwrap();
+    let handlers = Function::new_no_args("return { refresh() { throw new Error('must not be called'); }, reload: () => Promise.reject(new Error('storage gone')) };")
+        .call0(&JsValue::NULL)
+        .unwrap();
+    let error = assert_error(refresh(&b, handlers).await, "CallbackError");
+    assert!(message(&error).contains("reload()"));
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_that_fails_after_another_context_stored_adopts() {
+    // 1. Tab A takes the lock, its refresh callback waits (a slow network).
+    // 2. Tab B steals the lock (A looks frozen), refreshes and stores tokens 1.
+    // 3. A's network call sends the spent token: invalid_grant.
+    // 4. A looks at the store again, sees B's tokens and adopts them.
+    let session = Session::new();
+    let world = token_world(0);
+    let (a, b) = (session.open().await, session.open().await);
+    for tab in [&a, &b] {
+        done(tab.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+            .await
+            .unwrap();
+    }
+    let slow = Function::new_with_args(
+        "world",
+        "return { refresh: async () => { const spent = world.storage.refreshToken; await new Promise((r) => setTimeout(r, 150)); return world.exchange(spent); }, reload: async () => ({ ...world.storage }), save: async (t) => { world.storage = { ...t }; } };",
+    )
+    .call1(&JsValue::NULL, &world)
+    .unwrap();
+    let flow_a = JsFuture::from(a.refresh(slow));
+    let steal_b = async {
+        sleep(30).await;
+        let guard = lock(&b, obj(&[("steal", JsValue::TRUE)])).await.unwrap();
+        let fresh = JsFuture::from(js_sys::Promise::resolve(&handlers_of(&world)))
+            .await
+            .unwrap();
+        let refresh_fn: Function = field(&fresh, "refresh").unchecked_into();
+        let tokens_b = JsFuture::from(js_sys::Promise::from(refresh_fn.call0(&fresh).unwrap()))
+            .await
+            .unwrap();
+        let save_fn: Function = field(&fresh, "save").unchecked_into();
+        JsFuture::from(js_sys::Promise::from(
+            save_fn.call1(&fresh, &tokens_b).unwrap(),
+        ))
+        .await
+        .unwrap();
+        done(guard.save_in_memory_and_db(tokens_b)).await.unwrap();
+        guard.release();
+    };
+    let (result_a, ()) = futures::join!(flow_a, steal_b);
+    let result_a = result_a.unwrap_or_else(|e| panic!("A failed: {}", describe(&e)));
+    assert_eq!(field(&result_a, "outcome"), s("adopted"));
+    assert_eq!(
+        field(&field(&result_a, "tokens"), "accessToken"),
+        s("secret-access-1")
+    );
+    assert_eq!(
+        world_number(&world, "invalidGrants"),
+        1,
+        "A's stale call was refused"
+    );
+    assert_eq!(a.known_session_hash(), b.known_session_hash());
+}
+
+#[wasm_bindgen_test]
+async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
+    // 1. Tab A refreshes with a slow network.
+    // 2. Meanwhile tab B logs out.
+    // 3. A's write is fenced: refresh() rejects with FencedError, the session stays out.
+    // 4. Subscribers of this session hear "logout"; those of another session hear nothing.
+    let session = Session::new();
+    let other_session = Session {
+        database: session.database.clone(),
+        session: unique("other"),
+    };
+    let world = token_world(120);
+    let (a, b, c) = (
+        session.open().await,
+        session.open().await,
+        session.open().await,
+    );
+    let stranger = other_session.open().await;
+    let (heard, _) = recorder(&c);
+    let (stranger_heard, _) = recorder(&stranger);
+    done(a.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+        .await
+        .unwrap();
+    let flow_a = JsFuture::from(a.refresh(handlers_of(&world)));
+    let logout_b = async {
+        sleep(30).await;
+        done(b.on_logout()).await.unwrap();
+    };
+    let (result_a, ()) = futures::join!(flow_a, logout_b);
+    assert_error(result_a, "FencedError");
+    let record = raw_record(&session.database, &session.session).await;
+    assert!(field(&record, "hash").is_null(), "still logged out");
+    assert!(lock_now(&c).await.db_hash().is_null());
+    sleep(50).await;
+    let heard = heard.borrow();
+    assert_eq!(heard.len(), 1, "one event: the logout");
+    assert_eq!(field(&heard[0], "type"), s("logout"));
+    assert_eq!(field(&heard[0], "session"), s(&session.session));
+    assert!(field(&heard[0], "dbHash").is_null());
+    assert!(
+        stranger_heard.borrow().is_empty(),
+        "another session hears nothing"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn saves_are_heard_by_other_contexts_and_unsubscribe_stops_it() {
+    let session = Session::new();
+    let (a, b) = (session.open().await, session.open().await);
+    let (heard, unsubscribe) = recorder(&b);
+    let (own, _) = recorder(&a);
+    let guard = lock_now(&a).await;
+    done(guard.save_in_memory_and_db(tokens("secret-access-1", None)))
+        .await
+        .unwrap();
+    guard.release();
+    sleep(50).await;
+    {
+        let heard = heard.borrow();
+        assert_eq!(heard.len(), 1);
+        assert_eq!(field(&heard[0], "type"), s("refreshed"));
+        assert_eq!(
+            field(&heard[0], "dbHash").as_string(),
+            a.known_session_hash().as_string()
+        );
+        assert_eq!(field(&heard[0], "generation").as_f64(), Some(1.0));
+    }
+    assert!(own.borrow().is_empty(), "a context does not hear itself");
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+    let guard = lock_now(&a).await;
+    done(guard.save_in_memory_and_db(tokens("secret-access-2", None)))
+        .await
+        .unwrap();
+    sleep(50).await;
+    assert_eq!(heard.borrow().len(), 1, "no events after unsubscribe");
+    assert_error(b.subscribe(JsValue::from(5)), "InvalidArgumentError");
+    b.close();
+    assert_error(b.subscribe(Function::new_no_args("").into()), "ClosedError");
+}
+
+#[wasm_bindgen_test]
+async fn no_token_reaches_indexeddb_or_a_broadcast() {
+    // Every record in the database and every message on the session's
+    // channel, read raw, contains no substring of any token.
+    let session = Session::new();
+    let world = token_world(0);
+    let (a, b) = (session.open().await, session.open().await);
+    let sniffed = Function::new_with_args(
+        "name",
+        "const seen = []; const ch = new BroadcastChannel(name); ch.onmessage = (e) => seen.push(JSON.stringify(e.data)); return seen;",
+    )
+    .call1(&JsValue::NULL, &s(&session.lock_name()))
+    .unwrap();
+    for tab in [&a, &b] {
+        done(tab.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+            .await
+            .unwrap();
+    }
+    refresh(&a, handlers_of(&world)).await.unwrap();
+    refresh(&b, handlers_of(&world)).await.unwrap();
+    refresh(&a, handlers_of(&world)).await.unwrap();
+    done(b.on_logout()).await.unwrap();
+    sleep(50).await;
+    let messages: js_sys::Array = sniffed.unchecked_into();
+    assert!(
+        messages.length() >= 3,
+        "the sniffer heard the saves and the logout"
+    );
+    let mut seen: Vec<String> = messages.iter().map(|m| m.as_string().unwrap()).collect();
+    let record = raw_record(&session.database, &session.session).await;
+    seen.push(
+        js_sys::JSON::stringify(&record)
+            .unwrap()
+            .as_string()
+            .unwrap(),
+    );
+    let hash_bytes: Vec<u8> = js_sys::Uint8Array::new(&field(&record, "hash")).to_vec();
+    seen.push(String::from_utf8_lossy(&hash_bytes).into_owned());
+    for text in &seen {
+        assert!(!text.contains("secret"), "a token leaked: {text}");
+    }
+}
