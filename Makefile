@@ -4,15 +4,28 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export WASM_BINDGEN_TEST_TIMEOUT ?= 240
 TEST_ARGS := -- --test web
 
-.PHONY: setup test test-host lint test-chromium test-firefox test-webkit build clean
+.PHONY: setup demo serve test test-host lint test-chromium test-firefox test-webkit test-e2e build clean
 
 setup:
 	@bash scripts/setup.sh
 
-## Runs every test: host tests, clippy, then the browser suite in Chromium, Firefox and WebKit.
+## The main job: 8 headless tabs race to refresh, round after round; prints a table.
+demo: build
+	node scripts/demo.mjs --tabs $(or $(TABS),8) --rounds $(or $(ROUNDS),5)
+
+## Keeps the demo server up for a person to open tabs by hand.
+serve: build
+	node www/server.mjs --port $(or $(PORT),8080)
+
+## Runs every test: host tests, clippy, the browser suite in Chromium, Firefox
+## and WebKit, then the end-to-end tests in real tabs.
 test: setup
 	@$(MAKE) --no-print-directory test-host lint
 	@bash scripts/test-engines.sh chromium firefox webkit
+	@$(MAKE) --no-print-directory test-e2e
+
+test-e2e: build
+	node --test --test-concurrency=1 tests/e2e/
 
 test-host:
 	cargo test --quiet
@@ -27,7 +40,8 @@ test-chromium test-firefox test-webkit: setup
 
 ## The release package in pkg/.
 build: setup
-	wasm-pack build --release --target web
+	wasm-pack build --release --target web --no-pack
+	node scripts/package.mjs
 
 clean:
 	rm -rf pkg target/wasm-bindgen-test

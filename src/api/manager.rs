@@ -187,6 +187,27 @@ impl CrossTabRefreshManager {
         })
     }
 
+    /// The stored hash and generation as they are now, read without taking
+    /// the lock (for diagnostics and display). Rejects like `spinLock` does
+    /// for an unreadable record or a failing store.
+    #[wasm_bindgen(js_name = storedState, unchecked_return_type = "Promise<StoredState>")]
+    pub fn stored_state(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.check_open()?;
+            let stored = inner.core.store().load().await?;
+            let value = Object::new();
+            let _ = Reflect::set(&value, &"dbHash".into(), &hex_or_null(stored.hash.as_ref()));
+            // Generations stay below 2^53, so the conversion is exact.
+            let _ = Reflect::set(
+                &value,
+                &"generation".into(),
+                &(stored.generation as f64).into(),
+            );
+            Ok(JsValue::from(value))
+        })
+    }
+
     /// Logs the session out everywhere: replaces the stored hash by a
     /// tombstone (without waiting for the lock) and forgets the known hash.
     #[wasm_bindgen(js_name = onLogout, unchecked_return_type = "Promise<void>")]

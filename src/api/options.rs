@@ -39,6 +39,14 @@ export interface SessionEvent {
   generation: number;
 }
 
+/** The stored record of a session, as `storedState()` reads it. */
+export interface StoredState {
+  /** The stored hash (seed hex form), or null when nothing is stored or after a logout. */
+  dbHash: string | null;
+  /** Grows by one with every write; 0 when nothing was ever written. */
+  generation: number;
+}
+
 /** Options of `spinLock`. */
 export interface SpinLockOptions {
   /** How long to wait, in milliseconds; 0 takes the lock only if it is free now. */

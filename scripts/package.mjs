@@ -1,0 +1,43 @@
+// Writes pkg/package.json for npm (after `wasm-pack build --no-pack`) and
+// copies the README and LICENSE into pkg/.
+import { copyFile, readFile, writeFile } from "node:fs/promises";
+
+const cargo = await readFile("Cargo.toml", "utf8");
+const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"$`, "m"))?.[1];
+const keywords = JSON.parse(cargo.match(/^keywords = (\[.*\])$/m)?.[1] ?? "[]");
+
+const manifest = {
+  name: field("name"),
+  version: field("version"),
+  description: field("description"),
+  license: field("license"),
+  repository: { type: "git", url: `git+${field("repository")}.git` },
+  keywords: [...keywords, "oauth2", "refresh-token", "tabs", "webassembly"],
+  type: "module",
+  main: "./cross_tab_refresh.js",
+  types: "./cross_tab_refresh.d.ts",
+  exports: {
+    ".": {
+      types: "./cross_tab_refresh.d.ts",
+      default: "./cross_tab_refresh.js",
+    },
+    "./cross_tab_refresh_bg.wasm": "./cross_tab_refresh_bg.wasm",
+    "./package.json": "./package.json",
+  },
+  sideEffects: false,
+  files: [
+    "cross_tab_refresh_bg.wasm",
+    "cross_tab_refresh_bg.wasm.d.ts",
+    "cross_tab_refresh.js",
+    "cross_tab_refresh.d.ts",
+    "README.md",
+    "LICENSE",
+  ],
+};
+for (const [key, value] of Object.entries(manifest)) {
+  if (value === undefined) throw new Error(`Cargo.toml has no ${key}`);
+}
+await writeFile("pkg/package.json", `${JSON.stringify(manifest, null, 2)}\n`);
+await copyFile("README.md", "pkg/README.md");
+await copyFile("LICENSE", "pkg/LICENSE");
+console.log(`pkg/package.json: ${manifest.name}@${manifest.version}`);

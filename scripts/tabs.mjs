@@ -1,0 +1,85 @@
+// Drives headless Chromium tabs against the demo server, for `make demo` and
+// the end-to-end tests. Uses Debian's Chromium through playwright-core; no
+// browser is ever downloaded.
+import { chromium } from "playwright-core";
+import { existsSync } from "node:fs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: run 'make setup' (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      // Tabs opened by automation are all "background" tabs; keep their
+      // timers honest so the race is what a user would see with visible tabs.
+      "--disable-background-timer-throttling",
+      "--disable-renderer-backgrounding",
+      "--disable-backgrounding-occluded-windows",
+    ],
+  });
+}
+
+/** Opens a tab on `url` and waits for the demo to be ready. */
+export async function openTab(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(String(error)));
+  await page.goto(url);
+  await waitReady(page);
+  page.problems = problems;
+  return page;
+}
+
+export async function waitReady(page) {
+  await page.waitForFunction(() => window.demo?.ready === true, null, { timeout: 20_000 });
+  const error = await page.evaluate(() => window.demo.error ?? null);
+  if (error) throw new Error(`the demo failed to start: ${error}`);
+}
+
+export async function openTabs(context, url, count) {
+  const pages = [];
+  for (let i = 0; i < count; i++) pages.push(await openTab(context, url));
+  return pages;
+}
+
+export async function stats(server) {
+  return (await fetch(`${server.url}/stats`)).json();
+}
+
+export async function resetStats(server) {
+  await fetch(`${server.url}/stats/reset`, { method: "POST" });
+}
+
+export async function setLatency(server, latencyMs) {
+  await fetch(`${server.url}/admin/latency`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ latencyMs: String(latencyMs) }),
+  });
+}
+
+/**
+ * Every tab refreshes at the same instant. Resolves with each tab's result
+ * and the time (ms) from that instant until the last tab held new tokens.
+ */
+export async function race(pages) {
+  const at = Date.now() + 300;
+  const results = await Promise.all(pages.map((page) => page.evaluate((t) => window.demo.refreshAt(t), at)));
+  return { results, convergedMs: Date.now() - at };
+}
+
+/** Every tab's view of the session. */
+export async function states(pages) {
+  return Promise.all(pages.map((page) => page.evaluate(() => window.demo.state())));
+}

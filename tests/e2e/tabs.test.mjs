@@ -1,0 +1,152 @@
+// End-to-end: real Chromium tabs of one origin against the mock OAuth server.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "../../www/server.mjs";
+import { launchBrowser, openTab, openTabs, race, resetStats, setLatency, states, stats, waitReady } from "../../scripts/tabs.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ latencyMs: 20 });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh browser context (its own localStorage, IndexedDB and locks) with `n` tabs, logged in. */
+async function session(n) {
+  const context = await browser.newContext();
+  const pages = await openTabs(context, server.url, n);
+  await pages[0].evaluate(() => window.demo.login());
+  await setLatency(server, 20);
+  return { context, pages };
+}
+
+async function assertConverged(pages) {
+  const views = await states(pages);
+  const hashes = new Set(views.map((v) => v.knownHash));
+  assert.equal(hashes.size, 1, `tabs disagree: ${[...hashes].join(", ")}`);
+  assert.ok(hashes.has(views[0].stored.dbHash), "the tabs know the stored hash");
+  assert.ok(views.every((v) => v.loggedIn));
+}
+
+async function whoami(page) {
+  return page.evaluate(async () => {
+    const { accessToken } = JSON.parse(localStorage.getItem("demo.tokens"));
+    return (await fetch("/api/whoami", { headers: { authorization: `Bearer ${accessToken}` } })).status;
+  });
+}
+
+describe("tabs of one session", () => {
+  test("16 tabs race for 10 rounds: one token call per round, no invalid_grant, all converge", async () => {
+    const { context, pages } = await session(16);
+    for (let round = 1; round <= 10; round++) {
+      await resetStats(server);
+      const { results } = await race(pages);
+      const s = await stats(server);
+      assert.equal(s.tokenCalls, 1, `round ${round}: ${s.tokenCalls} token calls`);
+      assert.equal(s.invalidGrant, 0, `round ${round}: invalid_grant`);
+      assert.equal(results.filter((r) => r.outcome === "refreshed").length, 1, `round ${round}`);
+      assert.equal(results.filter((r) => r.outcome === "adopted").length, 15, `round ${round}`);
+      await assertConverged(pages);
+    }
+    assert.equal(await whoami(pages[7]), 200, "the converged access token works");
+    await context.close();
+  });
+
+  for (const how of ["closed", "crashed"]) {
+    test(`the tab holding the lock is ${how} mid-refresh: another tab takes over, nothing lost`, async () => {
+      const { context, pages } = await session(3);
+      const [holder, other, witness] = pages;
+      await setLatency(server, 600);
+      await resetStats(server);
+      // 1. The holder starts a refresh; its token request is in flight for 600 ms.
+      const dying = holder.evaluate(() => window.demo.refresh()).catch(() => "gone");
+      await holder.waitForFunction(() => document.getElementById("status").textContent === "refreshing");
+      await new Promise((r) => setTimeout(r, 150));
+      // 2. Another tab asks to refresh and waits for the lock.
+      const waiting = other.evaluate(() => window.demo.refresh());
+      await new Promise((r) => setTimeout(r, 50));
+      // 3. The holder disappears before its request completes.
+      if (how === "closed") {
+        await holder.close();
+      } else {
+        const cdp = await context.newCDPSession(holder);
+        await cdp.send("Page.crash").catch(() => {});
+      }
+      await setLatency(server, 20);
+      const result = await waiting;
+      await dying;
+      assert.equal(result.outcome, "refreshed", JSON.stringify(result));
+      const s = await stats(server);
+      assert.equal(s.invalidGrant, 0, "the dead tab's request never rotated the token");
+      await assertConverged([other, witness]);
+      assert.equal(await whoami(witness), 200);
+      // The session goes on: the next race still makes one call.
+      await resetStats(server);
+      await race([other, witness]);
+      assert.equal((await stats(server)).tokenCalls, 1);
+      await context.close();
+    });
+  }
+
+  test("logout in one tab: every other tab learns it and none refreshes afterwards", async () => {
+    const { context, pages } = await session(4);
+    const [leaver, ...others] = pages;
+    await leaver.evaluate(() => window.demo.logout());
+    for (const page of others) {
+      await page.waitForFunction(() => document.getElementById("status").textContent === "logged out", null, { timeout: 5000 });
+    }
+    await resetStats(server);
+    const { results } = await race(others);
+    assert.deepEqual(results.map((r) => r.outcome), ["logged-out", "logged-out", "logged-out"]);
+    assert.equal((await stats(server)).tokenCalls, 0, "no tab refreshed after the logout");
+    for (const view of await states(others)) assert.equal(view.stored.dbHash, null);
+    await context.close();
+  });
+
+  test("a tab reloaded while it waits for the lock comes back on the new tokens", async () => {
+    const { context, pages } = await session(3);
+    const [holder, reloading, witness] = pages;
+    await setLatency(server, 500);
+    await resetStats(server);
+    const first = holder.evaluate(() => window.demo.refresh());
+    await holder.waitForFunction(() => document.getElementById("status").textContent === "refreshing");
+    reloading.evaluate(() => window.demo.refresh()).catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    await reloading.reload();
+    await waitReady(reloading);
+    assert.equal((await first).outcome, "refreshed");
+    await setLatency(server, 20);
+    await assertConverged([holder, reloading, witness]);
+    assert.equal((await stats(server)).tokenCalls, 1, "the reloaded tab's queued request went away");
+    // Its lock request did not linger: the next race completes with one call.
+    await resetStats(server);
+    const { results } = await race([holder, reloading, witness]);
+    assert.equal((await stats(server)).tokenCalls, 1);
+    assert.ok(results.every((r) => r.outcome !== "error"));
+    await context.close();
+  });
+
+  test("tabs and a dedicated worker of the same session refresh once together", async () => {
+    const { context, pages } = await session(4);
+    await resetStats(server);
+    const at = Date.now() + 300;
+    const [tabResults, workerResult] = await Promise.all([
+      Promise.all(pages.map((p) => p.evaluate((t) => window.demo.refreshAt(t), at))),
+      pages[1].evaluate((t) => new Promise((r) => setTimeout(() => r(window.demo.refreshFromWorker()), t - Date.now())), at),
+    ]);
+    assert.ok(!workerResult.error, workerResult.error);
+    const outcomes = [...tabResults.map((r) => r.outcome), workerResult.outcome];
+    assert.equal((await stats(server)).tokenCalls, 1);
+    assert.equal(outcomes.filter((o) => o === "refreshed").length, 1, outcomes.join(","));
+    assert.equal(outcomes.filter((o) => o === "adopted").length, 4, outcomes.join(","));
+    await assertConverged(pages);
+    assert.equal(workerResult.hash, (await states(pages))[0].knownHash);
+    await context.close();
+  });
+});

@@ -1,0 +1,206 @@
+// The multi-tab demo: each tab opens a manager of one session and refreshes
+// through it. `window.demo` exposes the same actions for automated runs.
+import init, { CrossTabRefreshManager } from "/pkg/cross_tab_refresh.js";
+import { clearTokens, loadTokens, login, refreshGrant, revoke, storeTokens } from "/tokens.js";
+
+export const SESSION = "@demo:localhost|DEMO";
+const DATABASE = "cross-tab-refresh";
+const LOCK_NAME = `cross-tab-refresh:${DATABASE}:${SESSION}`;
+const $ = (id) => document.getElementById(id);
+const short = (hash) => (hash ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : "none");
+
+const control = new BroadcastChannel("cross-tab-refresh-demo");
+let manager;
+let holdingLock = false;
+let status = "starting";
+const counters = { refreshed: 0, adopted: 0, errors: 0 };
+
+function log(kind, text) {
+  const item = document.createElement("li");
+  item.className = kind;
+  item.innerHTML = `<span>${new Date().toLocaleTimeString()}</span> <b>${kind}</b> `;
+  item.append(text);
+  $("log").prepend(item);
+  while ($("log").children.length > 200) $("log").lastChild.remove();
+}
+
+function setStatus(text, tone) {
+  status = text;
+  $("status").textContent = text;
+  $("status").className = `pill ${tone ?? ""}`;
+}
+
+async function render() {
+  if (!manager) return;
+  $("known-hash").textContent = short(manager.knownSessionHash);
+  const stored = await manager.storedState().catch(() => null);
+  $("stored-hash").textContent = stored ? short(stored.dbHash) : "unreadable";
+  $("generation").textContent = stored ? String(stored.generation) : "–";
+  const stats = await fetch("/stats").then((r) => r.json()).catch(() => null);
+  if (stats) $("server-stats").textContent = `${stats.refreshes} refreshed, ${stats.invalidGrant} invalid_grant`;
+  const loggedIn = loadTokens() !== null;
+  $("login").disabled = loggedIn;
+  for (const id of ["refresh", "expire-all", "logout", "worker"]) $(id).disabled = !loggedIn;
+}
+
+async function renderLock() {
+  const { held = [], pending = [] } = await navigator.locks.query();
+  const mine = held.some((lock) => lock.name === LOCK_NAME) && holdingLock;
+  const taken = held.some((lock) => lock.name === LOCK_NAME);
+  const waiting = pending.filter((lock) => lock.name === LOCK_NAME).length;
+  const text = mine ? "held by this tab" : taken ? "held by another context" : "free";
+  $("lock-state").textContent = waiting ? `${text} · ${waiting} waiting` : text;
+  $("lock-state").className = `pill ${mine ? "busy" : taken ? "warn" : "ok"}`;
+}
+
+const handlers = {
+  async refresh() {
+    holdingLock = true;
+    const tokens = loadTokens();
+    if (!tokens) throw new Error("logged out");
+    return refreshGrant(tokens.refreshToken);
+  },
+  reload() {
+    holdingLock = true;
+    const tokens = loadTokens();
+    if (!tokens) throw new Error("logged out");
+    return tokens;
+  },
+  save(tokens) {
+    storeTokens(tokens);
+  },
+};
+
+/** Expires this tab's access token and refreshes; resolves with the outcome. */
+async function refresh() {
+  if (!loadTokens()) return { outcome: "logged-out" };
+  setStatus("refreshing", "busy");
+  const started = performance.now();
+  try {
+    const { outcome, tokens } = await manager.refresh(handlers);
+    counters[outcome]++;
+    const ms = Math.round(performance.now() - started);
+    log(outcome, `${outcome === "refreshed" ? "called the token endpoint" : "took another context's tokens"} in ${ms} ms → ${short(manager.knownSessionHash)}`);
+    setStatus("tokens current", "ok");
+    return { outcome, ms, accessTokenHash: manager.knownSessionHash, ok: tokens.accessToken === loadTokens()?.accessToken };
+  } catch (error) {
+    counters.errors++;
+    log("error", `${error.name}: ${error.message}`);
+    setStatus(error.name, "bad");
+    return { outcome: "error", error: `${error.name}: ${error.message}` };
+  } finally {
+    holdingLock = false;
+    render();
+  }
+}
+
+async function doLogin() {
+  const tokens = await login();
+  storeTokens(tokens);
+  await manager.restoreSession(tokens);
+  const guard = await manager.spinLock();
+  try {
+    await guard.saveInMemoryAndDb(tokens);
+  } finally {
+    guard.release();
+  }
+  log("login", `new session ${short(manager.knownSessionHash)}`);
+  setStatus("tokens current", "ok");
+  render();
+}
+
+async function logout() {
+  const tokens = loadTokens();
+  clearTokens();
+  await manager.onLogout();
+  if (tokens) await revoke(tokens.refreshToken).catch(() => {});
+  log("logout", "logged out in this tab");
+  setStatus("logged out", "warn");
+  render();
+}
+
+/** All tabs refresh at the same instant `at` (a Date.now() timestamp). */
+function expireEverywhere(at = Date.now() + 150) {
+  control.postMessage({ type: "refresh-at", at });
+  return refreshAt(at);
+}
+
+function refreshAt(at) {
+  return new Promise((resolve) => setTimeout(() => resolve(refresh()), Math.max(0, at - Date.now())));
+}
+
+let worker;
+function refreshFromWorker() {
+  worker ??= new Worker("/worker.js", { type: "module" });
+  return new Promise((resolve) => {
+    const onMessage = (event) => {
+      const { call, id, arg } = event.data;
+      if (call === "reload") worker.postMessage({ id, value: loadTokens() });
+      else if (call === "save") { storeTokens(arg); worker.postMessage({ id, value: null }); }
+      else if (event.data.done) {
+        worker.removeEventListener("message", onMessage);
+        log(event.data.done.outcome ?? "error", `worker: ${event.data.done.outcome ?? event.data.done.error}`);
+        render();
+        resolve(event.data.done);
+      }
+    };
+    worker.addEventListener("message", onMessage);
+    worker.postMessage({ call: "refresh" });
+  });
+}
+
+control.onmessage = ({ data }) => {
+  if (data?.type === "refresh-at") refreshAt(data.at);
+};
+
+async function start() {
+  await init();
+  manager = await CrossTabRefreshManager.open({ session: SESSION, holder: `tab-${Math.random().toString(16).slice(2, 6)}` });
+  $("holder").textContent = manager.holder;
+  $("lock-kind").textContent = manager.lockKind;
+  manager.subscribe((event) => {
+    log(event.type === "logout" ? "logout" : "heard", `another context ${event.type === "logout" ? "logged out" : "stored"} ${short(event.dbHash)} (generation ${event.generation})`);
+    if (event.type === "logout") setStatus("logged out", "warn");
+    render();
+  });
+  const tokens = loadTokens();
+  if (tokens) {
+    await manager.restoreSession(tokens);
+    setStatus("tokens restored", "ok");
+  } else {
+    setStatus("logged out", "warn");
+  }
+  $("login").onclick = doLogin;
+  $("refresh").onclick = refresh;
+  $("expire-all").onclick = () => expireEverywhere();
+  $("logout").onclick = logout;
+  $("open-tab").onclick = () => window.open(location.href, "_blank");
+  $("worker").onclick = refreshFromWorker;
+  setInterval(renderLock, 250);
+  window.addEventListener("storage", render);
+  await render();
+  log("ready", `${manager.holder} opened ${SESSION} with ${manager.lockKind}`);
+  window.demo = {
+    ready: true,
+    login: doLogin,
+    refresh,
+    refreshAt,
+    expireEverywhere,
+    logout,
+    refreshFromWorker,
+    state: async () => ({
+      holder: manager.holder,
+      lockKind: manager.lockKind,
+      status,
+      knownHash: manager.knownSessionHash,
+      stored: await manager.storedState(),
+      counters: { ...counters },
+      loggedIn: loadTokens() !== null,
+    }),
+  };
+}
+
+start().catch((error) => {
+  setStatus(`${error.name}: ${error.message}`, "bad");
+  window.demo = { ready: true, error: `${error.name}: ${error.message}` };
+});

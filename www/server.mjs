@@ -1,0 +1,232 @@
+// A mock OAuth 2.0 server with rotating refresh tokens, and a static file
+// server for the demo (www/) and the package (pkg/). Loopback only.
+//
+//   node www/server.mjs [--port 8080] [--latency-ms 0]
+//
+// Endpoints:
+//   POST /oauth/session   demo login: starts a token family, returns tokens
+//   POST /oauth/token     grant_type=refresh_token&refresh_token=…  (form-encoded)
+//                         a used or unknown refresh token → 400 {"error":"invalid_grant"}
+//   POST /oauth/revoke    token=…  (RFC 7009: always 200)
+//   GET  /api/whoami      Authorization: Bearer <access token> → 200 or 401
+//   GET  /stats           { tokenCalls, refreshes, invalidGrant, revocations, sessions }
+//   POST /stats/reset     zeroes the counters
+//   POST /admin/latency   latencyMs=…  delay before the token endpoint answers
+import { createServer } from "node:http";
+import { randomBytes } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const MAX_BODY_BYTES = 16 * 1024;
+const ACCESS_TOKEN_TTL_S = 300;
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+class HttpError extends Error {
+  constructor(status, error, description) {
+    super(description ?? error);
+    this.status = status;
+    this.error = error;
+  }
+}
+
+const token = (prefix) => `${prefix}_${randomBytes(18).toString("base64url")}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the server; resolves with { url, port, state, close() }. */
+export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}) {
+  const state = {
+    latencyMs,
+    families: new Map(), // refresh token → family id (only the current one is valid)
+    accessTokens: new Map(), // access token → family id
+    current: new Map(), // family id → { access, refresh }
+    stats: { tokenCalls: 0, refreshes: 0, invalidGrant: 0, revocations: 0, sessions: 0 },
+  };
+
+  function issue(family) {
+    const old = state.current.get(family);
+    if (old) {
+      state.families.delete(old.refresh);
+      state.accessTokens.delete(old.access);
+    }
+    const pair = { access: token("at"), refresh: token("rt") };
+    state.current.set(family, pair);
+    state.families.set(pair.refresh, family);
+    state.accessTokens.set(pair.access, family);
+    return {
+      access_token: pair.access,
+      refresh_token: pair.refresh,
+      token_type: "Bearer",
+      expires_in: ACCESS_TOKEN_TTL_S,
+    };
+  }
+
+  async function readForm(req) {
+    const type = (req.headers["content-type"] ?? "").split(";")[0].trim();
+    if (type !== "application/x-www-form-urlencoded") {
+      throw new HttpError(400, "invalid_request", "expected application/x-www-form-urlencoded");
+    }
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new HttpError(413, "invalid_request", "request body too large");
+      chunks.push(chunk);
+    }
+    return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  }
+
+  async function tokenEndpoint(req, res) {
+    state.stats.tokenCalls++;
+    const form = await readForm(req);
+    const grant = form.get("grant_type");
+    if (!grant) throw new HttpError(400, "invalid_request", "grant_type is required");
+    if (grant !== "refresh_token") throw new HttpError(400, "unsupported_grant_type");
+    const refreshToken = form.get("refresh_token");
+    if (!refreshToken) throw new HttpError(400, "invalid_request", "refresh_token is required");
+    if (state.latencyMs > 0) await sleep(state.latencyMs);
+    // A client that went away before the grant is processed never sees the
+    // new tokens: do not rotate for it (as a transactional server would).
+    if (req.destroyed || res.destroyed || res.socket?.destroyed) return null;
+    const family = state.families.get(refreshToken);
+    if (family === undefined) {
+      state.stats.invalidGrant++;
+      throw new HttpError(400, "invalid_grant", "the refresh token is spent, revoked or unknown");
+    }
+    state.stats.refreshes++;
+    return issue(family);
+  }
+
+  async function route(req, res, url) {
+    const { pathname } = url;
+    const post = req.method === "POST";
+    if (pathname === "/oauth/token") {
+      if (!post) throw new HttpError(405, "invalid_request", "use POST");
+      return tokenEndpoint(req, res);
+    }
+    if (pathname === "/oauth/session") {
+      if (!post) throw new HttpError(405, "invalid_request", "use POST");
+      state.stats.sessions++;
+      return issue(token("family"));
+    }
+    if (pathname === "/oauth/revoke") {
+      if (!post) throw new HttpError(405, "invalid_request", "use POST");
+      const form = await readForm(req);
+      const value = form.get("token");
+      if (!value) throw new HttpError(400, "invalid_request", "token is required");
+      const family = state.families.get(value) ?? state.accessTokens.get(value);
+      if (family !== undefined) {
+        const pair = state.current.get(family);
+        state.families.delete(pair.refresh);
+        state.accessTokens.delete(pair.access);
+        state.current.delete(family);
+        state.stats.revocations++;
+      }
+      return {};
+    }
+    if (pathname === "/api/whoami") {
+      const auth = req.headers.authorization ?? "";
+      const family = state.accessTokens.get(auth.replace(/^Bearer\s+/i, ""));
+      if (family === undefined) throw new HttpError(401, "invalid_token");
+      return { user_id: "@demo:localhost" };
+    }
+    if (pathname === "/stats") return { ...state.stats, latencyMs: state.latencyMs };
+    if (pathname === "/stats/reset" && post) {
+      for (const key of Object.keys(state.stats)) state.stats[key] = 0;
+      return state.stats;
+    }
+    if (pathname === "/admin/latency" && post) {
+      const latency = Number((await readForm(req)).get("latencyMs"));
+      if (!Number.isInteger(latency) || latency < 0 || latency > 60_000) {
+        throw new HttpError(400, "invalid_request", "latencyMs must be an integer from 0 to 60000");
+      }
+      state.latencyMs = latency;
+      return { latencyMs: latency };
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "invalid_request");
+    return serveFile(res, pathname);
+  }
+
+  async function serveFile(res, pathname) {
+    let relative;
+    try {
+      relative = decodeURIComponent(pathname);
+    } catch {
+      throw new HttpError(400, "invalid_request", "bad path encoding");
+    }
+    if (relative === "/") relative = "/www/index.html";
+    else if (!relative.startsWith("/pkg/") && !relative.startsWith("/www/")) relative = `/www${relative}`;
+    const file = normalize(join(ROOT, relative));
+    if (!file.startsWith(ROOT + sep) || relative.includes("\0")) throw new HttpError(404, "not_found");
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) throw new HttpError(404, "not_found", `${relative} not found`);
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
+    res.end(await readFile(file));
+    return null;
+  }
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    try {
+      const body = await route(req, res, url);
+      if (body !== null && !res.headersSent && !res.destroyed) {
+        res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+        res.end(JSON.stringify(body));
+      }
+    } catch (error) {
+      if (res.headersSent || res.destroyed) return;
+      const status = error instanceof HttpError ? error.status : 500;
+      const payload =
+        error instanceof HttpError
+          ? { error: error.error, error_description: error.message }
+          : { error: "server_error" };
+      if (!(error instanceof HttpError) && !quiet) console.error(error);
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(payload));
+    }
+  });
+  server.on("clientError", (_, socket) => socket.destroy());
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const actualPort = server.address().port;
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    state,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const option = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : fallback;
+  };
+  const server = await startServer({
+    port: option("--port", 8080),
+    latencyMs: option("--latency-ms", 0),
+    quiet: false,
+  });
+  console.log(`cross-tab-refresh demo: open ${server.url}/ in several tabs (Ctrl-C to stop)`);
+}
