@@ -7,7 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { startServer } from "../www/server.mjs";
-import { launchBrowser, openTabs, race, resetStats, states, stats } from "./tabs.mjs";
+import { launchBrowser, login, openTabs, race, resetStats, states, stats } from "./tabs.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -30,7 +30,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1040, height: 860 } });
   process.stdout.write(`opening ${tabs} tabs on ${server.url} … `);
   const pages = await openTabs(context, server.url, tabs);
-  await pages[0].evaluate(() => window.demo.login());
+  await login(pages);
   console.log(`logged in; token endpoint latency ${latencyMs} ms\n`);
 
   const rows = [];
@@ -49,6 +49,9 @@ try {
     failed ||= !ok;
     rows.push({ round, calls: s.tokenCalls, invalidGrant: s.invalidGrant, refreshed, adopted, errors: errors.length, convergedMs, ok });
     for (const e of errors) console.error(`  round ${round}: ${e.error}`);
+    if (!converged) {
+      console.error(`  round ${round}: tabs did not converge: ${JSON.stringify({ known: [...hashes], stored, ok: results.map((r) => r.ok) })}`);
+    }
   }
 
   const header = ["round", "token calls", "invalid_grant", "refreshed", "adopted", "errors", "all tabs on new tokens", "result"];
@@ -64,6 +67,7 @@ try {
   if (screenshot) {
     await mkdir(dirname(screenshot), { recursive: true });
     await pages[pages.length - 1].bringToFront();
+    await new Promise((r) => setTimeout(r, 400)); // let the lock indicator settle
     await pages[pages.length - 1].screenshot({ path: screenshot });
     console.log(`screenshot of a tab: ${screenshot}`);
   }

@@ -79,6 +79,15 @@ export async function race(pages) {
   return { results, convergedMs: Date.now() - at };
 }
 
+/** Logs in from the first tab and waits until every tab knows the session. */
+export async function login(pages) {
+  await pages[0].evaluate(() => window.demo.login());
+  const hash = await pages[0].evaluate(() => window.demo.knownHash());
+  await Promise.all(
+    pages.map((page) => page.waitForFunction((h) => window.demo.knownHash() === h, hash, { timeout: 10_000 })),
+  );
+}
+
 /** Every tab's view of the session. */
 export async function states(pages) {
   return Promise.all(pages.map((page) => page.evaluate(() => window.demo.state())));

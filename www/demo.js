@@ -130,7 +130,8 @@ function refreshAt(at) {
 }
 
 let worker;
-function refreshFromWorker() {
+/** Asks the page's worker (started on first use) to `call`; resolves with its answer. */
+function askWorker(call) {
   worker ??= new Worker("/worker.js", { type: "module" });
   return new Promise((resolve) => {
     const onMessage = (event) => {
@@ -139,14 +140,22 @@ function refreshFromWorker() {
       else if (call === "save") { storeTokens(arg); worker.postMessage({ id, value: null }); }
       else if (event.data.done) {
         worker.removeEventListener("message", onMessage);
-        log(event.data.done.outcome ?? "error", `worker: ${event.data.done.outcome ?? event.data.done.error}`);
-        render();
         resolve(event.data.done);
       }
     };
     worker.addEventListener("message", onMessage);
-    worker.postMessage({ call: "refresh" });
+    worker.postMessage({ call });
   });
+}
+
+/** Starts the worker and waits until its manager knows the session. */
+const startWorker = () => askWorker("ping");
+
+async function refreshFromWorker() {
+  const done = await askWorker("refresh");
+  log(done.outcome ?? "error", `worker: ${done.outcome ?? done.error}`);
+  render();
+  return done;
 }
 
 control.onmessage = ({ data }) => {
@@ -161,6 +170,13 @@ async function start() {
   manager.subscribe((event) => {
     log(event.type === "logout" ? "logout" : "heard", `another context ${event.type === "logout" ? "logged out" : "stored"} ${short(event.dbHash)} (generation ${event.generation})`);
     if (event.type === "logout") setStatus("logged out", "warn");
+    // A tab that knew no session (opened before the login) picks it up now.
+    // A tab that knows one does not: its next refresh() adopts the new
+    // tokens, and restoring here could race a refresh queued for the lock.
+    const tokens = loadTokens();
+    if (event.type === "refreshed" && manager.knownSessionHash === null && tokens) {
+      manager.restoreSession(tokens).then(() => setStatus("tokens restored", "ok"));
+    }
     render();
   });
   const tokens = loadTokens();
@@ -182,12 +198,14 @@ async function start() {
   log("ready", `${manager.holder} opened ${SESSION} with ${manager.lockKind}`);
   window.demo = {
     ready: true,
+    knownHash: () => manager.knownSessionHash,
     login: doLogin,
     refresh,
     refreshAt,
     expireEverywhere,
     logout,
     refreshFromWorker,
+    startWorker,
     state: async () => ({
       holder: manager.holder,
       lockKind: manager.lockKind,

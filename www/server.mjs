@@ -95,10 +95,14 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}
     if (grant !== "refresh_token") throw new HttpError(400, "unsupported_grant_type");
     const refreshToken = form.get("refresh_token");
     if (!refreshToken) throw new HttpError(400, "invalid_request", "refresh_token is required");
+    let clientGone = false;
+    res.once("close", () => {
+      clientGone = !res.writableFinished;
+    });
     if (state.latencyMs > 0) await sleep(state.latencyMs);
     // A client that went away before the grant is processed never sees the
     // new tokens: do not rotate for it (as a transactional server would).
-    if (req.destroyed || res.destroyed || res.socket?.destroyed) return null;
+    if (clientGone) return null;
     const family = state.families.get(refreshToken);
     if (family === undefined) {
       state.stats.invalidGrant++;

@@ -28,6 +28,11 @@ self.onmessage = async ({ data }) => {
     pending.delete(data.id);
     return;
   }
+  if (data.call === "ping") {
+    await ready.catch(() => {});
+    postMessage({ done: { ready: true } });
+    return;
+  }
   if (data.call !== "refresh") return;
   try {
     const manager = await ready;

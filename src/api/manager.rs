@@ -195,7 +195,7 @@ impl CrossTabRefreshManager {
         let inner = self.inner.clone();
         promise(async move {
             inner.check_open()?;
-            let stored = inner.core.store().load().await?;
+            let stored = inner.core.stored_state().await?;
             let value = Object::new();
             let _ = Reflect::set(&value, &"dbHash".into(), &hex_or_null(stored.hash.as_ref()));
             // Generations stay below 2^53, so the conversion is exact.

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::{
     CrossContextLock, HashStore, Notification, NotificationKind, Notifier, RefreshError,
-    SessionHash, SessionTokens, is_mismatch,
+    SessionHash, SessionTokens, StoredState, is_mismatch,
 };
 
 /// Coordinates token refreshes of one session across contexts.
@@ -87,6 +87,11 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         };
         guard.reread().await?;
         Ok(guard)
+    }
+
+    /// The stored state as it is now, read without the lock (diagnostics).
+    pub async fn stored_state(&self) -> Result<StoredState, RefreshError> {
+        self.store.load().await
     }
 
     /// Remembers the hash of `tokens` in memory only (after loading a session).
