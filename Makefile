@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export WASM_BINDGEN_TEST_TIMEOUT ?= 240
 TEST_ARGS := -- --test web
 
-.PHONY: setup demo serve test test-host lint test-chromium test-firefox test-webkit test-e2e build clean
+.PHONY: setup demo serve test test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench build clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,7 +25,15 @@ test: setup
 	@$(MAKE) --no-print-directory test-e2e
 
 test-e2e: build
-	node --test --test-concurrency=1 tests/e2e/
+	node --test --test-concurrency=1 tests/e2e/ tests/consumers/
+
+## The packed tarball in a Vite app, a plain page and a module worker; tsc --strict on its types.
+test-consumers: build
+	node --test tests/consumers/
+
+## The library next to plain JS in headless Chromium; writes BENCHMARKS.md (not part of test).
+bench: build
+	node bench/run.mjs
 
 test-host:
 	cargo test --quiet

@@ -1,5 +1,6 @@
 // A mock OAuth 2.0 server with rotating refresh tokens, and a static file
-// server for the demo (www/) and the package (pkg/). Loopback only.
+// server for the demo (www/), the benchmark (bench/) and the package (pkg/).
+// Loopback only.
 //
 //   node www/server.mjs [--port 8080] [--latency-ms 0]
 //
@@ -170,7 +171,7 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}
       throw new HttpError(400, "invalid_request", "bad path encoding");
     }
     if (relative === "/") relative = "/www/index.html";
-    else if (!relative.startsWith("/pkg/") && !relative.startsWith("/www/")) relative = `/www${relative}`;
+    else if (!["/pkg/", "/www/", "/bench/"].some((prefix) => relative.startsWith(prefix))) relative = `/www${relative}`;
     const file = normalize(join(ROOT, relative));
     if (!file.startsWith(ROOT + sep) || relative.includes("\0")) throw new HttpError(404, "not_found");
     const info = await stat(file).catch(() => null);

@@ -176,11 +176,12 @@ impl CrossTabRefreshManager {
     #[wasm_bindgen(js_name = spinLock, unchecked_return_type = "Promise<RefreshLockGuard>")]
     pub fn spin_lock(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "SpinLockOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SpinLockOptions")] options: Option<JsValue>,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             inner.check_open()?;
+            let options = options.unwrap_or(JsValue::UNDEFINED);
             let options = inner.lock_options(spin_lock_options(&options)?);
             let guard = inner.core.spin_lock(options).await?;
             Ok(RefreshLockGuard::into_js(guard, inner.closed.clone()))

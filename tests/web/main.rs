@@ -78,7 +78,7 @@ async fn two_locks_in_one_context_are_exclusive() {
     let tab = session.open().await;
     done(tab.restore_session(prev())).await.unwrap();
     let first = lock_now(&tab).await;
-    let waiting = tab.spin_lock(obj(&[("timeoutMs", JsValue::from(150))]));
+    let waiting = tab.spin_lock(Some(obj(&[("timeoutMs", JsValue::from(150))])));
     assert_error(
         settle::<cross_tab_refresh::api::RefreshLockGuard>(waiting).await,
         "LockTimeoutError",
@@ -377,7 +377,7 @@ async fn a_worker_holding_the_lock_makes_spin_lock_wait_until_it_dies() {
         "LockTimeoutError",
     );
 
-    let waiting = tab.spin_lock(obj(&[("timeoutMs", JsValue::from(5000))]));
+    let waiting = tab.spin_lock(Some(obj(&[("timeoutMs", JsValue::from(5000))])));
     sleep(50).await;
     worker.terminate();
     let guard: cross_tab_refresh::api::RefreshLockGuard = settle(waiting).await.unwrap();
@@ -405,7 +405,7 @@ async fn abort_rejects_a_pending_wait() {
     let held = lock_now(&tab).await;
 
     let controller = AbortController::new().unwrap();
-    let waiting = tab.spin_lock(obj(&[("signal", controller.signal().into())]));
+    let waiting = tab.spin_lock(Some(obj(&[("signal", controller.signal().into())])));
     sleep(30).await;
     controller.abort_with_reason(&s("user left"));
     let error = assert_error(

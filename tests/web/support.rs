@@ -94,7 +94,7 @@ pub async fn lock(
     manager: &CrossTabRefreshManager,
     options: JsValue,
 ) -> Result<RefreshLockGuard, JsValue> {
-    settle(manager.spin_lock(options)).await
+    settle(manager.spin_lock(Some(options))).await
 }
 
 pub async fn lock_now(manager: &CrossTabRefreshManager) -> RefreshLockGuard {

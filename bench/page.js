@@ -1,0 +1,128 @@
+// Benchmark page: exposes `window.bench` to the runner. Both implementations
+// are loaded in the same page and do the same work.
+const started = performance.now();
+const lib = await import("/pkg/cross_tab_refresh.js");
+await lib.default();
+const { PlainManager, PlainGuard } = await import("/bench/plain.js");
+const TOKENS = (n) => ({ accessToken: `access-${n}`, refreshToken: `refresh-${n}` });
+
+const impls = {
+  lib: {
+    open: (session) => lib.CrossTabRefreshManager.open({ session, databaseName: "bench-lib" }),
+    refresh: (manager, handlers) => manager.refresh(handlers),
+  },
+  plain: {
+    open: (session) => PlainManager.open({ session, databaseName: "bench-plain" }),
+    refresh: (manager, handlers) => PlainGuard.refresh(manager, handlers),
+  },
+};
+
+const managers = {};
+async function manager(impl, session) {
+  const key = `${impl}:${session}`;
+  managers[key] ??= await impls[impl].open(session);
+  return managers[key];
+}
+
+let counter = 0;
+
+window.bench = {
+  loadMs: performance.now() - started,
+
+  /** Time from a fresh import to an open manager, for one implementation. */
+  async openMs(impl) {
+    const t0 = performance.now();
+    if (impl === "lib") {
+      const fresh = await import(`/pkg/cross_tab_refresh.js?fresh=${Math.random()}`);
+      await fresh.default();
+      await fresh.CrossTabRefreshManager.open({ session: `open-${Math.random()}`, databaseName: "bench-lib" });
+    } else {
+      const fresh = await import(`/bench/plain.js?fresh=${Math.random()}`);
+      await fresh.PlainManager.open({ session: `open-${Math.random()}`, databaseName: "bench-plain" });
+    }
+    return performance.now() - t0;
+  },
+
+  /** `n` lock cycles; `write` adds a fenced save. Returns ms per cycle. */
+  async cycles(impl, session, n, write) {
+    const m = await manager(impl, session);
+    await m.restoreSession(TOKENS(0));
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const guard = await m.spinLock();
+      void guard.hashMismatch;
+      if (write) await guard.saveInMemoryAndDb(TOKENS(++counter));
+      guard.release();
+    }
+    return (performance.now() - t0) / n;
+  },
+
+  /** `n` read-increment-writes of a shared counter (localStorage) under the lock, each with a save. */
+  async contend(impl, session, n, startAt) {
+    const m = await manager(impl, session);
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+    for (let i = 0; i < n; i++) {
+      const guard = await m.spinLock();
+      const key = `counter:${impl}:${session}`;
+      const value = Number(localStorage.getItem(key) ?? 0);
+      await guard.saveInMemoryAndDb(TOKENS(value + 1));
+      localStorage.setItem(key, String(value + 1));
+      guard.release();
+    }
+    return Date.now();
+  },
+
+  counter: (impl, session) => Number(localStorage.getItem(`counter:${impl}:${session}`) ?? 0),
+
+  /** One refresh at `startAt` against the mock token endpoint, tokens in localStorage. */
+  async refreshAt(impl, session, startAt) {
+    const m = await manager(impl, session);
+    const key = `tokens:${impl}:${session}`;
+    const load = () => JSON.parse(localStorage.getItem(key));
+    await m.restoreSession(load());
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+    const handlers = {
+      async refresh() {
+        const response = await fetch("/oauth/token", {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: load().refreshToken }),
+        });
+        const body = await response.json();
+        if (!response.ok) throw new Error(body.error);
+        return { accessToken: body.access_token, refreshToken: body.refresh_token };
+      },
+      reload: () => load(),
+      save: (tokens) => localStorage.setItem(key, JSON.stringify(tokens)),
+    };
+    const result = await impls[impl].refresh(m, handlers);
+    return { outcome: result.outcome, at: Date.now() };
+  },
+
+  async login(impl, session) {
+    const body = await (await fetch("/oauth/session", { method: "POST" })).json();
+    const tokens = { accessToken: body.access_token, refreshToken: body.refresh_token };
+    localStorage.setItem(`tokens:${impl}:${session}`, JSON.stringify(tokens));
+    const m = await manager(impl, session);
+    await m.restoreSession(tokens);
+    const guard = await m.spinLock();
+    await guard.saveInMemoryAndDb(tokens);
+    guard.release();
+  },
+
+  /** Takes the lock and never releases it (the runner then closes this tab). */
+  async hold(impl, session) {
+    const m = await manager(impl, session);
+    window.heldGuard = await m.spinLock();
+  },
+
+  /** Waits for the lock; resolves with the time it was granted. */
+  async waitForLock(impl, session) {
+    const m = await manager(impl, session);
+    const guard = await m.spinLock();
+    const at = Date.now();
+    guard.release();
+    return at;
+  },
+};
+window.benchReady = true;

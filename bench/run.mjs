@@ -1,0 +1,181 @@
+// `make bench`: the library next to the plain-JS way of doing the same work
+// (bench/plain.js), in one headless Chromium run, implementations alternating
+// so that a noisy machine affects both alike. Writes BENCHMARKS.md.
+import { readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { gzipSync } from "node:zlib";
+import { startServer } from "../www/server.mjs";
+import { launchBrowser } from "../scripts/tabs.mjs";
+
+const BLOCKS = 7;
+const CYCLES = 150;
+const CONTENTION_OPS = 40;
+const RACE_TABS = 16;
+const RACE_ROUNDS = 5;
+const IMPLS = ["lib", "plain"];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x, digits = 3) => Number(x.toPrecision(digits)).toString();
+const log = (...args) => console.log("[bench]", ...args);
+
+const server = await startServer({ latencyMs: 20 });
+const browser = await launchBrowser();
+const context = await browser.newContext();
+const results = {};
+
+async function openPage() {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/bench/index.html`);
+  await page.waitForFunction(() => window.benchReady === true, null, { timeout: 20_000 });
+  return page;
+}
+
+try {
+  const page = await openPage();
+
+  log(`uncontended cycles: ${BLOCKS} blocks × ${CYCLES} per implementation, alternating`);
+  for (const write of [false, true]) {
+    const name = write ? "write cycle (spinLock, compare, saveInMemoryAndDb, release)" : "read-only cycle (spinLock, compare, release)";
+    const samples = { lib: [], plain: [] };
+    for (let block = 0; block < BLOCKS; block++) {
+      for (const impl of block % 2 ? [...IMPLS].reverse() : IMPLS) {
+        samples[impl].push(await page.evaluate(([i, w, n]) => window.bench.cycles(i, `cycle-${w}`, n, w), [impl, write, CYCLES]));
+      }
+    }
+    results[name] = { unit: "ms/cycle", lib: median(samples.lib), plain: median(samples.plain), lowerIsBetter: true };
+  }
+
+  log("time from import to an open manager");
+  const open = { lib: [], plain: [] };
+  for (let i = 0; i < 5; i++) for (const impl of IMPLS) open[impl].push(await page.evaluate((x) => window.bench.openMs(x), impl));
+  results["import → open manager"] = { unit: "ms", lib: median(open.lib), plain: median(open.plain), lowerIsBetter: true };
+
+  for (const tabs of [2, 4, 8]) {
+    log(`contention: ${tabs} tabs × ${CONTENTION_OPS} increments`);
+    const pages = [page];
+    while (pages.length < tabs) pages.push(await openPage());
+    const throughput = { lib: [], plain: [] };
+    let exact = true;
+    for (let round = 0; round < 2; round++) {
+      for (const impl of round % 2 ? [...IMPLS].reverse() : IMPLS) {
+        const session = `contend-${tabs}-${round}`;
+        const startAt = Date.now() + 300;
+        const ends = await Promise.all(pages.map((p) => p.evaluate(([i, s, n, t]) => window.bench.contend(i, s, n, t), [impl, session, CONTENTION_OPS, startAt])));
+        const seconds = (Math.max(...ends) - startAt) / 1000;
+        throughput[impl].push((tabs * CONTENTION_OPS) / seconds);
+        const final = await page.evaluate(([i, s]) => window.bench.counter(i, s), [impl, session]);
+        exact &&= final === tabs * CONTENTION_OPS;
+      }
+    }
+    results[`contention, ${tabs} tabs (counter exact: ${exact ? "yes" : "NO"})`] = { unit: "ops/s", lib: median(throughput.lib), plain: median(throughput.plain), lowerIsBetter: false };
+    for (const p of pages.slice(1)) await p.close();
+  }
+
+  log(`${RACE_TABS} tabs race to refresh, ${RACE_ROUNDS} rounds per implementation`);
+  const racePages = [page];
+  while (racePages.length < RACE_TABS) racePages.push(await openPage());
+  const race = { lib: { calls: 0, invalid: 0, ms: [] }, plain: { calls: 0, invalid: 0, ms: [] } };
+  for (const impl of IMPLS) await page.evaluate(([i, s]) => window.bench.login(i, s), [impl, "race"]);
+  for (let round = 0; round < RACE_ROUNDS; round++) {
+    for (const impl of round % 2 ? [...IMPLS].reverse() : IMPLS) {
+      await fetch(`${server.url}/stats/reset`, { method: "POST" });
+      const startAt = Date.now() + 400;
+      const done = await Promise.all(racePages.map((p) => p.evaluate(([i, s, t]) => window.bench.refreshAt(i, s, t), [impl, "race", startAt])));
+      const stats = await (await fetch(`${server.url}/stats`)).json();
+      race[impl].calls = Math.max(race[impl].calls, stats.tokenCalls);
+      race[impl].invalid += stats.invalidGrant;
+      race[impl].ms.push(Math.max(...done.map((d) => d.at)) - startAt);
+    }
+  }
+  for (const p of racePages.slice(1)) await p.close();
+  results[`${RACE_TABS} tabs race: time until all hold new tokens`] = { unit: "ms", lib: median(race.lib.ms), plain: median(race.plain.ms), lowerIsBetter: true };
+  results.raceCalls = race;
+
+  log("recovery after the holder tab closes");
+  const recovery = { lib: [], plain: [] };
+  for (let i = 0; i < 4; i++) {
+    for (const impl of IMPLS) {
+      const session = `recover-${i}`;
+      const holder = await openPage();
+      await holder.evaluate(([x, s]) => window.bench.hold(x, s), [impl, session]);
+      const waiter = page.evaluate(([x, s]) => window.bench.waitForLock(x, s), [impl, session]);
+      await new Promise((r) => setTimeout(r, 100));
+      const closedAt = Date.now();
+      await holder.close();
+      recovery[impl].push((await waiter) - closedAt);
+    }
+  }
+  results["recovery after the holder tab closes"] = { unit: "ms", lib: median(recovery.lib), plain: median(recovery.plain), lowerIsBetter: true };
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const gz = async (path) => gzipSync(await readFile(path), { level: 9 }).length;
+const sizes = {
+  wasm: await gz("pkg/cross_tab_refresh_bg.wasm"),
+  glue: await gz("pkg/cross_tab_refresh.js"),
+  plain: await gz("bench/plain.js"),
+};
+
+// ---- report -------------------------------------------------------------
+const chromium = (() => {
+  try {
+    return execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    return "Chromium (version unknown)";
+  }
+})();
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+const date = new Date().toISOString().slice(0, 10);
+const rows = [];
+const verdicts = [];
+for (const [name, r] of Object.entries(results)) {
+  if (name === "raceCalls") continue;
+  const ratio = r.lowerIsBetter ? r.lib / r.plain : r.lib / r.plain;
+  rows.push(`| ${name} | ${fmt(r.lib)} ${r.unit} | ${fmt(r.plain)} ${r.unit} | ${fmt(ratio)}× |`);
+}
+const target = (name, limit, higher) => {
+  const r = Object.entries(results).find(([n]) => n.startsWith(name))?.[1];
+  if (!r) return;
+  const ratio = r.lib / r.plain;
+  const ok = higher ? ratio >= limit : ratio <= limit;
+  verdicts.push(`- ${name}: ${fmt(ratio)}× plain JS (target ${higher ? "≥" : "≤"} ${limit}×): **${ok ? "met" : "missed"}**`);
+};
+target("read-only cycle", 1.15, false);
+target("write cycle", 1.1, false);
+for (const t of [2, 4, 8]) target(`contention, ${t} tabs`, 0.9, true);
+const rc = results.raceCalls;
+verdicts.push(`- token calls per race: library at most ${rc.lib.calls}, plain JS at most ${rc.plain.calls} (target exactly 1); invalid_grant: ${rc.lib.invalid} and ${rc.plain.invalid}: **${rc.lib.calls === 1 && rc.lib.invalid === 0 ? "met" : "missed"}**`);
+const sizeTotal = sizes.wasm + sizes.glue;
+verdicts.push(`- size: ${(sizeTotal / 1024).toFixed(1)} KiB gzipped (.wasm ${(sizes.wasm / 1024).toFixed(1)} + JS ${(sizes.glue / 1024).toFixed(1)}; target ≤ 40 KB): **${sizeTotal <= 40_000 ? "met" : "missed"}**`);
+
+const report = `# Benchmarks
+
+Measured by \`make bench\` on ${date}: ${chromium}, headless, on ${cpu} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB).
+The library (release build) runs side by side with a plain-JS implementation of the
+same work in the same page (\`bench/plain.js\`: Web Locks + raw IndexedDB +
+\`crypto.subtle\`, with the same fenced write). Implementations alternate within
+the run, so a noisy machine affects both alike. Medians.
+
+| measurement | library | plain JS | library ÷ plain |
+|---|---|---|---|
+${rows.join("\n")}
+| size, gzipped | ${(sizes.wasm / 1024).toFixed(1)} KiB .wasm + ${(sizes.glue / 1024).toFixed(1)} KiB JS | ${(sizes.plain / 1024).toFixed(1)} KiB JS | |
+
+Targets:
+${verdicts.join("\n")}
+
+Each uncontended cycle is ${CYCLES} iterations × ${BLOCKS} blocks; contention is
+${CONTENTION_OPS} increments per tab of a counter read and written under the lock
+(each with a fenced save), throughput in operations per second (higher is better);
+the race is ${RACE_TABS} tabs × ${RACE_ROUNDS} rounds against the mock token endpoint
+(20 ms latency); recovery is the time from closing the tab that holds the lock to
+another tab holding it.
+`;
+await writeFile("BENCHMARKS.md", report);
+console.log(report);
