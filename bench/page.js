@@ -26,6 +26,27 @@ async function manager(impl, session) {
 
 let counter = 0;
 
+// The shared counter lives in IndexedDB (coherent across tabs, unlike
+// localStorage), read and written in separate transactions so that only the
+// lock keeps increments from being lost.
+const counterDb = new Promise((resolve, reject) => {
+  const open = indexedDB.open("bench-counter", 1);
+  open.onupgradeneeded = () => open.result.createObjectStore("counters");
+  open.onsuccess = () => resolve(open.result);
+  open.onerror = () => reject(open.error);
+});
+async function counterOp(mode, key, value) {
+  const db = await counterDb;
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction("counters", mode);
+    const req = mode === "readonly" ? tx.objectStore("counters").get(key) : tx.objectStore("counters").put(value, key);
+    tx.oncomplete = () => resolve(req.result);
+    tx.onerror = () => reject(tx.error);
+  });
+}
+const readCounter = async (key) => (await counterOp("readonly", key)) ?? 0;
+const writeCounter = (key, value) => counterOp("readwrite", key, value);
+
 window.bench = {
   loadMs: performance.now() - started,
 
@@ -57,22 +78,22 @@ window.bench = {
     return (performance.now() - t0) / n;
   },
 
-  /** `n` read-increment-writes of a shared counter (localStorage) under the lock, each with a save. */
+  /** `n` read-increment-writes of a shared counter under the lock, each with a fenced save. */
   async contend(impl, session, n, startAt) {
     const m = await manager(impl, session);
     await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
     for (let i = 0; i < n; i++) {
       const guard = await m.spinLock();
-      const key = `counter:${impl}:${session}`;
-      const value = Number(localStorage.getItem(key) ?? 0);
+      const key = `${impl}:${session}`;
+      const value = await readCounter(key);
       await guard.saveInMemoryAndDb(TOKENS(value + 1));
-      localStorage.setItem(key, String(value + 1));
+      await writeCounter(key, value + 1);
       guard.release();
     }
     return Date.now();
   },
 
-  counter: (impl, session) => Number(localStorage.getItem(`counter:${impl}:${session}`) ?? 0),
+  counter: (impl, session) => readCounter(`${impl}:${session}`),
 
   /** One refresh at `startAt` against the mock token endpoint, tokens in localStorage. */
   async refreshAt(impl, session, startAt) {

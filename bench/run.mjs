@@ -125,7 +125,7 @@ const sizes = {
 // ---- report -------------------------------------------------------------
 const chromium = (() => {
   try {
-    return execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+    return execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     return "Chromium (version unknown)";
   }

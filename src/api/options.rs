@@ -5,6 +5,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use crate::core::record::number_text;
 use crate::core::{RefreshError, SessionTokens};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -184,7 +185,8 @@ impl<'a> Fields<'a> {
         };
         if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 || ms > f64::from(MAX_TIMEOUT_MS) {
             return Err(invalid(format!(
-                "{what}.{key} must be a whole number of milliseconds from 0 to {MAX_TIMEOUT_MS}, got {ms}"
+                "{what}.{key} must be a whole number of milliseconds from 0 to {MAX_TIMEOUT_MS}, got {}",
+                number_text(ms)
             )));
         }
         Ok(Some(ms as u32))

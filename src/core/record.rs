@@ -52,11 +52,25 @@ fn invalid(reason: impl Into<String>) -> RefreshError {
     }
 }
 
+/// A number for a message, without pulling float formatting into the
+/// WebAssembly build: whole numbers as integers, anything else by kind.
+pub fn number_text(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".to_owned()
+    } else if n.is_infinite() {
+        if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
+    } else if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        (n as i64).to_string()
+    } else {
+        "a fractional number".to_owned()
+    }
+}
+
 fn describe(field: &RawField) -> String {
     match field {
         RawField::Missing => "missing".to_owned(),
         RawField::Null => "null".to_owned(),
-        RawField::Number(n) => format!("the number {n}"),
+        RawField::Number(n) => format!("the number {}", number_text(*n)),
         RawField::Bytes(b) => format!("{} bytes", b.len()),
         RawField::Other(kind) => format!("a {kind}"),
     }
@@ -88,7 +102,8 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
         RawField::Number(n) if *n == f64::from(RECORD_FORMAT) => {}
         RawField::Number(n) if *n > f64::from(RECORD_FORMAT) => {
             return Err(invalid(format!(
-                "record format {n} is newer than this version understands ({RECORD_FORMAT})"
+                "record format {} is newer than this version understands ({RECORD_FORMAT})",
+                number_text(*n)
             )));
         }
         other => return Err(invalid(format!("record format is {}", describe(other)))),

@@ -38,7 +38,10 @@ impl From<indexed_db_futures::error::Error> for JsFault {
             Error::DomException(e) => e.as_ref().clone(),
             Error::Unknown(JSError::Error(e)) => e.into(),
             Error::Unknown(JSError::Unknown(v)) => v,
-            other => js_sys::Error::new(&other.to_string()).into(),
+            // Formatting the crate's other errors would pull float formatting
+            // into the .wasm; their kind is all a caller can act on.
+            Error::Serialisation(_) => js_sys::Error::new("a value could not be (de)serialised").into(),
+            Error::MissingData(_) => js_sys::Error::new("IndexedDB returned no data where some was expected").into(),
         })
     }
 }
@@ -57,7 +60,10 @@ impl From<indexed_db_futures::error::OpenDbError> for JsFault {
         use indexed_db_futures::error::OpenDbError;
         match error {
             OpenDbError::Base(e) => e.into(),
-            other => Self(js_sys::Error::new(&other.to_string()).into()),
+            OpenDbError::VersionZero => Self(js_sys::Error::new("database version 0").into()),
+            OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
+                Self(js_sys::Error::new("indexedDB is not available in this context").into())
+            }
         }
     }
 }
