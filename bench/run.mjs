@@ -144,7 +144,7 @@ const target = (name, limit, higher) => {
   if (!r) return;
   const ratio = r.lib / r.plain;
   const ok = higher ? ratio >= limit : ratio <= limit;
-  verdicts.push(`- ${name}: ${fmt(ratio)}× plain JS (target ${higher ? "≥" : "≤"} ${limit}×): **${ok ? "met" : "missed"}**`);
+  verdicts.push(`- ${name}: ${ratio.toFixed(3)}× plain JS (target ${higher ? "≥" : "≤"} ${limit}×): **${ok ? "met" : "missed"}**`);
 };
 target("read-only cycle", 1.15, false);
 target("write cycle", 1.1, false);

@@ -134,7 +134,26 @@ impl CrossContextLock for WebLocks {
                 cause: js_cause(signal.reason()),
             });
         }
+        // Fast path: a free lock is taken without arming a timer and an
+        // abort controller. `ifAvailable` never jumps the queue.
+        if !options.steal && options.timeout_ms > 0 {
+            match self.request(&options, true).await {
+                Err(RefreshError::LockTimeout { .. }) => {}
+                granted_or_failed => return granted_or_failed,
+            }
+        }
+        self.request(&options, false).await
+    }
+}
 
+impl WebLocks {
+    /// One `navigator.locks.request`; with `if_available`, only if the lock
+    /// is free now (else `LockTimeout`).
+    async fn request(
+        &self,
+        options: &WebLockOptions,
+        if_available: bool,
+    ) -> Result<WebLockGuard, RefreshError> {
         // `held` settles when the guard drops; `granted` when the browser
         // calls back with the lock (or `null`, for an unavailable `ifAvailable`).
         let mut release = None;
@@ -163,7 +182,7 @@ impl CrossContextLock for WebLocks {
         };
         if options.steal {
             set(&request_options, "steal", &JsValue::TRUE);
-        } else if options.timeout_ms == 0 {
+        } else if if_available || options.timeout_ms == 0 {
             set(&request_options, "ifAvailable", &JsValue::TRUE);
         } else {
             let controller = AbortController::new().map_err(lock_unusable)?;
@@ -178,7 +197,7 @@ impl CrossContextLock for WebLocks {
             let timeout = i32::try_from(options.timeout_ms).unwrap_or(i32::MAX);
             cleanup.timer = Some(set_timeout(on_timeout.as_ref().unchecked_ref(), timeout));
             cleanup._on_timeout = Some(on_timeout);
-            if let Some(signal) = &options.signal {
+            if let Some(signal) = options.signal.as_ref() {
                 let listener = {
                     let signal = signal.clone();
                     Closure::<dyn FnMut()>::new(move || {

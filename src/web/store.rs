@@ -40,8 +40,12 @@ impl From<indexed_db_futures::error::Error> for JsFault {
             Error::Unknown(JSError::Unknown(v)) => v,
             // Formatting the crate's other errors would pull float formatting
             // into the .wasm; their kind is all a caller can act on.
-            Error::Serialisation(_) => js_sys::Error::new("a value could not be (de)serialised").into(),
-            Error::MissingData(_) => js_sys::Error::new("IndexedDB returned no data where some was expected").into(),
+            Error::Serialisation(_) => {
+                js_sys::Error::new("a value could not be (de)serialised").into()
+            }
+            Error::MissingData(_) => {
+                js_sys::Error::new("IndexedDB returned no data where some was expected").into()
+            }
         })
     }
 }
