@@ -38,3 +38,21 @@ where
         async move { future.await.map(Into::into).map_err(to_js) },
     )
 }
+
+/// In debug builds, reports a Rust panic through `console.error` before the
+/// module aborts (then runs any hook installed before). Release builds carry
+/// no hook, to stay small; no code path is meant to panic.
+pub fn install_panic_hook() {
+    #[cfg(debug_assertions)]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let message = format!("cross-tab-refresh panicked: {info}");
+                web_sys::console::error_1(&JsValue::from_str(&message));
+                previous(info);
+            }));
+        });
+    }
+}

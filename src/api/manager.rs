@@ -71,6 +71,7 @@ fn random_holder() -> String {
 }
 
 async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> {
+    super::error::install_panic_hook();
     let options = manager_options(&options)?;
     if property(&js_sys::global(), "indexedDB").is_none() {
         return Err(RefreshError::NotSupported {

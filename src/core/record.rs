@@ -70,6 +70,7 @@ fn describe(field: &RawField) -> String {
     match field {
         RawField::Missing => "missing".to_owned(),
         RawField::Null => "null".to_owned(),
+        RawField::Number(n) if n.fract() != 0.0 => "a fractional number".to_owned(),
         RawField::Number(n) => format!("the number {}", number_text(*n)),
         RawField::Bytes(b) => format!("{} bytes", b.len()),
         RawField::Other(kind) => format!("a {kind}"),

@@ -18,7 +18,6 @@ use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
 
 /// The object store holding one record per session, keyed by session.
 pub const OBJECT_STORE: &str = "sessions";
-const DATABASE_VERSION: u8 = 1;
 
 /// The session hash of one session, in one IndexedDB database.
 pub struct IdbHashStore {
@@ -64,7 +63,15 @@ impl From<indexed_db_futures::error::OpenDbError> for JsFault {
         use indexed_db_futures::error::OpenDbError;
         match error {
             OpenDbError::Base(e) => e.into(),
-            OpenDbError::VersionZero => Self(js_sys::Error::new("database version 0").into()),
+            // indexed_db_futures reports any exception thrown by
+            // `indexedDB.open` as `VersionZero` (this crate never asks for
+            // version 0) and drops the exception itself.
+            OpenDbError::VersionZero => Self(
+                js_sys::Error::new(
+                    "indexedDB.open threw: storage is disabled or refused in this context",
+                )
+                .into(),
+            ),
             OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
                 Self(js_sys::Error::new("indexedDB is not available in this context").into())
             }
@@ -104,19 +111,22 @@ impl IdbHashStore {
         if let Some(database) = self.connection.borrow().clone() {
             return Ok(database);
         }
-        let database = Database::open(self.database_name.as_str())
-            .with_version(DATABASE_VERSION)
-            .with_on_upgrade_needed(|_, database| {
-                if !database
-                    .object_store_names()
-                    .any(|name| name == OBJECT_STORE)
-                {
-                    database.create_object_store(OBJECT_STORE).build()?;
-                }
-                Ok(())
-            })
+        // Open at whatever version the database has (another connection may
+        // have upgraded it); create the object store on first use.
+        let mut database = Database::open(self.database_name.as_str())
+            .with_on_upgrade_needed(create_object_store)
             .await
             .map_err(fail("opening the database"))?;
+        if !has_object_store(&database) {
+            // An existing database of that name without our store: add it.
+            let version = database.version() + 1.0;
+            database.close();
+            database = Database::open(self.database_name.as_str())
+                .with_version(version)
+                .with_on_upgrade_needed(create_object_store)
+                .await
+                .map_err(fail("upgrading the database"))?;
+        }
         self.step_aside_on_version_change(&database);
         *self.connection.borrow_mut() = Some(database.clone());
         Ok(database)
@@ -230,6 +240,22 @@ impl HashStore for IdbHashStore {
             .map_err(fail("committing the session record"))?;
         Ok(generation)
     }
+}
+
+fn has_object_store(database: &Database) -> bool {
+    database
+        .object_store_names()
+        .any(|name| name == OBJECT_STORE)
+}
+
+fn create_object_store(
+    _: indexed_db_futures::database::VersionChangeEvent,
+    database: Database,
+) -> indexed_db_futures::Result<()> {
+    if !has_object_store(&database) {
+        database.create_object_store(OBJECT_STORE).build()?;
+    }
+    Ok(())
 }
 
 /// The record written for `hash` at `generation`.

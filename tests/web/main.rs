@@ -3,6 +3,7 @@
 //! a dedicated worker stands in for another context holding the lock.
 #![cfg(target_arch = "wasm32")]
 
+mod faults;
 mod flow;
 mod support;
 
