@@ -105,3 +105,55 @@ proptest! {
         prop_assert_eq!(SessionHash::of(&tokens).to_hex(), sha256_hex(&bytes));
     }
 }
+
+fn arb_field() -> impl Strategy<Value = cross_tab_refresh::core::record::RawField> {
+    use cross_tab_refresh::core::record::RawField;
+    prop_oneof![
+        Just(RawField::Missing),
+        Just(RawField::Null),
+        any::<f64>().prop_map(RawField::Number),
+        (-5i64..5).prop_map(|n| RawField::Number(n as f64)),
+        proptest::collection::vec(any::<u8>(), 0..40).prop_map(RawField::Bytes),
+        Just(RawField::Bytes(vec![7; 32])),
+        "[a-z]{1,8}".prop_map(RawField::Other),
+    ]
+}
+
+proptest! {
+    /// Any stored record either reads as a state or is an
+    /// InvalidPreviousHashError; nothing panics, and a logout can always
+    /// replace it with a newer generation.
+    #[test]
+    fn arbitrary_records_never_panic(format in arb_field(), hash in arb_field(), generation in arb_field(), not_object in proptest::option::of("[a-z]{1,8}")) {
+        use cross_tab_refresh::core::record::{RawRecord, decode, next_generation};
+        let raw = match not_object {
+            Some(kind) => RawRecord::NotAnObject(kind),
+            None => RawRecord::Fields { format, hash, generation },
+        };
+        match decode(&raw) {
+            Ok(state) => {
+                prop_assert!(state.generation >= 1);
+                prop_assert!(state.hash.as_ref().is_none_or(|h| h.as_bytes().len() == 32));
+                if state.generation < cross_tab_refresh::core::record::MAX_GENERATION {
+                    prop_assert_eq!(next_generation(&raw).unwrap(), state.generation + 1);
+                }
+            }
+            Err(error) => {
+                prop_assert_eq!(error.name(), "InvalidPreviousHashError");
+                prop_assert!(error.to_string().contains("onLogout()"));
+                prop_assert!(next_generation(&raw).is_ok());
+            }
+        }
+    }
+
+    /// Arbitrary token bytes (as the UTF-8 the browser hands over) hash like SHA-256 of their concatenation.
+    #[test]
+    fn arbitrary_tokens_hash_without_panicking(access in any::<String>(), refresh in proptest::option::of(any::<String>())) {
+        let tokens = SessionTokens::new(access.clone(), refresh.clone());
+        let hex = SessionHash::of(&tokens).to_hex();
+        prop_assert_eq!(hex.len(), 66);
+        let mut bytes = access.into_bytes();
+        bytes.extend(refresh.unwrap_or_default().into_bytes());
+        prop_assert_eq!(hex, sha256_hex(&bytes));
+    }
+}
