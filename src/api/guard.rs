@@ -11,9 +11,9 @@ use super::error::promise;
 use super::manager::hex_or_null;
 use super::options::session_tokens;
 use crate::core::RefreshError;
-use crate::web::{BroadcastNotifier, IdbHashStore, WebLockGuard};
+use crate::web::{BroadcastNotifier, ContextLockGuard, IdbHashStore};
 
-type CoreGuard = crate::core::RefreshLockGuard<WebLockGuard, IdbHashStore, BroadcastNotifier>;
+type CoreGuard = crate::core::RefreshLockGuard<ContextLockGuard, IdbHashStore, BroadcastNotifier>;
 
 /// Holds the session's lock until `release()` (or `[Symbol.dispose]`, or
 /// garbage collection). Obtained from `CrossTabRefreshManager.spinLock()`.

@@ -15,9 +15,9 @@ use crate::core::{RefreshError, RefreshManager, SessionHash};
 use crate::web::broadcast::unsubscribe;
 use crate::web::global::property;
 use crate::web::locks::lock_manager;
-use crate::web::{BroadcastNotifier, IdbHashStore, WebLockOptions, WebLocks};
+use crate::web::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
 
-pub(crate) type CoreManager = RefreshManager<WebLocks, IdbHashStore, BroadcastNotifier>;
+pub(crate) type CoreManager = RefreshManager<ContextLock, IdbHashStore, BroadcastNotifier>;
 
 struct Inner {
     core: CoreManager,
@@ -39,8 +39,8 @@ impl Inner {
         }
     }
 
-    fn lock_options(&self, options: super::options::SpinLockOptions) -> WebLockOptions {
-        WebLockOptions {
+    fn lock_options(&self, options: super::options::SpinLockOptions) -> LockOptions {
+        LockOptions {
             timeout_ms: options.timeout_ms.unwrap_or(self.lock_timeout_ms),
             signal: options.signal,
             steal: options.steal,
@@ -79,18 +79,13 @@ async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> 
             cause: None,
         });
     }
-    let manager = match (options.lock, lock_manager()) {
-        (LockChoice::Auto | LockChoice::WebLocks, Some(manager)) => manager,
-        (LockChoice::Lease, _) => {
+    let web_locks = match (options.lock, lock_manager()) {
+        (LockChoice::Lease, _) => None,
+        (LockChoice::Auto | LockChoice::WebLocks, Some(manager)) => Some(manager),
+        (LockChoice::Auto, None) => None,
+        (LockChoice::WebLocks, None) => {
             return Err(RefreshError::NotSupported {
-                message: "lock: \"lease\" is not available in this version; use \"web-locks\""
-                    .to_owned(),
-                cause: None,
-            });
-        }
-        (_, None) => {
-            return Err(RefreshError::NotSupported {
-                message: "navigator.locks (Web Locks) is not available in this context: it needs a secure context (https or localhost) and a browser from 2022 or later".to_owned(),
+                message: "navigator.locks (Web Locks) is not available in this context: it needs a secure context (https or localhost) and a browser from 2022 or later; lock: \"auto\" or \"lease\" uses the IndexedDB lease lock instead".to_owned(),
                 cause: None,
             });
         }
@@ -98,15 +93,29 @@ async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> 
     let store = IdbHashStore::new(options.database_name.clone(), options.session.clone());
     // Open the database now, so that a context without usable storage finds out here.
     store.connect().await?;
+    let holder = options.holder.unwrap_or_else(random_holder);
     let name = lock_name(&options.database_name, &options.session);
     let notifier = BroadcastNotifier::new(&name, options.session.clone());
-    let lock = WebLocks::new(manager, name);
+    let lock = match web_locks {
+        Some(manager) => ContextLock::WebLocks(WebLocks::new(manager, name)),
+        None => {
+            // Unique per manager: two managers of one context must exclude each other too.
+            let lease_holder = format!("{holder}#{}", random_holder());
+            ContextLock::Lease(LeaseLock::new(
+                store.clone(),
+                name,
+                lease_holder,
+                options.lease_ms,
+            ))
+        }
+    };
+    let lock_kind = lock.kind();
     Ok(CrossTabRefreshManager {
         inner: Rc::new(Inner {
             core: RefreshManager::with_notifier(lock, store, notifier),
             session: options.session,
-            holder: options.holder.unwrap_or_else(random_holder),
-            lock_kind: "web-locks",
+            holder,
+            lock_kind,
             lock_timeout_ms: options.lock_timeout_ms,
             closed: Rc::new(Cell::new(false)),
             in_flight: RefCell::new(None),

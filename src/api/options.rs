@@ -7,6 +7,7 @@ use web_sys::AbortSignal;
 
 use crate::core::record::number_text;
 use crate::core::{RefreshError, SessionTokens};
+use crate::web::lease::DEFAULT_LEASE_MS;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -26,8 +27,10 @@ export interface ManagerOptions {
   lockTimeoutMs?: number;
   /** IndexedDB database name; default "cross-tab-refresh". */
   databaseName?: string;
-  /** Which lock to use; default "auto" (Web Locks). */
+  /** Which lock to use; default "auto": Web Locks where present, else the IndexedDB lease lock. */
   lock?: "auto" | "web-locks" | "lease";
+  /** Lease length of the lease lock, in milliseconds; default 20000, from 100 to 600000. */
+  leaseMs?: number;
 }
 
 /** What `subscribe` listeners receive when another context changes the session. */
@@ -65,6 +68,10 @@ pub const MAX_NAME_LEN: usize = 1024;
 pub const DEFAULT_LOCK_TIMEOUT_MS: u32 = 60_000;
 /// Largest timeout a browser timer honours (2^31 − 1 ms).
 pub const MAX_TIMEOUT_MS: u32 = i32::MAX as u32;
+/// Shortest accepted `leaseMs`.
+pub const MIN_LEASE_MS: u32 = 100;
+/// Longest accepted `leaseMs` (ten minutes).
+pub const MAX_LEASE_MS: u32 = 600_000;
 /// Default IndexedDB database name.
 pub const DEFAULT_DATABASE_NAME: &str = "cross-tab-refresh";
 
@@ -92,6 +99,8 @@ pub struct ManagerOptions {
     pub database_name: String,
     /// `lock`.
     pub lock: LockChoice,
+    /// `leaseMs`.
+    pub lease_ms: u32,
 }
 
 /// Decoded `spinLock` options.
@@ -221,7 +230,14 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
     let fields = Fields::new(
         value,
         "options",
-        &["session", "holder", "lockTimeoutMs", "databaseName", "lock"],
+        &[
+            "session",
+            "holder",
+            "lockTimeoutMs",
+            "databaseName",
+            "lock",
+            "leaseMs",
+        ],
     )?;
     let lock = match fields.get("lock")? {
         None => LockChoice::Auto,
@@ -249,6 +265,15 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
             .name("databaseName", false)?
             .unwrap_or_else(|| DEFAULT_DATABASE_NAME.to_owned()),
         lock,
+        lease_ms: match fields.timeout("leaseMs")? {
+            None => DEFAULT_LEASE_MS,
+            Some(ms) if (MIN_LEASE_MS..=MAX_LEASE_MS).contains(&ms) => ms,
+            Some(ms) => {
+                return Err(invalid(format!(
+                    "options.leaseMs must be from {MIN_LEASE_MS} to {MAX_LEASE_MS}, got {ms}"
+                )));
+            }
+        },
     })
 }
 

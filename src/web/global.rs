@@ -12,6 +12,14 @@ extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(handler: &js_sys::Function, timeout_ms: i32) -> JsValue;
 
+    /// `setInterval`, as every global scope has it.
+    #[wasm_bindgen(js_name = setInterval)]
+    pub fn set_interval(handler: &js_sys::Function, interval_ms: i32) -> JsValue;
+
+    /// `clearInterval`, as every global scope has it.
+    #[wasm_bindgen(js_name = clearInterval)]
+    pub fn clear_interval(handle: &JsValue);
+
     /// `clearTimeout`, as every global scope has it.
     #[wasm_bindgen(js_name = clearTimeout)]
     pub fn clear_timeout(handle: &JsValue);

@@ -69,7 +69,7 @@ impl WebLocks {
 
 /// How to wait for a [`WebLocks`] lock.
 #[derive(Clone, Debug, Default)]
-pub struct WebLockOptions {
+pub struct LockOptions {
     /// How long to wait; 0 means "only if free right now".
     pub timeout_ms: u32,
     /// Aborts the wait.
@@ -124,9 +124,9 @@ fn lock_unusable(value: JsValue) -> RefreshError {
 
 impl CrossContextLock for WebLocks {
     type Guard = WebLockGuard;
-    type Options = WebLockOptions;
+    type Options = LockOptions;
 
-    async fn acquire(&self, options: WebLockOptions) -> Result<WebLockGuard, RefreshError> {
+    async fn acquire(&self, options: LockOptions) -> Result<WebLockGuard, RefreshError> {
         if let Some(signal) = &options.signal
             && signal.aborted()
         {
@@ -151,7 +151,7 @@ impl WebLocks {
     /// is free now (else `LockTimeout`).
     async fn request(
         &self,
-        options: &WebLockOptions,
+        options: &LockOptions,
         if_available: bool,
     ) -> Result<WebLockGuard, RefreshError> {
         // `held` settles when the guard drops; `granted` when the browser

@@ -18,8 +18,12 @@ use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
 
 /// The object store holding one record per session, keyed by session.
 pub const OBJECT_STORE: &str = "sessions";
+/// The object store holding the lease lock's leases, keyed by lock name.
+pub const LEASE_STORE: &str = "leases";
 
-/// The session hash of one session, in one IndexedDB database.
+/// The session hash of one session, in one IndexedDB database. Clones share
+/// the connection.
+#[derive(Clone)]
 pub struct IdbHashStore {
     database_name: String,
     session: String,
@@ -183,6 +187,120 @@ impl IdbHashStore {
     }
 }
 
+/// What a lease operation does to the lease record of a lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaseOp {
+    /// Take the lease if free, expired or ours (or always, with `steal`).
+    Take {
+        /// Take it even from a live holder.
+        steal: bool,
+    },
+    /// Extend the lease if it is still ours.
+    Renew,
+}
+
+impl IdbHashStore {
+    /// Takes or renews the lease `name` for `holder` until `now_ms +
+    /// lease_ms`, in one readwrite transaction. Returns whether it holds it.
+    pub async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        op: LeaseOp,
+        now_ms: f64,
+        lease_ms: u32,
+    ) -> Result<bool, RefreshError> {
+        let database = self.database().await?;
+        let transaction = database
+            .transaction(LEASE_STORE)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail("starting a lease transaction"))?;
+        let store = transaction
+            .object_store(LEASE_STORE)
+            .map_err(fail("opening the lease store"))?;
+        let current: Option<JsValue> = store
+            .get(name)
+            .primitive()
+            .map_err(fail("reading the lease"))?
+            .await
+            .map_err(fail("reading the lease"))?;
+        let field = |key: &str| {
+            current
+                .as_ref()
+                .and_then(|lease| Reflect::get(lease, &JsValue::from_str(key)).ok())
+        };
+        let ours = field("holder").and_then(|h| h.as_string()).as_deref() == Some(holder);
+        // A record that cannot be read counts as expired.
+        let expired = field("expiresAt")
+            .and_then(|t| t.as_f64())
+            .is_none_or(|expires_at| expires_at <= now_ms);
+        let take = match op {
+            LeaseOp::Take { steal } => steal || ours || expired,
+            LeaseOp::Renew => ours,
+        };
+        if !take {
+            return Ok(false);
+        }
+        let lease = Object::new();
+        let _ = Reflect::set(&lease, &"holder".into(), &JsValue::from_str(holder));
+        let _ = Reflect::set(
+            &lease,
+            &"expiresAt".into(),
+            &JsValue::from(now_ms + f64::from(lease_ms)),
+        );
+        store
+            .put(JsValue::from(lease))
+            .with_key(name)
+            .primitive()
+            .map(drop)
+            .map_err(fail("writing the lease"))?;
+        drop(store);
+        transaction
+            .commit()
+            .await
+            .map_err(fail("committing the lease"))?;
+        Ok(true)
+    }
+
+    /// Deletes the lease `name` if `holder` still holds it.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), RefreshError> {
+        let database = self.database().await?;
+        let transaction = database
+            .transaction(LEASE_STORE)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail("starting a lease transaction"))?;
+        let store = transaction
+            .object_store(LEASE_STORE)
+            .map_err(fail("opening the lease store"))?;
+        let current: Option<JsValue> = store
+            .get(name)
+            .primitive()
+            .map_err(fail("reading the lease"))?
+            .await
+            .map_err(fail("reading the lease"))?;
+        let ours = current
+            .and_then(|lease| Reflect::get(&lease, &"holder".into()).ok())
+            .and_then(|h| h.as_string())
+            .as_deref()
+            == Some(holder);
+        if ours {
+            store
+                .delete(name)
+                .primitive()
+                .map(drop)
+                .map_err(fail("deleting the lease"))?;
+            drop(store);
+            transaction
+                .commit()
+                .await
+                .map_err(fail("committing the lease"))?;
+        }
+        Ok(())
+    }
+}
+
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
         let database = self.database().await?;
@@ -243,17 +361,21 @@ impl HashStore for IdbHashStore {
 }
 
 fn has_object_store(database: &Database) -> bool {
-    database
-        .object_store_names()
-        .any(|name| name == OBJECT_STORE)
+    let names: Vec<String> = database.object_store_names().collect();
+    [OBJECT_STORE, LEASE_STORE]
+        .iter()
+        .all(|store| names.iter().any(|name| name == store))
 }
 
 fn create_object_store(
     _: indexed_db_futures::database::VersionChangeEvent,
     database: Database,
 ) -> indexed_db_futures::Result<()> {
-    if !has_object_store(&database) {
-        database.create_object_store(OBJECT_STORE).build()?;
+    let names: Vec<String> = database.object_store_names().collect();
+    for store in [OBJECT_STORE, LEASE_STORE] {
+        if !names.iter().any(|name| name == store) {
+            database.create_object_store(store).build()?;
+        }
     }
     Ok(())
 }

@@ -276,8 +276,11 @@ async fn no_indexeddb_or_no_web_locks_is_not_supported() {
     let error = assert_error(result, "NotSupportedError");
     assert!(message(&error).contains("IndexedDB"), "{}", message(&error));
 
+    // Without Web Locks, "web-locks" is refused ("auto" takes the lease lock: see lease.rs).
+    let options = session.options();
+    Reflect::set(&options, &s("lock"), &s("web-locks")).unwrap();
     let restore = patch("navigator", "locks", "undefined").await;
-    let result = session_open(&session).await;
+    let result = open(options).await;
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "NotSupportedError");
     assert!(

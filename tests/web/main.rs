@@ -5,6 +5,7 @@
 
 mod faults;
 mod flow;
+mod lease;
 mod support;
 
 use js_sys::{Reflect, Uint8Array};
@@ -551,15 +552,14 @@ async fn bad_options_are_named_errors() {
             message(&error)
         );
     }
-    assert_error(
-        open(obj(&[
+    for lease_ms in [JsValue::from(50), JsValue::from(600_001), s("20000")] {
+        let options = obj(&[
             ("session", s("a")),
             ("databaseName", db.clone()),
-            ("lock", s("lease")),
-        ]))
-        .await,
-        "NotSupportedError",
-    );
+            ("leaseMs", lease_ms),
+        ]);
+        assert_error(open(options).await, "InvalidArgumentError");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -320,3 +320,27 @@ pub async fn refresh_in_worker(session: &Session, world: &JsValue) -> Result<JsV
     )
     .await
 }
+
+/// A module worker that loads this test module and runs `body` (which may
+/// use `CrossTabRefreshManager` and `postMessage`). Resolves with the worker
+/// once it posts `"ready"`.
+pub async fn module_worker(body: &str) -> web_sys_worker::Worker {
+    let f = js_async(
+        "body",
+        "const moduleUrl = new URL('wasm-bindgen-test', location.href).href;
+         const wasmUrl = new URL('wasm-bindgen-test_bg.wasm', location.href).href;
+         const src = `import init, { CrossTabRefreshManager } from ${JSON.stringify(moduleUrl)};
+           await init({ module_or_path: ${JSON.stringify(wasmUrl)} });
+           try { ${body} } catch (error) { postMessage('failed: ' + error.name + ': ' + error.message); }`;
+         const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+         await new Promise((resolve, reject) => {
+           worker.onmessage = (e) => e.data === 'ready' ? resolve() : reject(new Error(String(e.data)));
+           worker.onerror = (e) => reject(new Error('worker failed: ' + e.message));
+         });
+         return worker;",
+    );
+    call(&f, &[s(body)])
+        .await
+        .unwrap_or_else(|e| panic!("worker: {}", describe(&e)))
+        .unchecked_into()
+}

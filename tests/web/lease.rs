@@ -1,0 +1,189 @@
+//! The lease lock: what `lock: "lease"` uses, and what `"auto"` picks where
+//! `navigator.locks` is missing.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use cross_tab_refresh::api::CrossTabRefreshManager;
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::AbortController;
+
+use crate::support::*;
+
+fn lease_options(session: &Session, lease_ms: u32) -> JsValue {
+    obj(&[
+        ("session", s(&session.session)),
+        ("databaseName", s(&session.database)),
+        ("lock", s("lease")),
+        ("leaseMs", JsValue::from(lease_ms)),
+    ])
+}
+
+async fn lease_tab(session: &Session, lease_ms: u32) -> CrossTabRefreshManager {
+    open(lease_options(session, lease_ms))
+        .await
+        .unwrap_or_else(|e| panic!("open: {}", describe(&e)))
+}
+
+#[wasm_bindgen_test]
+async fn auto_takes_the_lease_lock_where_web_locks_are_missing() {
+    let session = Session::new();
+    let hide = Function::new_no_args(
+        "Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+         return () => { delete navigator.locks; };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let result = open(session.options()).await;
+    hide.unchecked_ref::<Function>()
+        .call0(&JsValue::NULL)
+        .unwrap();
+    let tab = result.unwrap();
+    assert_eq!(tab.lock_kind(), "lease");
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+    assert!(guard.db_hash().is_null());
+    assert!(!tab.known_session_hash().is_null());
+}
+
+#[wasm_bindgen_test]
+async fn the_lease_excludes_other_managers_a_shared_counter_ends_exact() {
+    // 1. Four managers with the lease lock each add 1 to a counter ten times.
+    // 2. Each increment reads, waits a little, then writes: any overlap would lose one.
+    let session = Session::new();
+    let counter = Rc::new(Cell::new(0u32));
+    let mut tabs = Vec::new();
+    for _ in 0..4 {
+        tabs.push(lease_tab(&session, 2000).await);
+    }
+    assert!(tabs.iter().all(|t| t.lock_kind() == "lease"));
+    let work = tabs.iter().map(|tab| {
+        let counter = counter.clone();
+        async move {
+            for _ in 0..10 {
+                let guard = lock_now(tab).await;
+                let seen = counter.get();
+                sleep(2).await;
+                counter.set(seen + 1);
+                guard.release();
+            }
+        }
+    });
+    futures::future::join_all(work).await;
+    assert_eq!(counter.get(), 40);
+}
+
+#[wasm_bindgen_test]
+async fn a_dead_holder_is_replaced_once_its_lease_expires() {
+    let session = Session::new();
+    let body = format!(
+        "const m = await CrossTabRefreshManager.open({{ session: {:?}, databaseName: {:?}, lock: 'lease', leaseMs: 400 }});
+         self.guard = await m.spinLock();
+         postMessage('ready');",
+        session.session, session.database
+    );
+    let worker = module_worker(&body).await;
+    let tab = lease_tab(&session, 400).await;
+    assert_error(
+        lock(&tab, obj(&[("timeoutMs", JsValue::from(600))])).await,
+        "LockTimeoutError",
+    );
+    // Alive, the worker renews its lease. Terminated, it stops renewing.
+    worker.terminate();
+    let started = js_sys::Date::now();
+    let guard = lock(&tab, obj(&[("timeoutMs", JsValue::from(5000))]))
+        .await
+        .unwrap();
+    assert!(guard.held());
+    assert!(
+        js_sys::Date::now() - started < 2000.0,
+        "replaced within about one lease"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_holder_whose_lease_lapsed_cannot_write() {
+    // 1. A holds the lease and hangs (its renewal is not enough: the lease is made to lapse).
+    // 2. B takes the lapsed lease and saves.
+    // 3. A's late save is fenced; the stored hash stays B's.
+    let session = Session::new();
+    let (a, b) = (
+        lease_tab(&session, 5000).await,
+        lease_tab(&session, 5000).await,
+    );
+    let guard_a = lock_now(&a).await;
+    let lapse = Function::new_with_args(
+        "db, name",
+        "return new Promise((res, rej) => { const r = indexedDB.open(db); r.onsuccess = () => {
+           const conn = r.result; const tx = conn.transaction('leases', 'readwrite');
+           const store = tx.objectStore('leases'); const get = store.get(name);
+           get.onsuccess = () => store.put({ ...get.result, expiresAt: 0 }, name);
+           tx.oncomplete = () => { conn.close(); res(); }; tx.onerror = () => rej(tx.error); }; r.onerror = () => rej(r.error); });",
+    );
+    JsFuture::from(js_sys::Promise::from(
+        lapse
+            .call2(
+                &JsValue::NULL,
+                &s(&session.database),
+                &s(&session.lock_name()),
+            )
+            .unwrap(),
+    ))
+    .await
+    .unwrap();
+    let guard_b = lock(&b, obj(&[("timeoutMs", JsValue::from(2000))]))
+        .await
+        .unwrap();
+    done(guard_b.save_in_memory_and_db(tokens("secret-b", None)))
+        .await
+        .unwrap();
+    assert_error(
+        done(guard_a.save_in_memory_and_db(tokens("secret-a", None))).await,
+        "FencedError",
+    );
+    let stored = JsFuture::from(a.stored_state()).await.unwrap();
+    assert_eq!(
+        Reflect::get(&stored, &s("dbHash")).unwrap().as_string(),
+        b.known_session_hash().as_string()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn timeout_and_abort_work_while_waiting_for_a_lease() {
+    let session = Session::new();
+    let (a, b) = (
+        lease_tab(&session, 5000).await,
+        lease_tab(&session, 5000).await,
+    );
+    let held = lock_now(&a).await;
+    let error = assert_error(
+        lock(&b, obj(&[("timeoutMs", JsValue::from(150))])).await,
+        "LockTimeoutError",
+    );
+    assert!(message(&error).contains("150 ms"));
+    let controller = AbortController::new().unwrap();
+    let waiting = b.spin_lock(Some(obj(&[("signal", controller.signal().into())])));
+    sleep(50).await;
+    let aborted_at = js_sys::Date::now();
+    controller.abort_with_reason(&s("gone"));
+    assert_error(
+        settle::<cross_tab_refresh::api::RefreshLockGuard>(waiting).await,
+        "AbortError",
+    );
+    assert!(
+        js_sys::Date::now() - aborted_at < 1000.0,
+        "the abort is honoured promptly"
+    );
+    // Released, the lease is free at once for the next manager.
+    held.release();
+    let started = js_sys::Date::now();
+    lock(&b, obj(&[("timeoutMs", JsValue::from(3000))]))
+        .await
+        .unwrap();
+    assert!(js_sys::Date::now() - started < 1000.0);
+}
