@@ -70,6 +70,14 @@ impl BroadcastNotifier {
     }
 }
 
+impl Drop for BroadcastNotifier {
+    /// A manager dropped without `close()` (garbage-collected, say) must not
+    /// leave the channel calling into its freed message handler.
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
 /// Removes listener `id`, if still there. Harmless to call twice.
 pub fn unsubscribe(listeners: &Weak<Listeners>, id: u32) {
     if let Some(listeners) = listeners.upgrade() {
