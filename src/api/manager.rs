@@ -10,14 +10,14 @@ use super::dispose::wire_dispose;
 use super::error::{promise, to_js};
 use super::guard::RefreshLockGuard;
 use super::handlers::JsHandlers;
-use super::options::{LockChoice, manager_options, session_tokens, spin_lock_options};
-use crate::core::{RefreshError, RefreshManager, SessionHash};
+use super::options::{manager_options, session_tokens, spin_lock_options};
+use crate::core::{RefreshError, SessionHash};
 use crate::web::broadcast::unsubscribe;
-use crate::web::global::property;
-use crate::web::locks::lock_manager;
-use crate::web::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
+use crate::web::{LockOptions, SessionConfig, WebRefreshManager, open_session};
 
-pub(crate) type CoreManager = RefreshManager<ContextLock, IdbHashStore, BroadcastNotifier>;
+pub use crate::web::session::lock_name;
+
+type CoreManager = WebRefreshManager;
 
 struct Inner {
     core: CoreManager,
@@ -55,67 +55,29 @@ pub struct CrossTabRefreshManager {
     inner: Rc<Inner>,
 }
 
-/// The lock name shared by every context of `session` in `database_name`.
-pub fn lock_name(database_name: &str, session: &str) -> String {
-    format!("cross-tab-refresh:{database_name}:{session}")
-}
-
 /// A hash in the seed's hex form, or `null` (never `undefined`) for none.
 pub(crate) fn hex_or_null(hash: Option<&SessionHash>) -> JsValue {
     hash.map_or(JsValue::NULL, |hash| JsValue::from_str(&hash.to_hex()))
 }
 
-fn random_holder() -> String {
-    let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-    format!("context-{bits:08x}")
-}
-
 async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> {
     super::error::install_panic_hook();
     let options = manager_options(&options)?;
-    if property(&js_sys::global(), "indexedDB").is_none() {
-        return Err(RefreshError::NotSupported {
-            message: "IndexedDB is not available in this context (private mode, a sandboxed frame or an old browser?); the session hash has nowhere to live".to_owned(),
-            cause: None,
-        });
+    let mut config = SessionConfig::new(options.session.clone());
+    config.database_name = options.database_name;
+    config.lock = options.lock;
+    config.lease_ms = options.lease_ms;
+    if let Some(holder) = options.holder {
+        config.holder = holder;
     }
-    let web_locks = match (options.lock, lock_manager()) {
-        (LockChoice::Lease, _) => None,
-        (LockChoice::Auto | LockChoice::WebLocks, Some(manager)) => Some(manager),
-        (LockChoice::Auto, None) => None,
-        (LockChoice::WebLocks, None) => {
-            return Err(RefreshError::NotSupported {
-                message: "navigator.locks (Web Locks) is not available in this context: it needs a secure context (https or localhost) and a browser from 2022 or later; lock: \"auto\" or \"lease\" uses the IndexedDB lease lock instead".to_owned(),
-                cause: None,
-            });
-        }
-    };
-    let store = IdbHashStore::new(options.database_name.clone(), options.session.clone());
-    // Open the database now, so that a context without usable storage finds out here.
-    store.connect().await?;
-    let holder = options.holder.unwrap_or_else(random_holder);
-    let name = lock_name(&options.database_name, &options.session);
-    let notifier = BroadcastNotifier::new(&name, options.session.clone());
-    let lock = match web_locks {
-        Some(manager) => ContextLock::WebLocks(WebLocks::new(manager, name)),
-        None => {
-            // Unique per manager: two managers of one context must exclude each other too.
-            let lease_holder = format!("{holder}#{}", random_holder());
-            ContextLock::Lease(LeaseLock::new(
-                store.clone(),
-                name,
-                lease_holder,
-                options.lease_ms,
-            ))
-        }
-    };
-    let lock_kind = lock.kind();
+    let holder = config.holder.clone();
+    let core = open_session(config).await?;
     Ok(CrossTabRefreshManager {
         inner: Rc::new(Inner {
-            core: RefreshManager::with_notifier(lock, store, notifier),
+            lock_kind: core.lock().kind(),
+            core,
             session: options.session,
             holder,
-            lock_kind,
             lock_timeout_ms: options.lock_timeout_ms,
             closed: Rc::new(Cell::new(false)),
             in_flight: RefCell::new(None),
@@ -214,6 +176,38 @@ impl CrossTabRefreshManager {
                 &value,
                 &"generation".into(),
                 &(stored.generation as f64).into(),
+            );
+            Ok(JsValue::from(value))
+        })
+    }
+
+    /// What can be told of the session's lock right now: whether anyone
+    /// holds it, whether this manager does, how many requests wait (Web
+    /// Locks only; `null` for the lease lock), and who holds it (Web Locks
+    /// client IDs, or the lease holder's name).
+    #[wasm_bindgen(js_name = lockState, unchecked_return_type = "Promise<LockState>")]
+    pub fn lock_state(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.check_open()?;
+            let state = inner.core.lock().state().await?;
+            let value = Object::new();
+            let set = |key: &str, v: JsValue| {
+                let _ = Reflect::set(&value, &key.into(), &v);
+            };
+            set("kind", inner.lock_kind.into());
+            set("held", state.held.into());
+            set("heldByThisManager", state.held_here.into());
+            set(
+                "waiting",
+                state.waiting.map_or(JsValue::NULL, JsValue::from),
+            );
+            let holders: js_sys::Array =
+                state.holders.iter().map(|h| JsValue::from_str(h)).collect();
+            set("holders", holders.into());
+            set(
+                "expiresAt",
+                state.expires_at.map_or(JsValue::NULL, JsValue::from),
             );
             Ok(JsValue::from(value))
         })

@@ -51,6 +51,21 @@ export interface StoredState {
   generation: number;
 }
 
+/** What `lockState()` can tell of the session's lock. */
+export interface LockState {
+  kind: "web-locks" | "lease";
+  /** Someone holds the lock. */
+  held: boolean;
+  /** This manager holds it (through a guard or a refresh in flight). */
+  heldByThisManager: boolean;
+  /** Requests waiting for it (Web Locks), or null where the platform cannot tell (lease). */
+  waiting: number | null;
+  /** Who holds it: Web Locks client IDs, or the lease holder's name. */
+  holders: string[];
+  /** When the lease expires (ms since the epoch), or null. */
+  expiresAt: number | null;
+}
+
 /** Options of `spinLock`. */
 export interface SpinLockOptions {
   /** How long to wait, in milliseconds; 0 takes the lock only if it is free now. */
@@ -75,16 +90,7 @@ pub const MAX_LEASE_MS: u32 = 600_000;
 /// Default IndexedDB database name.
 pub const DEFAULT_DATABASE_NAME: &str = "cross-tab-refresh";
 
-/// Which cross-context lock to use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockChoice {
-    /// Web Locks where present.
-    Auto,
-    /// Web Locks, or `NotSupportedError`.
-    WebLocks,
-    /// The IndexedDB lease lock.
-    Lease,
-}
+pub use crate::web::LockChoice;
 
 /// Decoded `ManagerOptions`.
 #[derive(Clone, Debug)]

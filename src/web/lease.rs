@@ -37,6 +37,7 @@ pub struct LeaseLock {
     name: String,
     holder: String,
     lease_ms: u32,
+    held_here: Rc<Cell<u32>>,
 }
 
 impl LeaseLock {
@@ -48,6 +49,7 @@ impl LeaseLock {
             name,
             holder,
             lease_ms,
+            held_here: Rc::default(),
         }
     }
 }
@@ -59,10 +61,12 @@ pub struct LeaseGuard {
     holder: String,
     renewal: JsValue,
     _renew: Closure<dyn FnMut()>,
+    held_here: Rc<Cell<u32>>,
 }
 
 impl Drop for LeaseGuard {
     fn drop(&mut self) {
+        self.held_here.set(self.held_here.get().saturating_sub(1));
         clear_interval(&self.renewal);
         let (store, name, holder) = (self.store.clone(), self.name.clone(), self.holder.clone());
         wasm_bindgen_futures::spawn_local(async move {
@@ -119,6 +123,20 @@ impl CrossContextLock for LeaseLock {
 }
 
 impl LeaseLock {
+    /// The lease record, read now. Waiters are not recorded: `waiting` is `None`.
+    pub async fn state(&self) -> Result<super::LockState, RefreshError> {
+        let now = js_sys::Date::now();
+        let lease = self.store.lease_record(&self.name).await?;
+        let live = lease.as_ref().filter(|(_, expires_at)| *expires_at > now);
+        Ok(super::LockState {
+            held: live.is_some(),
+            held_here: self.held_here.get() > 0 && live.is_some_and(|(h, _)| *h == self.holder),
+            waiting: None,
+            holders: live.map(|(h, _)| vec![h.clone()]).unwrap_or_default(),
+            expires_at: live.map(|(_, t)| *t),
+        })
+    }
+
     fn renewing_guard(&self) -> LeaseGuard {
         let lost = Rc::new(Cell::new(false));
         let renew = {
@@ -151,12 +169,14 @@ impl LeaseLock {
         };
         let every = i32::try_from((self.lease_ms / 3).max(1)).unwrap_or(i32::MAX);
         let renewal = set_interval(renew.as_ref().unchecked_ref(), every);
+        self.held_here.set(self.held_here.get() + 1);
         LeaseGuard {
             store: self.store.clone(),
             name: self.name.clone(),
             holder: self.holder.clone(),
             renewal,
             _renew: renew,
+            held_here: self.held_here.clone(),
         }
     }
 }

@@ -53,12 +53,17 @@ pub fn lock_manager() -> Option<LockManager> {
 pub struct WebLocks {
     manager: LockManager,
     name: String,
+    held_here: Rc<Cell<u32>>,
 }
 
 impl WebLocks {
     /// The lock `name` of `manager`.
     pub fn new(manager: LockManager, name: String) -> Self {
-        Self { manager, name }
+        Self {
+            manager,
+            name,
+            held_here: Rc::default(),
+        }
     }
 
     /// The lock's name.
@@ -81,10 +86,12 @@ pub struct LockOptions {
 /// Holds a Web Lock: the lock's callback promise settles when this drops.
 pub struct WebLockGuard {
     release: Function,
+    held_here: Rc<Cell<u32>>,
 }
 
 impl Drop for WebLockGuard {
     fn drop(&mut self) {
+        self.held_here.set(self.held_here.get().saturating_sub(1));
         // Resolving the promise returned to `request` releases the lock; a
         // resolve function never throws.
         let _ = self.release.call0(&JsValue::UNDEFINED);
@@ -226,7 +233,13 @@ impl WebLocks {
         drop(cleanup);
         match outcome {
             Ok(lock) if lock.is_null() => Err(RefreshError::LockTimeout { timeout_ms: 0 }),
-            Ok(_) => Ok(WebLockGuard { release }),
+            Ok(_) => {
+                self.held_here.set(self.held_here.get() + 1);
+                Ok(WebLockGuard {
+                    release,
+                    held_here: self.held_here.clone(),
+                })
+            }
             Err(_) if timed_out.get() => Err(RefreshError::LockTimeout {
                 timeout_ms: options.timeout_ms,
             }),
@@ -237,6 +250,38 @@ impl WebLocks {
                 _ => Err(lock_unusable(error)),
             },
         }
+    }
+}
+
+impl WebLocks {
+    /// What `navigator.locks.query()` tells of this lock.
+    pub async fn state(&self) -> Result<super::LockState, RefreshError> {
+        let snapshot = JsFuture::from(self.manager.query().map_err(lock_unusable)?)
+            .await
+            .map_err(lock_unusable)?;
+        let entries = |key: &str| -> Vec<JsValue> {
+            property(&snapshot, key)
+                .map(|list| js_sys::Array::from(&list).iter().collect())
+                .unwrap_or_default()
+        };
+        let ours = |entry: &JsValue| {
+            property(entry, "name")
+                .and_then(|n| n.as_string())
+                .as_deref()
+                == Some(self.name.as_str())
+        };
+        let held: Vec<JsValue> = entries("held").into_iter().filter(|e| ours(e)).collect();
+        let waiting = entries("pending").iter().filter(|e| ours(e)).count();
+        Ok(super::LockState {
+            held: !held.is_empty(),
+            held_here: self.held_here.get() > 0,
+            waiting: Some(u32::try_from(waiting).unwrap_or(u32::MAX)),
+            holders: held
+                .iter()
+                .filter_map(|e| property(e, "clientId").and_then(|id| id.as_string()))
+                .collect(),
+            expires_at: None,
+        })
     }
 }
 

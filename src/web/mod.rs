@@ -6,11 +6,13 @@ pub mod broadcast;
 pub mod global;
 pub mod lease;
 pub mod locks;
+pub mod session;
 pub mod store;
 
 pub use broadcast::BroadcastNotifier;
 pub use lease::{LeaseGuard, LeaseLock};
 pub use locks::{LockOptions, WebLockGuard, WebLocks};
+pub use session::{LockChoice, SessionConfig, WebRefreshManager, open_session};
 pub use store::IdbHashStore;
 
 use crate::core::{CrossContextLock, RefreshError};
@@ -31,7 +33,30 @@ pub enum ContextLockGuard {
     Lease(LeaseGuard),
 }
 
+/// What can be told of a session's lock right now.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LockState {
+    /// Someone holds it.
+    pub held: bool,
+    /// This manager holds it.
+    pub held_here: bool,
+    /// How many requests wait for it, where the platform can tell.
+    pub waiting: Option<u32>,
+    /// Who holds it: Web Locks client IDs, or the lease holder's name.
+    pub holders: Vec<String>,
+    /// When the lease expires (ms since the epoch), for the lease lock.
+    pub expires_at: Option<f64>,
+}
+
 impl ContextLock {
+    /// The lock's state, as far as the platform can tell.
+    pub async fn state(&self) -> Result<LockState, RefreshError> {
+        match self {
+            Self::WebLocks(lock) => lock.state().await,
+            Self::Lease(lock) => lock.state().await,
+        }
+    }
+
     /// `"web-locks"` or `"lease"`.
     pub fn kind(&self) -> &'static str {
         match self {

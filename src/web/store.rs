@@ -263,6 +263,29 @@ impl IdbHashStore {
         Ok(true)
     }
 
+    /// The lease record of `name`: its holder and expiry, if readable.
+    pub async fn lease_record(&self, name: &str) -> Result<Option<(String, f64)>, RefreshError> {
+        let database = self.database().await?;
+        let transaction = database
+            .transaction(LEASE_STORE)
+            .build()
+            .map_err(fail("starting a lease transaction"))?;
+        let store = transaction
+            .object_store(LEASE_STORE)
+            .map_err(fail("opening the lease store"))?;
+        let current: Option<JsValue> = store
+            .get(name)
+            .primitive()
+            .map_err(fail("reading the lease"))?
+            .await
+            .map_err(fail("reading the lease"))?;
+        Ok(current.and_then(|lease| {
+            let holder = Reflect::get(&lease, &"holder".into()).ok()?.as_string()?;
+            let expires_at = Reflect::get(&lease, &"expiresAt".into()).ok()?.as_f64()?;
+            Some((holder, expires_at))
+        }))
+    }
+
     /// Deletes the lease `name` if `holder` still holds it.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), RefreshError> {
         let database = self.database().await?;

@@ -6,6 +6,7 @@
 mod faults;
 mod flow;
 mod lease;
+mod rust_api;
 mod support;
 
 use js_sys::{Reflect, Uint8Array};
