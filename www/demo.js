@@ -4,14 +4,11 @@ import init, { CrossTabRefreshManager } from "/pkg/cross_tab_refresh.js";
 import { clearTokens, loadTokens, login, refreshGrant, revoke, storeTokens } from "/tokens.js";
 
 export const SESSION = "@demo:localhost|DEMO";
-const DATABASE = "cross-tab-refresh";
-const LOCK_NAME = `cross-tab-refresh:${DATABASE}:${SESSION}`;
 const $ = (id) => document.getElementById(id);
 const short = (hash) => (hash ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : "none");
 
 const control = new BroadcastChannel("cross-tab-refresh-demo");
 let manager;
-let holdingLock = false;
 let status = "starting";
 const counters = { refreshed: 0, adopted: 0, errors: 0 };
 
@@ -44,24 +41,20 @@ async function render() {
 }
 
 async function renderLock() {
-  const { held = [], pending = [] } = await navigator.locks.query();
-  const mine = held.some((lock) => lock.name === LOCK_NAME) && holdingLock;
-  const taken = held.some((lock) => lock.name === LOCK_NAME);
-  const waiting = pending.filter((lock) => lock.name === LOCK_NAME).length;
-  const text = mine ? "held by this tab" : taken ? "held by another context" : "free";
-  $("lock-state").textContent = waiting ? `${text} · ${waiting} waiting` : text;
-  $("lock-state").className = `pill ${mine ? "busy" : taken ? "warn" : "ok"}`;
+  const state = await manager.lockState().catch(() => null);
+  if (!state) return;
+  const text = state.heldByThisManager ? "held by this tab" : state.held ? "held by another context" : "free";
+  $("lock-state").textContent = state.waiting ? `${text} · ${state.waiting} waiting` : text;
+  $("lock-state").className = `pill ${state.heldByThisManager ? "busy" : state.held ? "warn" : "ok"}`;
 }
 
 const handlers = {
   async refresh() {
-    holdingLock = true;
     const tokens = loadTokens();
     if (!tokens) throw new Error("logged out");
     return refreshGrant(tokens.refreshToken);
   },
   reload() {
-    holdingLock = true;
     const tokens = loadTokens();
     if (!tokens) throw new Error("logged out");
     return tokens;
@@ -89,7 +82,6 @@ async function refresh() {
     setStatus(error.name, "bad");
     return { outcome: "error", error: `${error.name}: ${error.message}` };
   } finally {
-    holdingLock = false;
     render();
   }
 }

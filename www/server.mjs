@@ -13,6 +13,10 @@
 //   GET  /stats           { tokenCalls, refreshes, invalidGrant, revocations, sessions }
 //   POST /stats/reset     zeroes the counters
 //   POST /admin/latency   latencyMs=…  delay before the token endpoint answers
+//   POST /admin/expire    makes every access token unknown (as when they expire)
+// And, for Matrix clients (matrix-js-sdk), a minimal homeserver:
+//   GET  /_matrix/client/v1/auth_metadata   this server's OAuth 2.0 metadata
+//   GET  /_matrix/client/v3/account/whoami  401 M_UNKNOWN_TOKEN for an unknown token
 import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
@@ -42,17 +46,26 @@ class HttpError extends Error {
   }
 }
 
+/** A Matrix client-server API error (errcode, not OAuth's error). */
+class MatrixError extends Error {
+  constructor(status, errcode, message) {
+    super(message);
+    this.status = status;
+    this.errcode = errcode;
+  }
+}
+
 const token = (prefix) => `${prefix}_${randomBytes(18).toString("base64url")}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the server; resolves with { url, port, state, close() }. */
-export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}) {
+export async function startServer({ port = 0, latencyMs = 0, quiet = true, accessTokenTtlS = ACCESS_TOKEN_TTL_S, mounts = {} } = {}) {
   const state = {
     latencyMs,
     families: new Map(), // refresh token → family id (only the current one is valid)
     accessTokens: new Map(), // access token → family id
     current: new Map(), // family id → { access, refresh }
-    stats: { tokenCalls: 0, refreshes: 0, invalidGrant: 0, revocations: 0, sessions: 0 },
+    stats: { tokenCalls: 0, refreshes: 0, invalidGrant: 0, revocations: 0, sessions: 0, unknownToken: 0 },
   };
 
   function issue(family) {
@@ -69,7 +82,7 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}
       access_token: pair.access,
       refresh_token: pair.refresh,
       token_type: "Bearer",
-      expires_in: ACCESS_TOKEN_TTL_S,
+      expires_in: accessTokenTtlS,
     };
   }
 
@@ -146,6 +159,33 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}
       if (family === undefined) throw new HttpError(401, "invalid_token");
       return { user_id: "@demo:localhost" };
     }
+    if (pathname === "/_matrix/client/v1/auth_metadata") {
+      const origin = `http://${req.headers.host}`;
+      return {
+        issuer: `${origin}/`,
+        authorization_endpoint: `${origin}/oauth/authorize`,
+        token_endpoint: `${origin}/oauth/token`,
+        revocation_endpoint: `${origin}/oauth/revoke`,
+        registration_endpoint: `${origin}/oauth/register`,
+        response_modes_supported: ["query", "fragment"],
+        response_types_supported: ["code"],
+        grant_types_supported: ["authorization_code", "refresh_token"],
+        code_challenge_methods_supported: ["S256"],
+      };
+    }
+    if (pathname === "/_matrix/client/v3/account/whoami") {
+      const auth = req.headers.authorization ?? "";
+      const family = state.accessTokens.get(auth.replace(/^Bearer\s+/i, ""));
+      if (family === undefined) {
+        state.stats.unknownToken++;
+        throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Unknown access token");
+      }
+      return { user_id: "@demo:localhost", device_id: "DEMODEVICE" };
+    }
+    if (pathname === "/admin/expire" && post) {
+      state.accessTokens.clear();
+      return {};
+    }
     if (pathname === "/stats") return { ...state.stats, latencyMs: state.latencyMs };
     if (pathname === "/stats/reset" && post) {
       for (const key of Object.keys(state.stats)) state.stats[key] = 0;
@@ -169,6 +209,18 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}
       relative = decodeURIComponent(pathname);
     } catch {
       throw new HttpError(400, "invalid_request", "bad path encoding");
+    }
+    for (const [prefix, dir] of Object.entries(mounts)) {
+      if (relative.startsWith(prefix)) {
+        const inner = relative.slice(prefix.length) || "index.html";
+        const file = normalize(join(dir, inner));
+        if (!file.startsWith(resolve(dir) + sep)) throw new HttpError(404, "not_found");
+        const info = await stat(file).catch(() => null);
+        if (!info?.isFile()) throw new HttpError(404, "not_found", `${relative} not found`);
+        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+        res.end(await readFile(file));
+        return null;
+      }
     }
     if (relative === "/") relative = "/www/index.html";
     else if (!["/pkg/", "/www/", "/bench/"].some((prefix) => relative.startsWith(prefix))) relative = `/www${relative}`;
@@ -194,11 +246,13 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true } = {}
       }
     } catch (error) {
       if (res.headersSent || res.destroyed) return;
-      const status = error instanceof HttpError ? error.status : 500;
+      const status = error instanceof HttpError || error instanceof MatrixError ? error.status : 500;
       const payload =
-        error instanceof HttpError
-          ? { error: error.error, error_description: error.message }
-          : { error: "server_error" };
+        error instanceof MatrixError
+          ? { errcode: error.errcode, error: error.message }
+          : error instanceof HttpError
+            ? { error: error.error, error_description: error.message }
+            : { error: "server_error" };
       if (!(error instanceof HttpError) && !quiet) console.error(error);
       res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify(payload));
