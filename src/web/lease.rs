@@ -83,6 +83,19 @@ async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// `future`'s output, or `None` if `ms` pass first (the future is dropped).
+async fn within<F: std::future::Future>(future: F, ms: u32) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut deadline = std::pin::pin!(sleep(ms));
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(output));
+        }
+        deadline.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
 impl CrossContextLock for LeaseLock {
     type Guard = LeaseGuard;
     type Options = LockOptions;
@@ -102,19 +115,24 @@ impl CrossContextLock for LeaseLock {
                 steal: options.steal,
             };
             let now = js_sys::Date::now();
-            if self
+            let timed_out = || RefreshError::LockTimeout {
+                timeout_ms: options.timeout_ms,
+            };
+            let left = f64::from(options.timeout_ms) - (now - started);
+            // Even a store that never answers (a database wedged by another
+            // context) cannot hold the caller past its timeout.
+            let attempt = self
                 .store
-                .lease(&self.name, &self.holder, op, now, self.lease_ms)
-                .await?
-            {
-                return Ok(self.renewing_guard());
+                .lease(&self.name, &self.holder, op, now, self.lease_ms);
+            match within(attempt, left.max(1.0).ceil() as u32).await {
+                Some(Ok(true)) => return Ok(self.renewing_guard()),
+                Some(Ok(false)) => {}
+                Some(Err(error)) => return Err(error),
+                None => return Err(timed_out()),
             }
-            let waited = js_sys::Date::now() - started;
-            let left = f64::from(options.timeout_ms) - waited;
+            let left = f64::from(options.timeout_ms) - (js_sys::Date::now() - started);
             if left <= 0.0 {
-                return Err(RefreshError::LockTimeout {
-                    timeout_ms: options.timeout_ms,
-                });
+                return Err(timed_out());
             }
             sleep(backoff.min(left.ceil() as u32)).await;
             backoff = (backoff * 2).min(MAX_BACKOFF_MS);

@@ -336,6 +336,7 @@ pub async fn module_worker(body: &str) -> web_sys_worker::Worker {
          await new Promise((resolve, reject) => {
            worker.onmessage = (e) => e.data === 'ready' ? resolve() : reject(new Error(String(e.data)));
            worker.onerror = (e) => reject(new Error('worker failed: ' + e.message));
+           setTimeout(() => reject(new Error('the worker did not get ready within 30 s')), 30000);
          });
          return worker;",
     );
