@@ -8,7 +8,7 @@ use std::rc::Rc;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -161,12 +161,7 @@ impl IdbHashStore {
     }
 
     async fn read_raw(&self, store: &ObjectStore<'_>) -> Result<RawRecord, RefreshError> {
-        let value: Option<JsValue> = store
-            .get(self.session.as_str())
-            .primitive()
-            .map_err(fail("reading the session record"))?
-            .await
-            .map_err(fail("reading the session record"))?;
+        let value = get_value(store, &self.session, "reading the session record").await?;
         Ok(value.map_or(RawRecord::Absent, |value| raw_record(&value)))
     }
 
@@ -211,20 +206,9 @@ impl IdbHashStore {
         lease_ms: u32,
     ) -> Result<bool, RefreshError> {
         let database = self.database().await?;
-        let transaction = database
-            .transaction(LEASE_STORE)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(fail("starting a lease transaction"))?;
-        let store = transaction
-            .object_store(LEASE_STORE)
-            .map_err(fail("opening the lease store"))?;
-        let current: Option<JsValue> = store
-            .get(name)
-            .primitive()
-            .map_err(fail("reading the lease"))?
-            .await
-            .map_err(fail("reading the lease"))?;
+        let transaction = begin(&database, LEASE_STORE, TransactionMode::Readwrite)?;
+        let store = object_store(&transaction, LEASE_STORE)?;
+        let current = get_value(&store, name, "reading the lease").await?;
         let field = |key: &str| {
             current
                 .as_ref()
@@ -256,29 +240,16 @@ impl IdbHashStore {
             .map(drop)
             .map_err(fail("writing the lease"))?;
         drop(store);
-        transaction
-            .commit()
-            .await
-            .map_err(fail("committing the lease"))?;
+        commit(transaction, "committing the lease").await?;
         Ok(true)
     }
 
     /// The lease record of `name`: its holder and expiry, if readable.
     pub async fn lease_record(&self, name: &str) -> Result<Option<(String, f64)>, RefreshError> {
         let database = self.database().await?;
-        let transaction = database
-            .transaction(LEASE_STORE)
-            .build()
-            .map_err(fail("starting a lease transaction"))?;
-        let store = transaction
-            .object_store(LEASE_STORE)
-            .map_err(fail("opening the lease store"))?;
-        let current: Option<JsValue> = store
-            .get(name)
-            .primitive()
-            .map_err(fail("reading the lease"))?
-            .await
-            .map_err(fail("reading the lease"))?;
+        let transaction = begin(&database, LEASE_STORE, TransactionMode::Readonly)?;
+        let store = object_store(&transaction, LEASE_STORE)?;
+        let current = get_value(&store, name, "reading the lease").await?;
         Ok(current.and_then(|lease| {
             let holder = Reflect::get(&lease, &"holder".into()).ok()?.as_string()?;
             let expires_at = Reflect::get(&lease, &"expiresAt".into()).ok()?.as_f64()?;
@@ -289,20 +260,9 @@ impl IdbHashStore {
     /// Deletes the lease `name` if `holder` still holds it.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), RefreshError> {
         let database = self.database().await?;
-        let transaction = database
-            .transaction(LEASE_STORE)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(fail("starting a lease transaction"))?;
-        let store = transaction
-            .object_store(LEASE_STORE)
-            .map_err(fail("opening the lease store"))?;
-        let current: Option<JsValue> = store
-            .get(name)
-            .primitive()
-            .map_err(fail("reading the lease"))?
-            .await
-            .map_err(fail("reading the lease"))?;
+        let transaction = begin(&database, LEASE_STORE, TransactionMode::Readwrite)?;
+        let store = object_store(&transaction, LEASE_STORE)?;
+        let current = get_value(&store, name, "reading the lease").await?;
         let ours = current
             .and_then(|lease| Reflect::get(&lease, &"holder".into()).ok())
             .and_then(|h| h.as_string())
@@ -315,10 +275,7 @@ impl IdbHashStore {
                 .map(drop)
                 .map_err(fail("deleting the lease"))?;
             drop(store);
-            transaction
-                .commit()
-                .await
-                .map_err(fail("committing the lease"))?;
+            commit(transaction, "committing the lease").await?;
         }
         Ok(())
     }
@@ -327,26 +284,15 @@ impl IdbHashStore {
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
         let database = self.database().await?;
-        let transaction = database
-            .transaction(OBJECT_STORE)
-            .build()
-            .map_err(fail("starting a transaction"))?;
-        let store = transaction
-            .object_store(OBJECT_STORE)
-            .map_err(fail("opening the object store"))?;
+        let transaction = begin(&database, OBJECT_STORE, TransactionMode::Readonly)?;
+        let store = object_store(&transaction, OBJECT_STORE)?;
         decode(&self.read_raw(&store).await?)
     }
 
     async fn store_if(&self, expected: u64, hash: &SessionHash) -> Result<u64, RefreshError> {
         let database = self.database().await?;
-        let transaction = database
-            .transaction(OBJECT_STORE)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(fail("starting a transaction"))?;
-        let store = transaction
-            .object_store(OBJECT_STORE)
-            .map_err(fail("opening the object store"))?;
+        let transaction = begin(&database, OBJECT_STORE, TransactionMode::Readwrite)?;
+        let store = object_store(&transaction, OBJECT_STORE)?;
         let found = decode(&self.read_raw(&store).await?)?.generation;
         if found != expected {
             // Dropping the transaction uncommitted rolls it back: nothing written.
@@ -355,32 +301,62 @@ impl HashStore for IdbHashStore {
         let generation = expected + 1;
         self.put(&store, Some(hash), generation)?;
         drop(store);
-        transaction
-            .commit()
-            .await
-            .map_err(fail("committing the session record"))?;
+        commit(transaction, "committing the session record").await?;
         Ok(generation)
     }
 
     async fn tombstone(&self) -> Result<u64, RefreshError> {
         let database = self.database().await?;
-        let transaction = database
-            .transaction(OBJECT_STORE)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(fail("starting a transaction"))?;
-        let store = transaction
-            .object_store(OBJECT_STORE)
-            .map_err(fail("opening the object store"))?;
+        let transaction = begin(&database, OBJECT_STORE, TransactionMode::Readwrite)?;
+        let store = object_store(&transaction, OBJECT_STORE)?;
         let generation = next_generation(&self.read_raw(&store).await?)?;
         self.put(&store, None, generation)?;
         drop(store);
-        transaction
-            .commit()
-            .await
-            .map_err(fail("committing the session record"))?;
+        commit(transaction, "committing the session record").await?;
         Ok(generation)
     }
+}
+
+/// A transaction on `store_name`.
+fn begin<'a>(
+    database: &'a Database,
+    store_name: &'static str,
+    mode: TransactionMode,
+) -> Result<Transaction<'a>, RefreshError> {
+    database
+        .transaction(store_name)
+        .with_mode(mode)
+        .build()
+        .map_err(fail("starting a transaction"))
+}
+
+/// The object store `name` of `transaction`.
+fn object_store<'a>(
+    transaction: &'a Transaction<'_>,
+    name: &str,
+) -> Result<ObjectStore<'a>, RefreshError> {
+    transaction
+        .object_store(name)
+        .map_err(fail("opening the object store"))
+}
+
+/// The value stored under `key`, if any.
+async fn get_value(
+    store: &ObjectStore<'_>,
+    key: &str,
+    step: &'static str,
+) -> Result<Option<JsValue>, RefreshError> {
+    store
+        .get(key)
+        .primitive()
+        .map_err(fail(step))?
+        .await
+        .map_err(fail(step))
+}
+
+/// Commits `transaction` (indexed_db_futures rolls back what is not committed).
+async fn commit(transaction: Transaction<'_>, step: &'static str) -> Result<(), RefreshError> {
+    transaction.commit().await.map_err(fail(step))
 }
 
 fn has_object_store(database: &Database) -> bool {
