@@ -29,7 +29,8 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
-rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed | grep -q "^clippy" || rustup component add clippy
+rustup component list --installed | grep -q "^rustfmt" || rustup component add rustfmt
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
@@ -48,7 +49,7 @@ fi
 mkdir -p .tools/bin
 ln -sf "$(command -v WebKitWebDriver)" .tools/bin/safaridriver
 
-if [ -f package.json ] && [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ -f package.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
