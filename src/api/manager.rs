@@ -88,8 +88,9 @@ async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> 
 #[wasm_bindgen]
 impl CrossTabRefreshManager {
     /// Opens the manager of one session. Rejects with `InvalidArgumentError`
-    /// for bad options, `NotSupportedError` where this context has no Web
-    /// Locks or no IndexedDB, `StoreError` if the database cannot be opened.
+    /// for bad options, `NotSupportedError` where this context has no
+    /// IndexedDB (or no Web Locks with `lock: "web-locks"`; `"auto"` then uses
+    /// the lease lock), `StoreError` if the database cannot be opened.
     #[wasm_bindgen(unchecked_return_type = "Promise<CrossTabRefreshManager>")]
     pub fn open(
         #[wasm_bindgen(unchecked_param_type = "ManagerOptions")] options: JsValue,
