@@ -2,7 +2,6 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export WASM_BINDGEN_TEST_TIMEOUT ?= 240
-TEST_ARGS := -- --test web
 
 .PHONY: setup demo serve test test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench build clean
 
@@ -24,6 +23,7 @@ test: setup
 	@bash scripts/test-engines.sh chromium firefox webkit
 	@$(MAKE) --no-print-directory test-e2e
 
+## End-to-end tests in real tabs (with matrix-js-sdk) and the npm consumer checks.
 test-e2e: build
 	node --test --test-concurrency=1 tests/e2e/ tests/consumers/
 

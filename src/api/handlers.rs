@@ -58,22 +58,17 @@ impl JsHandlers {
                 "refresh() takes an object { refresh, reload, save? } of functions",
             ));
         }
-        let function = |key: &str, required: bool| -> Result<Option<Function>, RefreshError> {
-            let field = Reflect::get(&value, &JsValue::from_str(key)).unwrap_or_default();
-            if field.is_undefined() && !required {
-                return Ok(None);
-            }
-            field.dyn_into::<Function>().map(Some).map_err(|_| {
+        let field = |key: &str| Reflect::get(&value, &JsValue::from_str(key)).unwrap_or_default();
+        let function = |key: &str, field: JsValue| {
+            field.dyn_into::<Function>().map_err(|_| {
                 RefreshError::invalid_argument(format!("handlers.{key} must be a function"))
             })
         };
-        let refresh = function("refresh", true)?;
-        let reload = function("reload", true)?;
-        let save = function("save", false)?;
-        let (Some(refresh), Some(reload)) = (refresh, reload) else {
-            return Err(RefreshError::invalid_argument(
-                "handlers.refresh and handlers.reload are required",
-            ));
+        let refresh = function("refresh", field("refresh"))?;
+        let reload = function("reload", field("reload"))?;
+        let save = match field("save") {
+            missing if missing.is_undefined() => None,
+            save => Some(function("save", save)?),
         };
         Ok(Self {
             this: value,

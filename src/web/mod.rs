@@ -1,6 +1,9 @@
-//! Browser adapters for the core's ports: Web Locks, IndexedDB, timers and
-//! the global scope. Nothing here decides; it only moves data in and out of
-//! the platform and names its failures.
+//! Browser adapters for the core's ports: the two cross-context locks (Web
+//! Locks, and the IndexedDB lease lock), the IndexedDB hash store,
+//! BroadcastChannel notifications, timers and the global scope, plus
+//! [`open_session`] that puts them together for Rust callers. Nothing here
+//! decides; it only moves data in and out of the platform and names its
+//! failures.
 
 pub mod broadcast;
 pub mod global;

@@ -176,12 +176,29 @@ async fn failing_callbacks_are_callback_errors_with_cause() {
             .await
             .is_undefined()
     );
-    for bad in [
-        JsValue::NULL,
-        obj(&[("refresh", JsValue::from(1))]),
-        obj(&[]),
+    let noop = || JsValue::from(Function::new_no_args(""));
+    for (bad, expected) in [
+        (JsValue::NULL, "takes an object"),
+        (
+            obj(&[("refresh", JsValue::from(1))]),
+            "handlers.refresh must be a function",
+        ),
+        (obj(&[]), "handlers.refresh must be a function"),
+        (
+            obj(&[("refresh", noop())]),
+            "handlers.reload must be a function",
+        ),
+        (
+            obj(&[
+                ("refresh", noop()),
+                ("reload", noop()),
+                ("save", JsValue::from(5)),
+            ]),
+            "handlers.save must be a function",
+        ),
     ] {
-        assert_error(refresh(&tab, bad).await, "InvalidArgumentError");
+        let error = assert_error(refresh(&tab, bad).await, "InvalidArgumentError");
+        assert!(message(&error).contains(expected), "{}", message(&error));
     }
 }
 
