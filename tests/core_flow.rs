@@ -18,8 +18,14 @@ use proptest::prelude::*;
 type Flow = Result<(RefreshOutcome, SessionTokens), RefreshError>;
 type Task<'a> = Pin<Box<dyn Future<Output = Flow> + 'a>>;
 
-const WAIT: MemoryLockOptions = MemoryLockOptions { steal: false };
-const STEAL: MemoryLockOptions = MemoryLockOptions { steal: true };
+const WAIT: MemoryLockOptions = MemoryLockOptions {
+    steal: false,
+    if_free: false,
+};
+const STEAL: MemoryLockOptions = MemoryLockOptions {
+    steal: true,
+    if_free: false,
+};
 
 fn session(
     n: usize,
@@ -54,7 +60,7 @@ fn stored_hash(store: &MemoryStore) -> Option<SessionHash> {
 fn concurrent_refreshes_call_the_network_once_and_the_rest_adopt() {
     let (managers, _, store, server, storage) = session(8);
     for manager in &managers {
-        manager.restore_session(&TokenServer::tokens(0));
+        block_on(manager.restore_session(&TokenServer::tokens(0))).unwrap();
     }
     let handlers: Vec<Handlers> = managers
         .iter()
@@ -66,7 +72,10 @@ fn concurrent_refreshes_call_the_network_once_and_the_rest_adopt() {
         .map(|(m, h)| Box::pin(m.refresh(WAIT, h)) as Task<'_>)
         .collect();
     let results = run_interleaved(tasks, &[3, 1, 4, 1, 5, 9, 2, 6]);
-    let outcomes: Vec<RefreshOutcome> = results.iter().map(|r| r.as_ref().unwrap().0).collect();
+    let outcomes: Vec<RefreshOutcome> = results
+        .iter()
+        .map(|r| r.as_ref().map_err(|e| e.to_string()).unwrap().0)
+        .collect();
     assert_eq!(
         outcomes
             .iter()
@@ -100,7 +109,10 @@ fn concurrent_refreshes_call_the_network_once_and_the_rest_adopt() {
 fn a_failed_refresh_leaves_the_store_untouched() {
     block_on(async {
         let (managers, _, store, server, storage) = session(1);
-        managers[0].restore_session(&TokenServer::tokens(0));
+        managers[0]
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
         server.fail_next.set(true);
         let error = managers[0]
             .refresh(WAIT, &Handlers::new(&server, &storage))
@@ -120,8 +132,8 @@ fn invalid_grant_then_reread_adopts_when_the_store_moved_under_the_lock() {
     // 4. A re-reads the store, finds B's tokens and adopts them.
     let (managers, _, store, server, storage) = session(2);
     let (a, b) = (&managers[0], &managers[1]);
-    a.restore_session(&TokenServer::tokens(0));
-    b.restore_session(&TokenServer::tokens(0));
+    block_on(a.restore_session(&TokenServer::tokens(0))).unwrap();
+    block_on(b.restore_session(&TokenServer::tokens(0))).unwrap();
     let handlers_a = Handlers::new(&server, &storage);
     let handlers_b = Handlers::new(&server, &storage);
     // A takes the lock, reads the refresh token and pauses before the network call.
@@ -154,12 +166,18 @@ fn invalid_grant_then_reread_adopts_when_the_store_moved_under_the_lock() {
 fn a_failed_reload_is_an_error_not_a_success_on_stale_tokens() {
     block_on(async {
         let (managers, _, _, server, storage) = session(2);
-        managers[1].restore_session(&TokenServer::tokens(0));
+        managers[1]
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
         managers[1]
             .refresh(WAIT, &Handlers::new(&server, &storage))
             .await
             .unwrap();
-        managers[0].restore_session(&TokenServer::tokens(0));
+        managers[0]
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
         let mut handlers = Handlers::new(&server, &storage);
         handlers.fail_reload = true;
         let error = managers[0].refresh(WAIT, &handlers).await.unwrap_err();
@@ -271,7 +289,7 @@ proptest! {
     fn interleavings_never_lose_or_clobber_tokens((steals, schedule) in contexts_strategy()) {
         let (managers, _, store, server, storage) = session(steals.len());
         for manager in &managers {
-            manager.restore_session(&TokenServer::tokens(0));
+            block_on(manager.restore_session(&TokenServer::tokens(0))).unwrap();
         }
         let handlers: Vec<Handlers> = managers.iter().map(|_| Handlers::new(&server, &storage)).collect();
         let writes_before = store.writes();
@@ -280,7 +298,10 @@ proptest! {
             .zip(&handlers)
             .zip(&steals)
             .map(|((m, h), steal)| {
-                let options = MemoryLockOptions { steal: *steal };
+                let options = MemoryLockOptions {
+                    steal: *steal,
+                    if_free: false,
+                };
                 Box::pin(m.refresh(options, h)) as Task<'_>
             })
             .collect();

@@ -10,7 +10,6 @@ use cross_tab_refresh::core::{
     RefreshError, RefreshHandlers, RefreshManager, SessionHash, SessionTokens,
 };
 use futures::executor::block_on;
-use futures::future::join_all;
 
 type Manager = RefreshManager<MemoryLock, MemoryStore>;
 
@@ -30,7 +29,10 @@ fn contexts(n: usize) -> Vec<Manager> {
         .collect()
 }
 
-const WAIT: MemoryLockOptions = MemoryLockOptions { steal: false };
+const WAIT: MemoryLockOptions = MemoryLockOptions {
+    steal: false,
+    if_free: false,
+};
 
 /// A token endpoint that rotates `prev` into `next` and counts its calls.
 #[derive(Default, Clone)]
@@ -46,8 +48,20 @@ struct SeedHandlers<'a> {
 }
 
 impl RefreshHandlers for SeedHandlers<'_> {
+    type Tokens = SessionTokens;
+
     async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
         self.server.calls.set(self.server.calls.get() + 1);
+        // The network takes a while: the other caller runs meanwhile.
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if std::mem::replace(&mut yielded, true) {
+                return std::task::Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+        .await;
         Ok(next_tokens())
     }
 
@@ -83,7 +97,7 @@ fn restore_session_lock() {
         let tokens = next_tokens();
         // Restoring a session from the app's storage then saving it, as the
         // SDK's restore path does when the store is empty.
-        client.restore_session(&tokens);
+        client.restore_session(&tokens).await.unwrap();
         assert_eq!(client.known_session_hash(), Some(SessionHash::of(&tokens)));
         client
             .spin_lock(WAIT)
@@ -105,7 +119,7 @@ fn finish_login() {
         let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
         let tokens = next_tokens();
         // Login finished: the tokens are saved, and the next lock sees no mismatch.
-        client.restore_session(&tokens);
+        client.restore_session(&tokens).await.unwrap();
         client
             .spin_lock(WAIT)
             .await
@@ -127,19 +141,18 @@ fn refresh_access_token_twice() {
     block_on(async {
         let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
         let server = TokenServer::default();
-        client.restore_session(&prev_tokens());
+        client.restore_session(&prev_tokens()).await.unwrap();
 
         // Two refreshes at once in one context: matrix-sdk shares one
         // in-flight refresh between concurrent callers, so the token endpoint
-        // is called once. Model that single flight with a shared future.
-        let shared = futures::future::FutureExt::shared(Box::pin(async {
-            refresh_access_token(&client, &server, &next_tokens())
-                .await
-                .map_err(|e| e.to_string())
-        }));
-        for result in join_all([shared.clone(), shared]).await {
-            assert_eq!(result.unwrap(), next_tokens());
-        }
+        // is called once. The manager's own single flight does that here.
+        let reloaded = next_tokens();
+        let (first, second) = futures::join!(
+            refresh_access_token(&client, &server, &reloaded),
+            refresh_access_token(&client, &server, &reloaded),
+        );
+        assert_eq!(first.unwrap(), next_tokens());
+        assert_eq!(second.unwrap(), next_tokens());
         assert_eq!(server.calls.get(), 1);
 
         let guard = client.spin_lock(WAIT).await.unwrap();
@@ -155,10 +168,10 @@ fn cross_process_concurrent_refresh() {
     block_on(async {
         let [client, unrestored, client3] = <[Manager; 3]>::try_from(contexts(3)).ok().unwrap();
         let server = TokenServer::default();
-        client.restore_session(&prev_tokens());
+        client.restore_session(&prev_tokens()).await.unwrap();
 
         // 1. A third client refreshes while the others do nothing.
-        client3.restore_session(&prev_tokens());
+        client3.restore_session(&prev_tokens()).await.unwrap();
         let tokens3 = refresh_access_token(&client3, &server, &next_tokens())
             .await
             .unwrap();
@@ -174,7 +187,7 @@ fn cross_process_concurrent_refresh() {
         // 2. The unrestored client restores stale tokens; the SDK's restore
         //    path then takes the lock, sees the mismatch, reloads the newer
         //    tokens and trusts them.
-        unrestored.restore_session(&prev_tokens());
+        unrestored.restore_session(&prev_tokens()).await.unwrap();
         {
             let guard = unrestored.spin_lock(WAIT).await.unwrap();
             assert!(guard.hash_mismatch());
@@ -227,7 +240,7 @@ fn logout() {
     block_on(async {
         let [client] = <[Manager; 1]>::try_from(contexts(1)).ok().unwrap();
         let tokens = next_tokens();
-        client.restore_session(&tokens);
+        client.restore_session(&tokens).await.unwrap();
         client
             .spin_lock(WAIT)
             .await

@@ -1,15 +1,19 @@
 //! The one error type of the crate, with the stable names JavaScript sees.
 
 use std::any::Any;
+use std::rc::Rc;
 
 /// The underlying failure behind an error, kept opaque in the core (in the
 /// browser it holds the `DOMException` or the callback's rejection value).
-pub struct Cause(Box<dyn Any>);
+/// Clones share the value (a single-flight refresh hands one error to every
+/// caller).
+#[derive(Clone)]
+pub struct Cause(Rc<dyn Any>);
 
 impl Cause {
     /// Wraps any value as a cause.
     pub fn new<T: Any>(value: T) -> Self {
-        Self(Box::new(value))
+        Self(Rc::new(value))
     }
 
     /// The value, if it has type `T`.
@@ -25,7 +29,7 @@ impl std::fmt::Debug for Cause {
 }
 
 /// Everything that can go wrong while coordinating a refresh.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum RefreshError {
     /// The lock was not granted within the timeout.
     #[error("timed out after {timeout_ms} ms waiting for the refresh lock of this session")]
@@ -93,13 +97,32 @@ pub enum RefreshError {
     GuardReleased,
 
     /// A callback supplied by the application failed.
-    #[error("the {callback}() callback failed")]
+    #[error("the {callback}() callback failed{}", if tokens.is_some() { "; the server issued new tokens, which this error carries: persist them, the old refresh token is spent" } else { "" })]
     Callback {
         /// Which callback.
         callback: &'static str,
         /// What it threw or rejected with.
         cause: Option<Cause>,
+        /// Tokens the server issued that the application has not persisted
+        /// (a failed `save` after a successful network refresh); the value
+        /// the `refresh` handler returned, opaque here.
+        tokens: Option<Cause>,
     },
+
+    /// Another context logged the session out after this context learned its
+    /// tokens: nothing was sent to the server, and the known hash is
+    /// forgotten. A new login (restore the new tokens) starts over.
+    #[error(
+        "the session was logged out in another context after this one learned its tokens; nothing was refreshed or written, log in again"
+    )]
+    LoggedOut,
+
+    /// A refresh callback called back into the refresh it is part of, which
+    /// could only wait for itself.
+    #[error(
+        "a refresh handler called refresh() of its own manager, which would wait for itself; return tokens from the handler instead"
+    )]
+    Reentrant,
 }
 
 impl RefreshError {
@@ -116,6 +139,8 @@ impl RefreshError {
             Self::Closed => "ClosedError",
             Self::GuardReleased => "GuardReleasedError",
             Self::Callback { .. } => "CallbackError",
+            Self::LoggedOut => "LoggedOutError",
+            Self::Reentrant => "ReentrancyError",
         }
     }
 
@@ -126,6 +151,18 @@ impl RefreshError {
             | Self::Store { cause, .. }
             | Self::NotSupported { cause, .. }
             | Self::Callback { cause, .. } => cause.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The tokens a failed `save` left unpersisted, as the `refresh` handler
+    /// returned them (type `T`), if this error carries any.
+    pub fn unsaved_tokens<T: Any>(&self) -> Option<&T> {
+        match self {
+            Self::Callback {
+                tokens: Some(tokens),
+                ..
+            } => tokens.downcast_ref(),
             _ => None,
         }
     }

@@ -1,22 +1,29 @@
 //! The whole refresh in one call, as matrix-sdk's `refresh_access_token`
-//! runs it: lock, then either adopt what another context stored or refresh
-//! over the network and save, with one more look at the store before a
-//! failed refresh is reported.
+//! runs it: one flight per manager; lock, then either adopt what another
+//! context stored or refresh over the network and save, with one more look
+//! at the store before a failed refresh is reported.
 #![allow(async_fn_in_trait)]
 
+use std::any::Any;
+use std::rc::Rc;
+
+use super::flight::{Flight, Role};
 use super::{
-    CrossContextLock, HashStore, Notifier, RefreshError, RefreshLockGuard, RefreshManager,
+    Cause, CrossContextLock, HashStore, Notifier, RefreshError, RefreshLockGuard, RefreshManager,
     SessionTokens,
 };
 
 /// The application's side of a refresh.
 pub trait RefreshHandlers {
+    /// The tokens as the application holds them: [`SessionTokens`], or a
+    /// richer value of its own (expiry, scopes) that the flow hands back.
+    type Tokens: AsRef<SessionTokens> + Clone + 'static;
     /// The network refresh, with the application's current tokens.
-    async fn refresh(&self) -> Result<SessionTokens, RefreshError>;
+    async fn refresh(&self) -> Result<Self::Tokens, RefreshError>;
     /// Reads the tokens another context saved (from the app's storage).
-    async fn reload(&self) -> Result<SessionTokens, RefreshError>;
+    async fn reload(&self) -> Result<Self::Tokens, RefreshError>;
     /// Persists freshly refreshed tokens in the app's storage.
-    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError>;
+    async fn save(&self, tokens: &Self::Tokens) -> Result<(), RefreshError>;
 }
 
 /// How a refresh ended.
@@ -38,16 +45,26 @@ impl RefreshOutcome {
     }
 }
 
+type Flow<T> = Result<(RefreshOutcome, T), RefreshError>;
+
 impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// Runs one refresh of the session under the lock.
     ///
+    /// - Concurrent calls on this manager (and its clones) share one run:
+    ///   the later callers get its result, their handlers unused. A call
+    ///   from inside a handler of that run fails with
+    ///   [`RefreshError::Reentrant`] instead of waiting for itself.
+    /// - If another context logged out after this one learned its tokens,
+    ///   fail with [`RefreshError::LoggedOut`]: no network call.
     /// - On a mismatch, `reload()` the other context's tokens and trust them
     ///   ([`RefreshOutcome::Adopted`]); a failed reload is an error, never a
     ///   success on stale tokens.
     /// - Otherwise `refresh()`, `save()`, then the fenced write
-    ///   ([`RefreshOutcome::Refreshed`]). If that write is fenced (the lock
-    ///   was lost meanwhile and another context wrote), adopt what the app
-    ///   now holds; after a logout, fail with [`RefreshError::Fenced`].
+    ///   ([`RefreshOutcome::Refreshed`]). If `save()` fails, the error
+    ///   carries the new tokens ([`RefreshError::unsaved_tokens`]) and
+    ///   nothing is written. If the write is fenced (the lock was lost
+    ///   meanwhile and another context wrote), adopt what the app now holds;
+    ///   after a logout, fail with [`RefreshError::LoggedOut`].
     /// - If `refresh()` fails, read the store again: if another context
     ///   stored other tokens meanwhile, adopt them; else report the failure
     ///   and leave the store untouched.
@@ -57,44 +74,103 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         &self,
         options: L::Options,
         handlers: &H,
-    ) -> Result<(RefreshOutcome, SessionTokens), RefreshError> {
-        let guard = self.spin_lock(options).await?;
-        if guard.hash_mismatch() {
-            return adopt(&guard, handlers).await;
-        }
-        match handlers.refresh().await {
-            Ok(tokens) => {
-                handlers.save(&tokens).await?;
-                match guard.save_in_memory_and_db(&tokens).await {
-                    Ok(()) => Ok((RefreshOutcome::Refreshed, tokens)),
-                    // The lock was lost meanwhile and someone wrote. After a
-                    // logout, stay logged out; else adopt the newest tokens
-                    // the app holds (the trusted side wins, fenced again).
-                    Err(fenced @ RefreshError::Fenced { .. }) => {
-                        guard.reread().await?;
-                        if guard.db_hash().is_none() {
-                            return Err(fenced);
-                        }
-                        adopt(&guard, handlers).await
+    ) -> Flow<H::Tokens> {
+        loop {
+            self.check_open()?;
+            match self.shared.flight.join() {
+                Role::Lead(ticket) => {
+                    let result = self.refresh_once(options, handlers).await;
+                    ticket.publish(Rc::new(result.clone()) as Rc<dyn Any>);
+                    return result;
+                }
+                Role::Follow(_) if self.shared.flight.inside_handler() => {
+                    return Err(RefreshError::Reentrant);
+                }
+                Role::Follow(id) => {
+                    // No result (the leader was dropped) or one of another
+                    // token type: run again.
+                    if let Some(result) = self.shared.flight.result_of(id).await
+                        && let Some(result) = result.downcast_ref::<Flow<H::Tokens>>()
+                    {
+                        return result.clone();
                     }
-                    Err(error) => Err(error),
                 }
             }
+        }
+    }
+
+    async fn refresh_once<H: RefreshHandlers>(
+        &self,
+        options: L::Options,
+        handlers: &H,
+    ) -> Flow<H::Tokens> {
+        let guard = self.spin_lock(options).await?;
+        if guard.logged_out() {
+            return Err(RefreshError::LoggedOut);
+        }
+        if guard.hash_mismatch() {
+            return adopt(&self.shared.flight, &guard, handlers).await;
+        }
+        let flight = &self.shared.flight;
+        let tokens = match flight.handler(handlers.refresh()).await {
+            Ok(tokens) => tokens,
             Err(error) => {
                 if guard.reread().await? {
-                    return adopt(&guard, handlers).await;
+                    return adopt(flight, &guard, handlers).await;
                 }
-                Err(error)
+                if guard.logged_out() {
+                    return Err(RefreshError::LoggedOut);
+                }
+                return Err(error);
             }
+        };
+        // The old refresh token is spent: from here on, an error that loses
+        // the new tokens loses the session.
+        if let Err(error) = flight.handler(handlers.save(&tokens)).await {
+            return Err(unsaved(error, &tokens));
+        }
+        match guard.save_in_memory_and_db(tokens.as_ref()).await {
+            Ok(()) => Ok((RefreshOutcome::Refreshed, tokens)),
+            // The lock was lost meanwhile and someone wrote. After a
+            // logout, stay logged out; else adopt the newest tokens the app
+            // holds (the trusted side wins, fenced again).
+            Err(RefreshError::Fenced { .. }) => {
+                guard.reread().await?;
+                if guard.logged_out() || guard.db_hash().is_none() {
+                    return Err(RefreshError::LoggedOut);
+                }
+                adopt(flight, &guard, handlers).await
+            }
+            Err(error) => Err(error),
         }
     }
 }
 
+/// A failed `save()` as a [`RefreshError::Callback`] that carries `tokens`.
+fn unsaved<T: Clone + 'static>(error: RefreshError, tokens: &T) -> RefreshError {
+    let tokens = Some(Cause::new(tokens.clone()));
+    match error {
+        RefreshError::Callback {
+            callback, cause, ..
+        } => RefreshError::Callback {
+            callback,
+            cause,
+            tokens,
+        },
+        other => RefreshError::Callback {
+            callback: "save",
+            cause: Some(Cause::new(other)),
+            tokens,
+        },
+    }
+}
+
 async fn adopt<G, S: HashStore, N: Notifier, H: RefreshHandlers>(
+    flight: &Flight,
     guard: &RefreshLockGuard<G, S, N>,
     handlers: &H,
-) -> Result<(RefreshOutcome, SessionTokens), RefreshError> {
-    let tokens = handlers.reload().await?;
-    guard.handle_mismatch(&tokens).await?;
+) -> Flow<H::Tokens> {
+    let tokens = flight.handler(handlers.reload()).await?;
+    guard.handle_mismatch(tokens.as_ref()).await?;
     Ok((RefreshOutcome::Adopted, tokens))
 }

@@ -88,3 +88,9 @@ impl std::fmt::Debug for SessionHash {
 pub fn is_mismatch(stored: Option<&SessionHash>, known: Option<&SessionHash>) -> bool {
     stored.is_some() && stored != known
 }
+
+impl AsRef<SessionTokens> for SessionTokens {
+    fn as_ref(&self) -> &SessionTokens {
+        self
+    }
+}

@@ -10,7 +10,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::{CrossContextLock, HashStore, RefreshError, SessionHash, StoredState};
+use super::fence::{fence, tombstone_generation};
+use super::{CrossContextLock, HashStore, RefreshError, SessionHash, StoredState, WaitKind};
 
 /// What a [`MemoryStore`] holds: a readable state or a raw, unreadable record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,11 +22,13 @@ pub enum MemoryRecord {
     Corrupt(String),
 }
 
-/// A shared in-memory hash store with fenced writes.
+/// A shared in-memory hash store with fenced writes: the same rules
+/// ([`fence`], [`tombstone_generation`]) as the IndexedDB store.
 #[derive(Clone, Debug)]
 pub struct MemoryStore {
     record: Rc<RefCell<MemoryRecord>>,
     writes: Rc<Cell<u64>>,
+    failures: Rc<Cell<u32>>,
 }
 
 impl Default for MemoryStore {
@@ -33,6 +36,7 @@ impl Default for MemoryStore {
         Self {
             record: Rc::new(RefCell::new(MemoryRecord::Valid(StoredState::default()))),
             writes: Rc::new(Cell::new(0)),
+            failures: Rc::new(Cell::new(0)),
         }
     }
 }
@@ -53,41 +57,65 @@ impl MemoryStore {
         self.writes.get()
     }
 
-    fn commit(&self, state: StoredState) -> u64 {
-        let generation = state.generation;
-        *self.record.borrow_mut() = MemoryRecord::Valid(state);
-        self.writes.set(self.writes.get() + 1);
-        generation
+    /// Makes the next `count` operations fail with a store error, as a
+    /// full disk or an aborted transaction does (nothing is written).
+    pub fn fail_next(&self, count: u32) {
+        self.failures.set(count);
     }
-}
 
-impl HashStore for MemoryStore {
-    async fn load(&self) -> Result<StoredState, RefreshError> {
+    fn fault(&self) -> Result<(), RefreshError> {
+        match self.failures.get() {
+            0 => Ok(()),
+            n => {
+                self.failures.set(n - 1);
+                Err(RefreshError::Store {
+                    message: "injected failure".to_owned(),
+                    cause: None,
+                })
+            }
+        }
+    }
+
+    fn read(&self) -> Result<StoredState, RefreshError> {
         match self.record() {
             MemoryRecord::Valid(state) => Ok(state),
             MemoryRecord::Corrupt(reason) => Err(RefreshError::InvalidPreviousHash { reason }),
         }
     }
 
-    async fn store_if(&self, expected: u64, hash: &SessionHash) -> Result<u64, RefreshError> {
-        let found = self.load().await?.generation;
-        if found != expected {
-            return Err(RefreshError::Fenced { expected, found });
-        }
+    fn commit(&self, state: StoredState) -> StoredState {
+        *self.record.borrow_mut() = MemoryRecord::Valid(state.clone());
+        self.writes.set(self.writes.get() + 1);
+        state
+    }
+}
+
+impl HashStore for MemoryStore {
+    async fn load(&self) -> Result<StoredState, RefreshError> {
+        self.fault()?;
+        self.read()
+    }
+
+    async fn store_if(
+        &self,
+        read: &StoredState,
+        hash: &SessionHash,
+    ) -> Result<StoredState, RefreshError> {
+        self.fault()?;
+        let generation = fence(read, &self.read()?)?;
         Ok(self.commit(StoredState {
             hash: Some(hash.clone()),
-            generation: expected + 1,
+            generation,
         }))
     }
 
-    async fn tombstone(&self) -> Result<u64, RefreshError> {
-        let previous = match self.record() {
-            MemoryRecord::Valid(state) => state.generation,
-            MemoryRecord::Corrupt(_) => 0,
-        };
+    async fn tombstone(&self) -> Result<StoredState, RefreshError> {
+        self.fault()?;
+        // A corrupt record's generation is unreadable.
+        let readable = self.read().ok().map(|state| state.generation);
         Ok(self.commit(StoredState {
             hash: None,
-            generation: previous + 1,
+            generation: tombstone_generation(readable),
         }))
     }
 }
@@ -111,6 +139,8 @@ pub struct MemoryLock {
 pub struct MemoryLockOptions {
     /// Take the lock even if it is held.
     pub steal: bool,
+    /// Take it only if it is free now.
+    pub if_free: bool,
 }
 
 /// Holds a [`MemoryLock`] until dropped.
@@ -143,6 +173,18 @@ struct Acquire {
     state: Rc<RefCell<LockState>>,
 }
 
+impl Drop for Acquire {
+    fn drop(&mut self) {
+        // A dropped waiter may have been woken: pass the wake on.
+        let mut state = self.state.borrow_mut();
+        if !state.held
+            && let Some(waker) = state.waiters.pop_front()
+        {
+            waker.wake();
+        }
+    }
+}
+
 impl Future for Acquire {
     type Output = MemoryLockGuard;
 
@@ -165,7 +207,25 @@ impl CrossContextLock for MemoryLock {
     type Guard = MemoryLockGuard;
     type Options = MemoryLockOptions;
 
+    fn wait_kind(options: &MemoryLockOptions) -> WaitKind {
+        if options.steal {
+            WaitKind::Steal
+        } else if options.if_free {
+            WaitKind::IfFree
+        } else {
+            WaitKind::Queue
+        }
+    }
+
+    async fn give_up(&self, _: &MemoryLockOptions) -> RefreshError {
+        // No timeout: never gives up.
+        std::future::pending().await
+    }
+
     async fn acquire(&self, options: MemoryLockOptions) -> Result<MemoryLockGuard, RefreshError> {
+        if options.if_free && self.is_held() {
+            return Err(RefreshError::LockTimeout { timeout_ms: 0 });
+        }
         if options.steal {
             let mut state = self.state.borrow_mut();
             state.held = true;

@@ -5,9 +5,14 @@
 //! on the host with the in-memory fakes of [`memory`] as well as in the browser
 //! with the Web Locks and IndexedDB adapters of the `web` layer.
 
+pub mod closing;
 pub mod error;
+pub mod exclusion;
+pub mod fence;
+pub mod flight;
 pub mod flow;
 pub mod hash;
+pub mod lease;
 pub mod manager;
 pub mod memory;
 pub mod notify;
@@ -19,4 +24,4 @@ pub use flow::{RefreshHandlers, RefreshOutcome};
 pub use hash::{SessionHash, SessionTokens, is_mismatch};
 pub use manager::{RefreshLockGuard, RefreshManager};
 pub use notify::{Notification, NotificationKind, Notifier};
-pub use ports::{CrossContextLock, HashStore, StoredState};
+pub use ports::{CrossContextLock, HashStore, StoredState, WaitKind};

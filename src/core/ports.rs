@@ -15,14 +15,40 @@ pub struct StoredState {
 }
 
 /// A mutual-exclusion lock shared by every context of one session.
+///
+/// The core adds what the seed's intra-process mutex gives: two acquisitions
+/// of one manager (and its clones) never hold at once, whatever the lock
+/// does within one context. An implementation must make dropping an
+/// [`acquire`](Self::acquire) future safe: nothing stays queued, and a lock
+/// granted after the drop is released at once.
 pub trait CrossContextLock {
     /// Holding this value holds the lock; dropping it releases the lock.
     type Guard;
     /// How to wait (timeout, abort signal, steal).
-    type Options;
+    type Options: Clone;
 
     /// Waits for the lock.
     async fn acquire(&self, options: Self::Options) -> Result<Self::Guard, RefreshError>;
+
+    /// How `options` wait, for the core's in-context queue.
+    fn wait_kind(options: &Self::Options) -> WaitKind;
+
+    /// Resolves, with the error to report, when a wait with `options` must
+    /// end: its timeout elapsed or its signal aborted. Never resolves for a
+    /// wait without either. The core races the whole wait (its own queue,
+    /// then [`acquire`](Self::acquire)) against it.
+    async fn give_up(&self, options: &Self::Options) -> RefreshError;
+}
+
+/// How an acquisition waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitKind {
+    /// Wait in line.
+    Queue,
+    /// Only if the lock is free right now, else a timeout of 0 ms.
+    IfFree,
+    /// Take the lock from whoever holds it.
+    Steal,
 }
 
 /// Where the session hash lives, shared by every context of one session.
@@ -31,12 +57,17 @@ pub trait HashStore {
     /// [`RefreshError::InvalidPreviousHash`].
     async fn load(&self) -> Result<StoredState, RefreshError>;
 
-    /// Atomically: if the stored generation still equals `expected`, writes
-    /// `hash` with generation `expected + 1` and returns it; otherwise writes
-    /// nothing and fails with [`RefreshError::Fenced`].
-    async fn store_if(&self, expected: u64, hash: &SessionHash) -> Result<u64, RefreshError>;
+    /// Atomically: if the store still holds `read`, writes `hash` with the
+    /// next generation and returns what it wrote; otherwise writes nothing
+    /// and fails with [`RefreshError::Fenced`] ([`fence`](super::fence::fence)).
+    async fn store_if(
+        &self,
+        read: &StoredState,
+        hash: &SessionHash,
+    ) -> Result<StoredState, RefreshError>;
 
     /// Atomically replaces whatever is stored (even an unreadable record) by a
-    /// tombstone: no hash, the next generation. Returns that generation.
-    async fn tombstone(&self) -> Result<u64, RefreshError>;
+    /// tombstone: no hash, the generation of
+    /// [`tombstone_generation`](super::fence::tombstone_generation). Returns it.
+    async fn tombstone(&self) -> Result<StoredState, RefreshError>;
 }

@@ -130,15 +130,12 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
     Ok(StoredState { hash, generation })
 }
 
-/// The generation a write after `raw` must carry: one more than the stored
-/// one when it can be read, else 1. A logout uses it to replace any record.
-pub fn next_generation(raw: &RawRecord) -> Result<u64, RefreshError> {
-    let current = match raw {
-        RawRecord::Fields { generation, .. } => generation_of(generation).unwrap_or(0),
-        _ => 0,
-    };
-    if current >= MAX_GENERATION {
-        return Err(invalid("generation is at its maximum (2^53-1)"));
+/// The generation of `raw`, if it can be read: 0 when nothing is stored;
+/// a record whose other fields are bad still has a readable generation.
+pub fn readable_generation(raw: &RawRecord) -> Option<u64> {
+    match raw {
+        RawRecord::Absent => Some(0),
+        RawRecord::NotAnObject(_) => None,
+        RawRecord::Fields { generation, .. } => generation_of(generation),
     }
-    Ok(current + 1)
 }

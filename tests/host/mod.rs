@@ -82,6 +82,8 @@ impl Handlers {
 }
 
 impl RefreshHandlers for Handlers {
+    type Tokens = SessionTokens;
+
     async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
         let refresh_token = self.storage.0.borrow().refresh_token.clone().unwrap();
         yield_now().await;
@@ -91,6 +93,7 @@ impl RefreshHandlers for Handlers {
         result.map_err(|e| RefreshError::Callback {
             callback: "refresh",
             cause: Some(Cause::new(e)),
+            tokens: None,
         })
     }
 
@@ -100,6 +103,7 @@ impl RefreshHandlers for Handlers {
             return Err(RefreshError::Callback {
                 callback: "reload",
                 cause: None,
+                tokens: None,
             });
         }
         Ok(self.storage.0.borrow().clone())

@@ -1,0 +1,52 @@
+//! The generation rules: when a write may land (the fence), which generation
+//! a write and a logout carry, and when a context learns that it was logged
+//! out. The in-memory store and the IndexedDB store both call these, so they
+//! cannot drift apart.
+
+use super::record::MAX_GENERATION;
+use super::{RefreshError, StoredState};
+
+/// The generation a write after `generation` carries: one more, wrapping
+/// from 2^53 − 1 (the largest a JavaScript number holds exactly) to 1.
+///
+/// Wrapping is safe because the fence compares whole records, not only
+/// generations: a guard that read generation 1 long ago also read its hash.
+pub fn next_generation(generation: u64) -> u64 {
+    if generation >= MAX_GENERATION {
+        1
+    } else {
+        generation + 1
+    }
+}
+
+/// The fence: a guard that read `read` may write only if the store still
+/// holds exactly that (same generation, same hash). Returns the generation
+/// the write carries; else [`RefreshError::Fenced`], and nothing is written.
+pub fn fence(read: &StoredState, found: &StoredState) -> Result<u64, RefreshError> {
+    if read != found {
+        return Err(RefreshError::Fenced {
+            expected: read.generation,
+            found: found.generation,
+        });
+    }
+    Ok(next_generation(found.generation))
+}
+
+/// The generation of a logout's tombstone, given the stored generation if it
+/// can be read (0 when nothing is stored).
+///
+/// An unreadable generation gives 2^53 − 1: a logout must never go back to a
+/// record a context may have learned (say generation 1 with no hash, a login
+/// after an earlier logout), or that context would not see it was logged out.
+pub fn tombstone_generation(readable: Option<u64>) -> u64 {
+    readable.map_or(MAX_GENERATION, next_generation)
+}
+
+/// The logout rule. A context that knows a session learned it when the
+/// store held `learned`; if the store now holds a tombstone other than
+/// `learned`, a logout happened since, and the context must not refresh or
+/// write (it would undo the logout). A tombstone equal to `learned` is a
+/// new login after that logout; a context that knows no session may log in.
+pub fn logged_out_since(stored: &StoredState, learned: &StoredState, knows_session: bool) -> bool {
+    knows_session && stored.hash.is_none() && stored.generation != 0 && stored != learned
+}

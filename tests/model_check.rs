@@ -1,0 +1,181 @@
+//! The model checker over the core (see `tests/model/mod.rs`): exhaustive
+//! for small scenarios, seeded random schedules beyond. Each scenario names
+//! the rule it exercises; the README lists what removing a rule does here.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod model;
+
+use model::run::{Faults, Op, Scenario};
+use model::world::LockModel;
+use model::{exhaustive, random};
+
+fn scenario(lock: LockModel, contexts: usize, tasks: &[(usize, &[Op])]) -> Scenario {
+    Scenario {
+        lock,
+        contexts,
+        tasks: tasks.iter().map(|(c, ops)| (*c, ops.to_vec())).collect(),
+        faults: Faults::default(),
+        preemptions: 4,
+    }
+}
+
+fn must_hold(result: Result<u64, model::Counterexample>) -> u64 {
+    match result {
+        Ok(runs) => {
+            println!("{runs} schedules, every invariant held");
+            runs
+        }
+        Err(found) => panic!(
+            "invariant broken after {} schedules: {:#?}\nschedule: {:?}",
+            found.runs, found.violations, found.schedule
+        ),
+    }
+}
+
+const LIMIT: u64 = 2_000_000;
+
+/// Three tabs refresh at once: one network call, the others adopt.
+#[test]
+fn three_contexts_refresh_once() {
+    for lock in [LockModel::WebLocks, LockModel::LeasePerAcquisition] {
+        let s = scenario(
+            lock,
+            3,
+            &[
+                (0, &[Op::Refresh]),
+                (1, &[Op::Refresh]),
+                (2, &[Op::Refresh]),
+            ],
+        );
+        let runs = must_hold(exhaustive(&s, LIMIT));
+        println!("{lock:?}: {runs} schedules");
+    }
+}
+
+/// Two acquisitions of one context and another context, under a lock that
+/// is re-entrant within a context: the core's turns alone exclude.
+#[test]
+fn in_context_exclusion_for_any_lock() {
+    let s = scenario(
+        LockModel::LeasePerContext,
+        2,
+        &[
+            (0, &[Op::Refresh]),
+            (0, &[Op::SpinSave]),
+            (1, &[Op::SpinSave]),
+        ],
+    );
+    must_hold(exhaustive(&s, LIMIT));
+}
+
+/// A logout races refreshes and the seed's own flow: it is never undone.
+#[test]
+fn logout_is_never_undone() {
+    let s = scenario(
+        LockModel::WebLocks,
+        3,
+        &[
+            (0, &[Op::Logout]),
+            (1, &[Op::Refresh, Op::Refresh]),
+            (2, &[Op::SpinSave]),
+        ],
+    );
+    must_hold(exhaustive(&s, LIMIT));
+}
+
+/// A new login after a logout keeps working, and another logout after it
+/// is not undone either.
+#[test]
+fn login_after_logout() {
+    let s = scenario(
+        LockModel::LeasePerAcquisition,
+        2,
+        &[
+            (0, &[Op::Logout, Op::Login, Op::Refresh]),
+            (1, &[Op::Refresh, Op::SpinSave]),
+        ],
+    );
+    must_hold(exhaustive(&s, LIMIT));
+}
+
+/// A steal: stale writes are fenced and nothing is lost.
+#[test]
+fn steal_is_fenced() {
+    let s = scenario(
+        LockModel::WebLocks,
+        2,
+        &[(0, &[Op::SpinSave]), (1, &[Op::StealRefresh])],
+    );
+    must_hold(exhaustive(&s, LIMIT));
+}
+
+/// Crashes, a lapsing lease, a failing store and a failing save, one each
+/// at any step: no two holders, no lost update, no dropped tokens.
+#[test]
+fn faults_at_any_step() {
+    let mut s = scenario(
+        LockModel::LeasePerAcquisition,
+        2,
+        &[(0, &[Op::Refresh]), (1, &[Op::Refresh])],
+    );
+    s.preemptions = 3;
+    for faults in [
+        Faults {
+            crashes: 1,
+            ..Faults::default()
+        },
+        Faults {
+            lapses: 1,
+            ..Faults::default()
+        },
+        Faults {
+            store_failures: 1,
+            ..Faults::default()
+        },
+        Faults {
+            save_failures: 1,
+            ..Faults::default()
+        },
+    ] {
+        s.faults = faults;
+        must_hold(exhaustive(&s, LIMIT));
+    }
+}
+
+/// Four contexts, every operation, every fault: seeded random schedules.
+#[test]
+fn random_schedules_with_every_fault() {
+    let seed = std::env::var("MODEL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed);
+    let runs = std::env::var("MODEL_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    for lock in [
+        LockModel::WebLocks,
+        LockModel::LeasePerAcquisition,
+        LockModel::LeasePerContext,
+    ] {
+        let mut s = scenario(
+            lock,
+            4,
+            &[
+                (0, &[Op::Refresh, Op::SpinSave, Op::Refresh]),
+                (1, &[Op::SpinSave, Op::Refresh]),
+                (1, &[Op::Refresh]),
+                (2, &[Op::Refresh, Op::Logout, Op::Login, Op::Refresh]),
+                (3, &[Op::StealRefresh, Op::Refresh]),
+            ],
+        );
+        s.preemptions = u32::MAX;
+        s.faults = Faults {
+            crashes: 1,
+            lapses: 2,
+            store_failures: 2,
+            save_failures: 1,
+        };
+        must_hold(random(&s, seed, runs));
+    }
+}
