@@ -4,6 +4,7 @@
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
+use super::handlers::JsTokens;
 use crate::core::RefreshError;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -12,7 +13,8 @@ const ERROR_NAMES: &'static str = r#"
 export type CrossTabRefreshErrorName =
   | "LockTimeoutError" | "AbortError" | "StoreError" | "NotSupportedError"
   | "InvalidPreviousHashError" | "FencedError" | "InvalidArgumentError"
-  | "ClosedError" | "GuardReleasedError" | "CallbackError";
+  | "ClosedError" | "GuardReleasedError" | "CallbackError" | "LoggedOutError"
+  | "ReentrancyError";
 "#;
 
 /// The JavaScript `Error` for `error`.
@@ -24,6 +26,10 @@ pub fn to_js(error: RefreshError) -> JsValue {
         .and_then(|cause| cause.downcast_ref::<JsValue>())
     {
         let _ = Reflect::set(&js_error, &JsValue::from_str("cause"), cause);
+    }
+    // Tokens the server issued that the app has not persisted.
+    if let Some(tokens) = error.unsaved_tokens::<JsTokens>() {
+        let _ = Reflect::set(&js_error, &JsValue::from_str("tokens"), &tokens.value);
     }
     js_error.into()
 }

@@ -2,8 +2,6 @@
 //! may be sync or async; whatever they throw or reject with becomes a
 //! `CallbackError` with that value as `cause`.
 
-use std::cell::RefCell;
-
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -25,12 +23,28 @@ export interface RefreshHandlers {
   save?(tokens: SessionTokens): void | Promise<void>;
 }
 
-/** How `refresh()` ended, and the tokens to use from now on. */
+/** How `refresh()` ended, and the tokens to use from now on (the object
+ * `refresh` or `reload` resolved with). */
 export interface RefreshResult {
   outcome: "refreshed" | "adopted";
   tokens: SessionTokens;
 }
 "#;
+
+/// Tokens as the app's handler returned them: the object itself (handed
+/// back as is, with any extra fields it carries) and its decoded tokens.
+#[derive(Clone)]
+pub struct JsTokens {
+    /// The object the handler resolved with.
+    pub value: JsValue,
+    tokens: SessionTokens,
+}
+
+impl AsRef<SessionTokens> for JsTokens {
+    fn as_ref(&self) -> &SessionTokens {
+        &self.tokens
+    }
+}
 
 /// Checked `RefreshHandlers` of one `refresh()` call.
 pub struct JsHandlers {
@@ -38,15 +52,13 @@ pub struct JsHandlers {
     refresh: Function,
     reload: Function,
     save: Option<Function>,
-    /// The object the last successful `refresh` or `reload` returned, handed
-    /// back to the app as is (with any extra fields it carries).
-    last_tokens: RefCell<JsValue>,
 }
 
 fn callback_error(callback: &'static str, cause: JsValue) -> RefreshError {
     RefreshError::Callback {
         callback,
         cause: js_cause(cause),
+        tokens: None,
     }
 }
 
@@ -75,13 +87,7 @@ impl JsHandlers {
             refresh,
             reload,
             save,
-            last_tokens: RefCell::new(JsValue::UNDEFINED),
         })
-    }
-
-    /// The tokens object to hand back to the app.
-    pub fn tokens_value(&self) -> JsValue {
-        self.last_tokens.borrow().clone()
     }
 
     async fn call(
@@ -100,33 +106,29 @@ impl JsHandlers {
             .map_err(|rejected| callback_error(name, rejected))
     }
 
-    async fn tokens(
-        &self,
-        name: &'static str,
-        f: &Function,
-    ) -> Result<SessionTokens, RefreshError> {
+    async fn tokens(&self, name: &'static str, f: &Function) -> Result<JsTokens, RefreshError> {
         let value = self.call(name, f, None).await?;
         let tokens = session_tokens(&value, "the resolved tokens")
             .map_err(|invalid| callback_error(name, to_js(invalid)))?;
-        *self.last_tokens.borrow_mut() = value;
-        Ok(tokens)
+        Ok(JsTokens { value, tokens })
     }
 }
 
 impl RefreshHandlers for JsHandlers {
-    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+    type Tokens = JsTokens;
+
+    async fn refresh(&self) -> Result<JsTokens, RefreshError> {
         self.tokens("refresh", &self.refresh).await
     }
 
-    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+    async fn reload(&self) -> Result<JsTokens, RefreshError> {
         self.tokens("reload", &self.reload).await
     }
 
-    async fn save(&self, _: &SessionTokens) -> Result<(), RefreshError> {
+    async fn save(&self, tokens: &JsTokens) -> Result<(), RefreshError> {
         let Some(save) = &self.save else {
             return Ok(());
         };
-        let tokens = self.tokens_value();
-        self.call("save", save, Some(&tokens)).await.map(drop)
+        self.call("save", save, Some(&tokens.value)).await.map(drop)
     }
 }

@@ -1,6 +1,6 @@
 //! `CrossTabRefreshManager`: one session's refresh lock, seen from JavaScript.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
@@ -13,7 +13,7 @@ use super::handlers::JsHandlers;
 use super::options::{manager_options, session_tokens, spin_lock_options};
 use crate::core::{RefreshError, SessionHash};
 use crate::web::broadcast::unsubscribe;
-use crate::web::{LockOptions, SessionConfig, WebRefreshManager, open_session};
+use crate::web::{LockOptions, SessionConfig, WebRefreshManager, close_session, open_session};
 
 pub use crate::web::session::lock_name;
 
@@ -26,8 +26,6 @@ struct Inner {
     lock_kind: &'static str,
     lock_timeout_ms: u32,
     closed: Rc<Cell<bool>>,
-    /// The `refresh()` in flight in this context, shared by concurrent callers.
-    in_flight: RefCell<Option<Promise>>,
 }
 
 impl Inner {
@@ -80,7 +78,6 @@ async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> 
             holder,
             lock_timeout_ms: options.lock_timeout_ms,
             closed: Rc::new(Cell::new(false)),
-            in_flight: RefCell::new(None),
         }),
     })
 }
@@ -127,7 +124,11 @@ impl CrossTabRefreshManager {
     }
 
     /// Remembers the hash of `tokens` (loaded from the app's storage) in
-    /// memory only.
+    /// memory, with the stored record it is learned at: a logout stored
+    /// after this makes the next `refresh()` reject with `LoggedOutError`,
+    /// one stored before does not (a new login). Writes nothing. Rejects
+    /// with `InvalidArgumentError`, `StoreError`, `InvalidPreviousHashError`
+    /// or `ClosedError`.
     #[wasm_bindgen(js_name = restoreSession, unchecked_return_type = "Promise<void>")]
     pub fn restore_session(
         &self,
@@ -136,9 +137,8 @@ impl CrossTabRefreshManager {
         let inner = self.inner.clone();
         promise(async move {
             inner.check_open()?;
-            inner
-                .core
-                .restore_session(&session_tokens(&tokens, "tokens")?);
+            let tokens = session_tokens(&tokens, "tokens")?;
+            inner.core.restore_session(&tokens).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -226,29 +226,37 @@ impl CrossTabRefreshManager {
         })
     }
 
-    /// Marks the manager closed and closes its database connection. Later
-    /// calls reject with `ClosedError`; closing twice is harmless. A guard
-    /// still held can be released.
+    /// Marks the manager closed: a `spinLock()` or `refresh()` waiting for
+    /// the lock rejects with `ClosedError`, and so does every later call.
+    /// The lease lock gives back a lease it holds; the database connection
+    /// closes once the manager's last transaction ends, and nothing reopens
+    /// it. Closing twice is harmless. A Web Locks guard still held can be
+    /// released.
     pub fn close(&self) {
-        self.inner.closed.set(true);
-        self.inner.core.store().close();
-        self.inner.core.notifier().close();
+        if !self.inner.closed.replace(true) {
+            close_session(&self.inner.core);
+        }
     }
 
     /// Refreshes the session once across all contexts: takes the lock,
     /// then either adopts tokens another context stored (`reload`, outcome
     /// `"adopted"`, no network call) or calls `refresh`, `save`, and stores
     /// the new hash (outcome `"refreshed"`). Concurrent calls in one context
-    /// share one refresh. Rejects with `CallbackError` (the callback's error
-    /// as `cause`), `FencedError` (logged out meanwhile), `LockTimeoutError`,
-    /// `StoreError`, `InvalidArgumentError` or `ClosedError`.
+    /// share one refresh. Rejects with `LoggedOutError` (another context
+    /// logged out after this one learned its tokens; no network call),
+    /// `CallbackError` (the callback's error as `cause`; after a failed
+    /// `save`, the new tokens as `tokens`), `ReentrancyError` (called from
+    /// one of its own handlers), `LockTimeoutError`, `StoreError`,
+    /// `InvalidArgumentError` or `ClosedError`.
     #[wasm_bindgen(unchecked_return_type = "Promise<RefreshResult>")]
     pub fn refresh(
         &self,
         #[wasm_bindgen(unchecked_param_type = "RefreshHandlers")] handlers: JsValue,
     ) -> Promise {
-        if let Some(in_flight) = self.inner.in_flight.borrow().clone() {
-            return in_flight;
+        // Called from inside a handler of the refresh in flight: it would
+        // wait for itself.
+        if self.inner.core.is_inside_refresh_handler() {
+            return Promise::reject(&to_js(RefreshError::Reentrant));
         }
         let handlers = match self
             .inner
@@ -259,18 +267,14 @@ impl CrossTabRefreshManager {
             Err(error) => return Promise::reject(&to_js(error)),
         };
         let inner = self.inner.clone();
-        let in_flight = promise(async move {
+        promise(async move {
             let options = inner.lock_options(Default::default());
-            let result = inner.core.refresh(options, &handlers).await;
-            inner.in_flight.borrow_mut().take();
-            let (outcome, _) = result?;
+            let (outcome, tokens) = inner.core.refresh(options, &handlers).await?;
             let value = Object::new();
             let _ = Reflect::set(&value, &"outcome".into(), &outcome.as_str().into());
-            let _ = Reflect::set(&value, &"tokens".into(), &handlers.tokens_value());
+            let _ = Reflect::set(&value, &"tokens".into(), &tokens.value);
             Ok(JsValue::from(value))
-        });
-        *self.inner.in_flight.borrow_mut() = Some(in_flight.clone());
-        in_flight
+        })
     }
 
     /// Calls `listener` when another context of this session stores new

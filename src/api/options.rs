@@ -335,13 +335,9 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
     let refresh_token = if refresh.is_undefined() || refresh.is_null() {
         None
     } else {
+        // "" is accepted: it adds no bytes, so it hashes like none (as the seed).
         match refresh.as_string() {
-            Some(token) if !token.is_empty() => Some(token),
-            Some(_) => {
-                return Err(invalid(format!(
-                    "{what}.refreshToken must not be empty (use null for none)"
-                )));
-            }
+            Some(token) => Some(token),
             None => {
                 return Err(invalid(format!(
                     "{what}.refreshToken must be a string or null, got {}",

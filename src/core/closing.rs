@@ -8,36 +8,59 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
+#[derive(Default)]
+struct State {
+    closed: Cell<bool>,
+    next_id: Cell<u64>,
+    /// The waits in progress, by id; each leaves when it ends.
+    waiters: RefCell<Vec<(u64, Waker)>>,
+}
+
 /// Shared by a manager and its clones.
 #[derive(Clone, Default)]
 pub struct CloseSignal {
-    closed: Rc<Cell<bool>>,
-    waiters: Rc<RefCell<Vec<Waker>>>,
+    state: Rc<State>,
 }
 
 impl CloseSignal {
     /// Marks closed and wakes every wait.
     pub fn close(&self) {
-        self.closed.set(true);
-        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
-        waiters.into_iter().for_each(Waker::wake);
+        self.state.closed.set(true);
+        let waiters = std::mem::take(&mut *self.state.waiters.borrow_mut());
+        waiters.into_iter().for_each(|(_, waker)| waker.wake());
     }
 
     /// Was [`close`](Self::close) called?
     pub fn is_closed(&self) -> bool {
-        self.closed.get()
+        self.state.closed.get()
     }
 
     /// Resolves once closed.
     pub async fn closed(&self) {
+        let id = self.state.next_id.get().wrapping_add(1);
+        self.state.next_id.set(id);
+        let _leave = Leave(&self.state, id);
         std::future::poll_fn(|cx| {
-            if self.closed.get() {
+            if self.state.closed.get() {
                 return Poll::Ready(());
             }
-            self.waiters.borrow_mut().push(cx.waker().clone());
+            let mut waiters = self.state.waiters.borrow_mut();
+            match waiters.iter_mut().find(|(waiting, _)| *waiting == id) {
+                Some(entry) => entry.1 = cx.waker().clone(),
+                None => waiters.push((id, cx.waker().clone())),
+            }
             Poll::Pending
         })
         .await
+    }
+}
+
+/// Takes a wait off the list when it ends or is dropped.
+struct Leave<'a>(&'a State, u64);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.waiters.borrow_mut().retain(|(id, _)| *id != self.1);
     }
 }
 

@@ -48,6 +48,12 @@ impl RefreshOutcome {
 type Flow<T> = Result<(RefreshOutcome, T), RefreshError>;
 
 impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
+    /// Is a handler of this manager's refresh running right now (is the
+    /// caller inside it)? A refresh started from there would wait for itself.
+    pub fn is_inside_refresh_handler(&self) -> bool {
+        self.shared.flight.inside_handler()
+    }
+
     /// Runs one refresh of the session under the lock.
     ///
     /// - Concurrent calls on this manager (and its clones) share one run:

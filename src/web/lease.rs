@@ -1,200 +1,278 @@
 //! The lease lock, for contexts without Web Locks (Safari before 15.4,
 //! insecure contexts, some webviews), in the manner of matrix-sdk-common's
-//! `CrossProcessLock`: a lease record in IndexedDB naming its holder and an
-//! expiry, renewed while held, polled with a bounded backoff while waiting.
+//! `CrossProcessLock`: a lease record in IndexedDB naming its holder, the
+//! acquisition that took it and an expiry, renewed while held, polled with a
+//! bounded backoff while waiting. The decisions are the core's
+//! ([`crate::core::lease`]); every acquisition has its own token, so a
+//! release or renewal only ever touches the lease it took.
 //!
 //! Lease length: background tabs run timers at most once a second, and once a
 //! minute after five minutes hidden. The lock is held only around a refresh
 //! (a network round trip), so the default lease of 20 s, renewed every third
 //! of it, outlasts any refresh in a visible or briefly hidden tab. A holder
 //! frozen longer (a tab hidden for minutes, a suspended laptop, a clock jump)
-//! loses the lease; that is harmless because every write is fenced: its late
-//! write fails with `FencedError`. A dead holder's lease frees itself when it
-//! expires.
+//! loses the lease. For the store that is harmless: its late write is fenced
+//! (`FencedError`). For the network it is not: the next holder may send the
+//! same refresh token while the frozen one's request is still out, and a
+//! server with reuse detection then revokes the grant. Keep refresh calls
+//! well under `leaseMs`. A dead holder's lease frees itself when it expires.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use super::global::{clear_interval, js_cause, set_interval, set_timeout};
+use super::global::{clear_interval, set_interval};
+use super::lease_record::{Acquirer, LeaseRecord};
 use super::locks::LockOptions;
-use super::store::{IdbHashStore, LeaseOp};
-use crate::core::{CrossContextLock, RefreshError};
+use super::wait::{give_up, sleep, wait_kind};
+use crate::core::lease::{LeaseOp, is_live};
+use crate::core::{CrossContextLock, RefreshError, WaitKind};
 
 /// Default lease length.
 pub const DEFAULT_LEASE_MS: u32 = 20_000;
 /// First wait between two attempts to take a held lease.
 const FIRST_BACKOFF_MS: u32 = 10;
-/// Longest wait between two attempts (also bounds how late an abort is noticed).
+/// Longest wait between two attempts.
 const MAX_BACKOFF_MS: u32 = 250;
+
+/// An acquisition that holds the lease: its token and renewal timer.
+struct Held {
+    token: String,
+    renewal: JsValue,
+    _renew: Closure<dyn FnMut()>,
+}
+
+/// What a lease lock and its guards share.
+struct Shared {
+    record: LeaseRecord,
+    holder: String,
+    lease_ms: u32,
+    next_token: Cell<u32>,
+    held: RefCell<Vec<Held>>,
+}
+
+impl Shared {
+    fn acquirer<'a>(&'a self, token: &'a str) -> Acquirer<'a> {
+        Acquirer {
+            holder: &self.holder,
+            token,
+        }
+    }
+
+    /// Gives the lease of `token` back, if it holds it (best effort: if
+    /// this fails, the lease lapses).
+    fn release(self: &Rc<Self>, token: String) {
+        if let Some(held) = self.forget(&token) {
+            clear_interval(&held.renewal);
+        }
+        let shared = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let who = shared.acquirer(&token);
+            let now = js_sys::Date::now();
+            let _ = shared
+                .record
+                .apply(&who, LeaseOp::Release, now, shared.lease_ms)
+                .await;
+        });
+    }
+
+    fn forget(&self, token: &str) -> Option<Held> {
+        let mut held = self.held.borrow_mut();
+        let index = held.iter().position(|h| h.token == token)?;
+        Some(held.remove(index))
+    }
+}
 
 /// A lock held as a lease in IndexedDB.
 pub struct LeaseLock {
-    store: IdbHashStore,
-    name: String,
-    holder: String,
-    lease_ms: u32,
-    held_here: Rc<Cell<u32>>,
+    shared: Rc<Shared>,
 }
 
 impl LeaseLock {
-    /// The lease `name` in `store`'s database, held as `holder` (unique per
-    /// manager) for `lease_ms` at a time.
-    pub fn new(store: IdbHashStore, name: String, holder: String, lease_ms: u32) -> Self {
+    /// The lease of `record`, held as `holder` (this context's name) for
+    /// `lease_ms` at a time.
+    pub fn new(record: LeaseRecord, holder: String, lease_ms: u32) -> Self {
         Self {
-            store,
-            name,
-            holder,
-            lease_ms,
-            held_here: Rc::default(),
+            shared: Rc::new(Shared {
+                record,
+                holder,
+                lease_ms,
+                next_token: Cell::new(0),
+                held: RefCell::default(),
+            }),
+        }
+    }
+
+    /// Stops renewing, gives back every lease this lock holds, then closes
+    /// the connection; nothing reopens it.
+    pub fn close(&self) {
+        let tokens: Vec<String> = self
+            .shared
+            .held
+            .borrow_mut()
+            .drain(..)
+            .map(|held| {
+                clear_interval(&held.renewal);
+                held.token
+            })
+            .collect();
+        let shared = self.shared.clone();
+        self.shared
+            .record
+            .connection()
+            .close_after(|database| async move {
+                for token in tokens {
+                    let who = shared.acquirer(&token);
+                    let now = js_sys::Date::now();
+                    let _ = shared
+                        .record
+                        .apply_on(&database, &who, LeaseOp::Release, now, shared.lease_ms)
+                        .await;
+                }
+            });
+    }
+
+    /// The lease record, read now. Waiters are not recorded: `waiting` is `None`.
+    pub async fn state(&self) -> Result<super::LockState, RefreshError> {
+        let now = js_sys::Date::now();
+        let lease = self.shared.record.read().await?;
+        let live = lease.filter(|lease| is_live(Some(lease), now));
+        let held_here = live.as_ref().is_some_and(|lease| {
+            self.shared
+                .held
+                .borrow()
+                .iter()
+                .any(|h| h.token == lease.token)
+        });
+        Ok(super::LockState {
+            held: live.is_some(),
+            held_here,
+            waiting: None,
+            holders: live.iter().map(|lease| lease.holder.clone()).collect(),
+            expires_at: live.map(|lease| lease.expires_at_ms),
+        })
+    }
+
+    fn new_token(&self) -> String {
+        let n = self.shared.next_token.get().wrapping_add(1);
+        self.shared.next_token.set(n);
+        let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+        format!("{}#{n}.{bits:08x}", self.shared.holder)
+    }
+
+    /// One attempt to take the lease for `token`.
+    async fn try_take(&self, token: &str, steal: bool) -> Result<bool, RefreshError> {
+        let who = self.shared.acquirer(token);
+        let now = js_sys::Date::now();
+        let op = LeaseOp::Take { steal };
+        self.shared
+            .record
+            .apply(&who, op, now, self.shared.lease_ms)
+            .await
+    }
+
+    fn renewing_guard(&self, token: String) -> LeaseGuard {
+        let renew = {
+            let (shared, token) = (Rc::downgrade(&self.shared), token.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                let (Some(shared), token) = (shared.upgrade(), token.clone()) else {
+                    return;
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    let who = shared.acquirer(&token);
+                    let now = js_sys::Date::now();
+                    let renewed = shared
+                        .record
+                        .apply(&who, LeaseOp::Renew, now, shared.lease_ms)
+                        .await;
+                    // Lost (taken by another after a lapse) or failed: stop
+                    // renewing; the fence keeps a late write harmless.
+                    if !matches!(renewed, Ok(true))
+                        && let Some(held) = shared.forget(&token)
+                    {
+                        clear_interval(&held.renewal);
+                    }
+                });
+            })
+        };
+        let every = i32::try_from((self.shared.lease_ms / 3).max(1)).unwrap_or(i32::MAX);
+        let renewal = set_interval(renew.as_ref().unchecked_ref(), every);
+        self.shared.held.borrow_mut().push(Held {
+            token: token.clone(),
+            renewal,
+            _renew: renew,
+        });
+        LeaseGuard {
+            shared: self.shared.clone(),
+            token: Some(token),
         }
     }
 }
 
 /// Holds a lease; renews it until dropped, then gives it back.
 pub struct LeaseGuard {
-    store: IdbHashStore,
-    name: String,
-    holder: String,
-    renewal: JsValue,
-    _renew: Closure<dyn FnMut()>,
-    held_here: Rc<Cell<u32>>,
+    shared: Rc<Shared>,
+    token: Option<String>,
 }
 
 impl Drop for LeaseGuard {
     fn drop(&mut self) {
-        self.held_here.set(self.held_here.get().saturating_sub(1));
-        clear_interval(&self.renewal);
-        let (store, name, holder) = (self.store.clone(), self.name.clone(), self.holder.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            // Best effort: if this fails, the lease simply expires.
-            let _ = store.release_lease(&name, &holder).await;
-        });
+        if let Some(token) = self.token.take() {
+            self.shared.release(token);
+        }
     }
 }
 
-async fn sleep(ms: u32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, i32::try_from(ms).unwrap_or(i32::MAX));
-    });
-    let _ = JsFuture::from(promise).await;
+/// An acquisition in progress. Dropped before it holds (a timeout, an
+/// abort, `close()`, a dropped Rust future), it gives back a lease an
+/// attempt in flight may have taken meanwhile.
+struct Attempting<'a> {
+    lock: &'a LeaseLock,
+    token: Option<String>,
 }
 
-/// `future`'s output, or `None` if `ms` pass first (the future is dropped).
-async fn within<F: std::future::Future>(future: F, ms: u32) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
-    let mut deadline = std::pin::pin!(sleep(ms));
-    std::future::poll_fn(|cx| {
-        if let std::task::Poll::Ready(output) = future.as_mut().poll(cx) {
-            return std::task::Poll::Ready(Some(output));
+impl Drop for Attempting<'_> {
+    fn drop(&mut self) {
+        if let Some(token) = self.token.take() {
+            self.lock.shared.release(token);
         }
-        deadline.as_mut().poll(cx).map(|()| None)
-    })
-    .await
+    }
 }
 
 impl CrossContextLock for LeaseLock {
     type Guard = LeaseGuard;
     type Options = LockOptions;
 
+    fn wait_kind(options: &LockOptions) -> WaitKind {
+        wait_kind(options)
+    }
+
+    async fn give_up(&self, options: &LockOptions) -> RefreshError {
+        give_up(options).await
+    }
+
+    /// Takes the lease, polling with a bounded backoff while another holds
+    /// it. The core bounds the wait (timeout, signal, `close()`) by dropping
+    /// this future; `timeoutMs: 0` makes one attempt.
     async fn acquire(&self, options: LockOptions) -> Result<LeaseGuard, RefreshError> {
-        let started = js_sys::Date::now();
+        let mut attempt = Attempting {
+            lock: self,
+            token: Some(self.new_token()),
+        };
+        let token = attempt.token.clone().unwrap_or_default();
         let mut backoff = FIRST_BACKOFF_MS;
         loop {
-            if let Some(signal) = &options.signal
-                && signal.aborted()
-            {
-                return Err(RefreshError::Aborted {
-                    cause: js_cause(signal.reason()),
-                });
+            if self.try_take(&token, options.steal).await? {
+                attempt.token = None;
+                return Ok(self.renewing_guard(token));
             }
-            let op = LeaseOp::Take {
-                steal: options.steal,
-            };
-            let now = js_sys::Date::now();
-            let timed_out = || RefreshError::LockTimeout {
-                timeout_ms: options.timeout_ms,
-            };
-            let left = f64::from(options.timeout_ms) - (now - started);
-            // Even a store that never answers (a database wedged by another
-            // context) cannot hold the caller past its timeout.
-            let attempt = self
-                .store
-                .lease(&self.name, &self.holder, op, now, self.lease_ms);
-            match within(attempt, left.max(1.0).ceil() as u32).await {
-                Some(Ok(true)) => return Ok(self.renewing_guard()),
-                Some(Ok(false)) => {}
-                Some(Err(error)) => return Err(error),
-                None => return Err(timed_out()),
+            if wait_kind(&options) == WaitKind::IfFree {
+                attempt.token = None;
+                return Err(RefreshError::LockTimeout { timeout_ms: 0 });
             }
-            let left = f64::from(options.timeout_ms) - (js_sys::Date::now() - started);
-            if left <= 0.0 {
-                return Err(timed_out());
-            }
-            sleep(backoff.min(left.ceil() as u32)).await;
+            sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF_MS);
-        }
-    }
-}
-
-impl LeaseLock {
-    /// The lease record, read now. Waiters are not recorded: `waiting` is `None`.
-    pub async fn state(&self) -> Result<super::LockState, RefreshError> {
-        let now = js_sys::Date::now();
-        let lease = self.store.lease_record(&self.name).await?;
-        let live = lease.as_ref().filter(|(_, expires_at)| *expires_at > now);
-        Ok(super::LockState {
-            held: live.is_some(),
-            held_here: self.held_here.get() > 0 && live.is_some_and(|(h, _)| *h == self.holder),
-            waiting: None,
-            holders: live.map(|(h, _)| vec![h.clone()]).unwrap_or_default(),
-            expires_at: live.map(|(_, t)| *t),
-        })
-    }
-
-    fn renewing_guard(&self) -> LeaseGuard {
-        let lost = Rc::new(Cell::new(false));
-        let renew = {
-            let (store, name, holder, lease_ms) = (
-                self.store.clone(),
-                self.name.clone(),
-                self.holder.clone(),
-                self.lease_ms,
-            );
-            Closure::<dyn FnMut()>::new(move || {
-                if lost.get() {
-                    return;
-                }
-                let (store, name, holder, lost) =
-                    (store.clone(), name.clone(), holder.clone(), lost.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    let now = js_sys::Date::now();
-                    // Lost (taken by another after a lapse) or failed: stop
-                    // renewing; fencing keeps a late write harmless.
-                    if !matches!(
-                        store
-                            .lease(&name, &holder, LeaseOp::Renew, now, lease_ms)
-                            .await,
-                        Ok(true)
-                    ) {
-                        lost.set(true);
-                    }
-                });
-            })
-        };
-        let every = i32::try_from((self.lease_ms / 3).max(1)).unwrap_or(i32::MAX);
-        let renewal = set_interval(renew.as_ref().unchecked_ref(), every);
-        self.held_here.set(self.held_here.get() + 1);
-        LeaseGuard {
-            store: self.store.clone(),
-            name: self.name.clone(),
-            holder: self.holder.clone(),
-            renewal,
-            _renew: renew,
-            held_here: self.held_here.clone(),
         }
     }
 }

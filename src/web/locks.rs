@@ -9,8 +9,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
-use super::global::{clear_timeout, describe, js_cause, navigator, property, set_timeout};
-use crate::core::{CrossContextLock, RefreshError};
+use super::global::{describe, js_cause, navigator, property};
+use super::wait::{give_up, wait_kind};
+use crate::core::{CrossContextLock, RefreshError, WaitKind};
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,26 +20,24 @@ extern "C" {
     #[derive(Clone, Debug)]
     pub type LockManager;
 
-    #[wasm_bindgen(method, catch, js_name = request)]
-    fn request(
-        this: &LockManager,
-        name: &str,
-        options: &Object,
-        callback: &Function,
-    ) -> Result<LockRequest, JsValue>;
-
-    /// `promise.catch(onRejected)` with a plain function, so that the
-    /// handler outlives this call without a Rust closure to keep alive.
-    #[wasm_bindgen(method, js_name = catch)]
-    fn catch_with(this: &LockRequest, on_rejected: &JsValue) -> Promise;
-
-    /// The promise `navigator.locks.request` returns.
-    #[wasm_bindgen(extends = Object)]
-    type LockRequest;
-
     /// `navigator.locks.query()`.
     #[wasm_bindgen(method, catch)]
     pub fn query(this: &LockManager) -> Result<Promise, JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/web/locks.js")]
+extern "C" {
+    /// One request: `{ granted, abandon }` (see `locks.js`).
+    type LockRequest;
+
+    #[wasm_bindgen(js_name = requestLock)]
+    fn request_lock(locks: &LockManager, name: &str, options: &Object) -> LockRequest;
+
+    #[wasm_bindgen(method, getter)]
+    fn granted(this: &LockRequest) -> Promise;
+
+    #[wasm_bindgen(method)]
+    fn abandon(this: &LockRequest);
 }
 
 /// `navigator.locks`, if this context has it.
@@ -72,7 +71,7 @@ impl WebLocks {
     }
 }
 
-/// How to wait for a [`WebLocks`] lock.
+/// How to wait for a lock.
 #[derive(Clone, Debug, Default)]
 pub struct LockOptions {
     /// How long to wait; 0 means "only if free right now".
@@ -98,21 +97,22 @@ impl Drop for WebLockGuard {
     }
 }
 
-/// Clears the timer and detaches the abort listener when the wait ends.
-struct WaitCleanup {
-    timer: Option<JsValue>,
-    _on_timeout: Option<Closure<dyn FnMut()>>,
-    signal: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+/// A request in flight. Dropped before it settles (the waiter went away:
+/// a timeout, an abort, `close()`, a dropped Rust future), it leaves the
+/// queue and frees a lock granted meanwhile.
+struct InFlight {
+    request: LockRequest,
+    leave_queue: Option<AbortController>,
+    settled: bool,
 }
 
-impl Drop for WaitCleanup {
+impl Drop for InFlight {
     fn drop(&mut self) {
-        if let Some(timer) = &self.timer {
-            clear_timeout(timer);
-        }
-        if let Some((signal, listener)) = &self.signal {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        if !self.settled {
+            if let Some(controller) = &self.leave_queue {
+                controller.abort();
+            }
+            self.request.abandon();
         }
     }
 }
@@ -133,122 +133,48 @@ impl CrossContextLock for WebLocks {
     type Guard = WebLockGuard;
     type Options = LockOptions;
 
-    async fn acquire(&self, options: LockOptions) -> Result<WebLockGuard, RefreshError> {
-        if let Some(signal) = &options.signal
-            && signal.aborted()
-        {
-            return Err(RefreshError::Aborted {
-                cause: js_cause(signal.reason()),
-            });
-        }
-        // Fast path: a free lock is taken without arming a timer and an
-        // abort controller. `ifAvailable` never jumps the queue.
-        if !options.steal && options.timeout_ms > 0 {
-            match self.request(&options, true).await {
-                Err(RefreshError::LockTimeout { .. }) => {}
-                granted_or_failed => return granted_or_failed,
-            }
-        }
-        self.request(&options, false).await
+    fn wait_kind(options: &LockOptions) -> WaitKind {
+        wait_kind(options)
     }
-}
 
-impl WebLocks {
-    /// One `navigator.locks.request`; with `if_available`, only if the lock
-    /// is free now (else `LockTimeout`).
-    async fn request(
-        &self,
-        options: &LockOptions,
-        if_available: bool,
-    ) -> Result<WebLockGuard, RefreshError> {
-        // `held` settles when the guard drops; `granted` when the browser
-        // calls back with the lock (or `null`, for an unavailable `ifAvailable`).
-        let mut release = None;
-        let held = Promise::new(&mut |resolve, _| release = Some(resolve));
-        let mut settle = None;
-        let granted = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
-        let (Some(release), Some((grant, refuse))) = (release, settle) else {
-            unreachable_executor();
-        };
-        let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
-            let _ = grant.call1(&JsValue::UNDEFINED, &lock);
-            if lock.is_null() {
-                JsValue::UNDEFINED
-            } else {
-                held.into()
-            }
-        });
+    async fn give_up(&self, options: &LockOptions) -> RefreshError {
+        give_up(options).await
+    }
 
+    /// One `navigator.locks.request`. The core bounds the wait (timeout,
+    /// signal, `close()`) by dropping this future.
+    async fn acquire(&self, options: LockOptions) -> Result<WebLockGuard, RefreshError> {
         let request_options = Object::new();
         set(&request_options, "mode", &JsValue::from_str("exclusive"));
-        let timed_out = Rc::new(Cell::new(false));
-        let mut cleanup = WaitCleanup {
-            timer: None,
-            _on_timeout: None,
-            signal: None,
-        };
-        if options.steal {
-            set(&request_options, "steal", &JsValue::TRUE);
-        } else if if_available || options.timeout_ms == 0 {
-            set(&request_options, "ifAvailable", &JsValue::TRUE);
-        } else {
-            let controller = AbortController::new().map_err(lock_unusable)?;
-            set(&request_options, "signal", &controller.signal());
-            let on_timeout = {
-                let (controller, timed_out) = (controller.clone(), timed_out.clone());
-                Closure::<dyn FnMut()>::new(move || {
-                    timed_out.set(true);
-                    controller.abort();
-                })
-            };
-            let timeout = i32::try_from(options.timeout_ms).unwrap_or(i32::MAX);
-            cleanup.timer = Some(set_timeout(on_timeout.as_ref().unchecked_ref(), timeout));
-            cleanup._on_timeout = Some(on_timeout);
-            if let Some(signal) = options.signal.as_ref() {
-                let listener = {
-                    let signal = signal.clone();
-                    Closure::<dyn FnMut()>::new(move || {
-                        controller.abort_with_reason(&signal.reason())
-                    })
-                };
-                signal
-                    .add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref())
-                    .map_err(lock_unusable)?;
-                cleanup.signal = Some((signal.clone(), listener));
+        let mut leave_queue = None;
+        match wait_kind(&options) {
+            WaitKind::Steal => set(&request_options, "steal", &JsValue::TRUE),
+            WaitKind::IfFree => set(&request_options, "ifAvailable", &JsValue::TRUE),
+            WaitKind::Queue => {
+                let controller = AbortController::new().map_err(lock_unusable)?;
+                set(&request_options, "signal", &controller.signal());
+                leave_queue = Some(controller);
             }
         }
-
-        let request = self
-            .manager
-            .request(&self.name, &request_options, callback.unchecked_ref())
-            .map_err(lock_unusable)?;
-        // A rejected request (aborted, timed out, refused) rejects `granted`;
-        // after the grant the rejection of a stolen lock is ignored here.
-        let on_refused = Closure::once_into_js(move |error: JsValue| {
-            let _ = refuse.call1(&JsValue::UNDEFINED, &error);
-        });
-        let _ = request.catch_with(&on_refused);
-
-        let outcome = JsFuture::from(granted).await;
-        drop(cleanup);
+        let request = request_lock(&self.manager, &self.name, &request_options);
+        let granted = JsFuture::from(request.granted());
+        let mut in_flight = InFlight {
+            request,
+            leave_queue,
+            settled: false,
+        };
+        let outcome = granted.await;
+        in_flight.settled = true;
         match outcome {
-            Ok(lock) if lock.is_null() => Err(RefreshError::LockTimeout { timeout_ms: 0 }),
-            Ok(_) => {
+            Ok(release) if release.is_null() => Err(RefreshError::LockTimeout { timeout_ms: 0 }),
+            Ok(release) => {
                 self.held_here.set(self.held_here.get() + 1);
                 Ok(WebLockGuard {
-                    release,
+                    release: release.unchecked_into(),
                     held_here: self.held_here.clone(),
                 })
             }
-            Err(_) if timed_out.get() => Err(RefreshError::LockTimeout {
-                timeout_ms: options.timeout_ms,
-            }),
-            Err(error) => match &options.signal {
-                Some(signal) if signal.aborted() => Err(RefreshError::Aborted {
-                    cause: js_cause(signal.reason()),
-                }),
-                _ => Err(lock_unusable(error)),
-            },
+            Err(error) => Err(lock_unusable(error)),
         }
     }
 }
@@ -283,10 +209,4 @@ impl WebLocks {
             expires_at: None,
         })
     }
-}
-
-fn unreachable_executor() -> ! {
-    wasm_bindgen::throw_str(
-        "unreachable: a Promise executor runs synchronously inside `new Promise`",
-    )
 }

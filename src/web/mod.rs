@@ -7,18 +7,21 @@
 
 pub mod broadcast;
 pub mod global;
+pub mod idb;
 pub mod lease;
+pub mod lease_record;
 pub mod locks;
 pub mod session;
 pub mod store;
+pub mod wait;
 
 pub use broadcast::BroadcastNotifier;
 pub use lease::{LeaseGuard, LeaseLock};
 pub use locks::{LockOptions, WebLockGuard, WebLocks};
-pub use session::{LockChoice, SessionConfig, WebRefreshManager, open_session};
+pub use session::{LockChoice, SessionConfig, WebRefreshManager, close_session, open_session};
 pub use store::IdbHashStore;
 
-use crate::core::{CrossContextLock, RefreshError};
+use crate::core::{CrossContextLock, RefreshError, WaitKind};
 
 /// The lock a manager uses: Web Locks where present, else the lease lock.
 pub enum ContextLock {
@@ -60,6 +63,16 @@ impl ContextLock {
         }
     }
 
+    /// Ends this lock's own work: the lease lock stops renewing and gives
+    /// its leases back. Then the connection is closed (for Web Locks at
+    /// once). Nothing reopens it.
+    pub fn close(&self, connection: &idb::Connection) {
+        match self {
+            Self::WebLocks(_) => connection.close_after(|_| async {}),
+            Self::Lease(lock) => lock.close(),
+        }
+    }
+
     /// `"web-locks"` or `"lease"`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -72,6 +85,14 @@ impl ContextLock {
 impl CrossContextLock for ContextLock {
     type Guard = ContextLockGuard;
     type Options = LockOptions;
+
+    fn wait_kind(options: &LockOptions) -> WaitKind {
+        wait::wait_kind(options)
+    }
+
+    async fn give_up(&self, options: &LockOptions) -> RefreshError {
+        wait::give_up(options).await
+    }
 
     async fn acquire(&self, options: LockOptions) -> Result<ContextLockGuard, RefreshError> {
         match self {

@@ -7,7 +7,7 @@
 //! use cross_tab_refresh::web::{LockOptions, SessionConfig, open_session};
 //!
 //! let manager = open_session(SessionConfig::new("@alice:example.org|DEVICE")).await?;
-//! manager.restore_session(&tokens_from_storage);
+//! manager.restore_session(&tokens_from_storage).await?;
 //! let guard = manager.spin_lock(LockOptions::waiting(60_000)).await?;
 //! if guard.hash_mismatch() {
 //!     guard.handle_mismatch(&reloaded_tokens).await?;
@@ -18,13 +18,24 @@
 //! ```
 
 use super::global::property;
+use super::idb::Connection;
 use super::lease::DEFAULT_LEASE_MS;
+use super::lease_record::LeaseRecord;
 use super::locks::lock_manager;
 use super::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
 use crate::core::{RefreshError, RefreshManager};
 
 /// A manager of one session in this context, as [`open_session`] returns it.
 pub type WebRefreshManager = RefreshManager<ContextLock, IdbHashStore, BroadcastNotifier>;
+
+/// Closes `manager`: every wait for the lock in progress fails with
+/// `Closed`, so do later calls; the lease lock gives back its lease; the
+/// database connection closes and nothing reopens it; notifications stop.
+pub fn close_session(manager: &WebRefreshManager) {
+    manager.close();
+    manager.lock().close(manager.store().connection());
+    manager.notifier().close();
+}
 
 /// Which cross-context lock to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -109,16 +120,16 @@ pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, Re
             });
         }
     };
-    let store = IdbHashStore::new(config.database_name.clone(), config.session.clone());
+    let connection = Connection::new(&config.database_name);
+    let store = IdbHashStore::new(connection.clone(), config.session.clone());
     store.connect().await?;
     let name = lock_name(&config.database_name, &config.session);
     let notifier = BroadcastNotifier::new(&name, config.session.clone());
     let lock = match web_locks {
         Some(manager) => ContextLock::WebLocks(WebLocks::new(manager, name)),
-        // Unique per manager: two managers of one context must exclude each other too.
+        // Every acquisition has its own token besides this name.
         None => ContextLock::Lease(LeaseLock::new(
-            store.clone(),
-            name,
+            LeaseRecord::new(connection, name),
             random_name(&config.holder),
             config.lease_ms,
         )),

@@ -297,7 +297,12 @@ async fn session_open(
 }
 
 #[wasm_bindgen_test]
-async fn a_hung_refresh_callback_is_bounded_by_the_others_lock_timeout() {
+async fn a_hung_refresh_is_bounded_by_the_others_timeout_and_its_late_write_is_fenced() {
+    // 1. The hung tab's refresh callback is entered, and hangs (lock held).
+    // 2. The other tab's refresh times out after its lockTimeoutMs.
+    // 3. The other tab steals the lock and stores tokens b.
+    // 4. The hung callback resolves at last, with tokens of its own: its
+    //    write is fenced, it adopts b, and the store keeps b.
     let session = Session::new();
     let hung = session.open().await;
     let options = obj(&[
@@ -306,28 +311,45 @@ async fn a_hung_refresh_callback_is_bounded_by_the_others_lock_timeout() {
         ("lockTimeoutMs", JsValue::from(200)),
     ]);
     let other = open(options).await.unwrap();
-    let never =
-        Function::new_no_args("return { refresh: () => new Promise(() => {}), reload() {} };")
-            .call0(&JsValue::NULL)
+    let gated = gated_handlers(&tokens("secret-late", None), &tokens("secret-b", None));
+    let pending = JsFuture::from(hung.refresh(field(&gated, "handlers")));
+    let entered: js_sys::Promise = field(&gated, "entered").unchecked_into();
+    let others = async {
+        JsFuture::from(entered).await.unwrap();
+        let handlers = Function::new_no_args(
+            "return { refresh: () => ({ accessToken: 'secret-b' }), reload() {} };",
+        )
+        .call0(&JsValue::NULL)
+        .unwrap();
+        assert_error(
+            JsFuture::from(other.refresh(handlers)).await,
+            "LockTimeoutError",
+        );
+        // The way out: steal the lock.
+        let guard = lock(&other, obj(&[("steal", JsValue::TRUE)]))
+            .await
             .unwrap();
-    let _pending = hung.refresh(never);
-    sleep(30).await;
-    let handlers = Function::new_no_args(
-        "return { refresh: () => ({ accessToken: 'secret-b' }), reload() {} };",
-    )
-    .call0(&JsValue::NULL)
-    .unwrap();
-    assert_error(
-        JsFuture::from(other.refresh(handlers)).await,
-        "LockTimeoutError",
+        done(guard.save_in_memory_and_db(tokens("secret-b", None)))
+            .await
+            .unwrap();
+        guard.release();
+        let open: Function = field(&gated, "open").unchecked_into();
+        open.call0(&JsValue::NULL).unwrap();
+    };
+    let (late, ()) = futures::join!(pending, others);
+    let late = late.unwrap_or_else(|e| panic!("the late refresh failed: {}", describe(&e)));
+    assert_eq!(
+        field(&late, "outcome"),
+        s("adopted"),
+        "its write was fenced"
     );
-    // The way out: steal the lock; the hung context's late write will be fenced.
-    let guard = lock(&other, obj(&[("steal", JsValue::TRUE)]))
-        .await
-        .unwrap();
-    done(guard.save_in_memory_and_db(tokens("secret-b", None)))
-        .await
-        .unwrap();
+    assert_eq!(field(&field(&late, "tokens"), "accessToken"), s("secret-b"));
+    let stored = JsFuture::from(other.stored_state()).await.unwrap();
+    assert_eq!(
+        field(&stored, "dbHash").as_string(),
+        other.known_session_hash().as_string(),
+        "the store keeps b"
+    );
 }
 
 #[wasm_bindgen_test]

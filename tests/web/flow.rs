@@ -4,16 +4,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use crate::support::*;
-
-fn field(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &s(key)).unwrap()
-}
 
 async fn refresh(
     manager: &cross_tab_refresh::api::CrossTabRefreshManager,
@@ -223,9 +219,9 @@ async fn a_failed_reload_rejects_instead_of_reporting_stale_success() {
 
 #[wasm_bindgen_test]
 async fn a_refresh_that_fails_after_another_context_stored_adopts() {
-    // 1. Tab A takes the lock, its refresh callback waits (a slow network).
+    // 1. Tab A takes the lock, its token request waits (a slow network).
     // 2. Tab B steals the lock (A looks frozen), refreshes and stores tokens 1.
-    // 3. A's network call sends the spent token: invalid_grant.
+    // 3. A's request, sent with the same token, arrives: invalid_grant.
     // 4. A looks at the store again, sees B's tokens and adopts them.
     let session = Session::new();
     let world = token_world(0);
@@ -235,15 +231,12 @@ async fn a_refresh_that_fails_after_another_context_stored_adopts() {
             .await
             .unwrap();
     }
-    let slow = Function::new_with_args(
-        "world",
-        "return { refresh: async () => { const spent = world.storage.refreshToken; await new Promise((r) => setTimeout(r, 150)); return world.exchange(spent); }, reload: async () => ({ ...world.storage }), save: async (t) => { world.storage = { ...t }; } };",
-    )
-    .call1(&JsValue::NULL, &world)
-    .unwrap();
+    // A's call reaches the endpoint and waits there until B is done.
+    let (a_calling, let_a_through) = arm_gate(&world);
+    let slow = handlers_of(&world);
     let flow_a = JsFuture::from(a.refresh(slow));
     let steal_b = async {
-        sleep(30).await;
+        JsFuture::from(a_calling).await.unwrap();
         let guard = lock(&b, obj(&[("steal", JsValue::TRUE)])).await.unwrap();
         let fresh = JsFuture::from(js_sys::Promise::resolve(&handlers_of(&world)))
             .await
@@ -260,6 +253,7 @@ async fn a_refresh_that_fails_after_another_context_stored_adopts() {
         .unwrap();
         done(guard.save_in_memory_and_db(tokens_b)).await.unwrap();
         guard.release();
+        let_a_through.call0(&JsValue::NULL).unwrap();
     };
     let (result_a, ()) = futures::join!(flow_a, steal_b);
     let result_a = result_a.unwrap_or_else(|e| panic!("A failed: {}", describe(&e)));
@@ -278,9 +272,10 @@ async fn a_refresh_that_fails_after_another_context_stored_adopts() {
 
 #[wasm_bindgen_test]
 async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
-    // 1. Tab A refreshes with a slow network.
-    // 2. Meanwhile tab B logs out.
-    // 3. A's write is fenced: refresh() rejects with FencedError, the session stays out.
+    // 1. Tab A refreshes; its token request waits at the endpoint.
+    // 2. Meanwhile tab B logs out; then A's request completes.
+    // 3. A's write is fenced and A sees the logout: refresh() rejects with
+    //    LoggedOutError, the session stays out.
     // 4. Subscribers of this session hear "logout"; those of another session hear nothing.
     let session = Session::new();
     let other_session = Session {
@@ -299,13 +294,15 @@ async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
     done(a.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
         .await
         .unwrap();
+    let (a_calling, let_a_through) = arm_gate(&world);
     let flow_a = JsFuture::from(a.refresh(handlers_of(&world)));
     let logout_b = async {
-        sleep(30).await;
+        JsFuture::from(a_calling).await.unwrap();
         done(b.on_logout()).await.unwrap();
+        let_a_through.call0(&JsValue::NULL).unwrap();
     };
     let (result_a, ()) = futures::join!(flow_a, logout_b);
-    assert_error(result_a, "FencedError");
+    assert_error(result_a, "LoggedOutError");
     let record = raw_record(&session.database, &session.session).await;
     assert!(field(&record, "hash").is_null(), "still logged out");
     assert!(lock_now(&c).await.db_hash().is_null());

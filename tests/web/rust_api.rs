@@ -21,6 +21,8 @@ struct App {
 }
 
 impl RefreshHandlers for App {
+    type Tokens = SessionTokens;
+
     async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
         self.calls.set(self.calls.get() + 1);
         sleep(20).await; // the network
@@ -58,7 +60,7 @@ async fn rust_managers_refresh_once_with_either_lock() {
         let mut managers = Vec::new();
         for _ in 0..3 {
             let manager = open_session(config(&session, lock)).await.unwrap();
-            manager.restore_session(&first);
+            manager.restore_session(&first).await.unwrap();
             managers.push(manager);
         }
         let apps: Vec<App> = managers

@@ -33,6 +33,11 @@ pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     object.into()
 }
 
+/// `value[key]`.
+pub fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &s(key)).unwrap()
+}
+
 pub fn s(text: &str) -> JsValue {
     JsValue::from_str(text)
 }
@@ -248,8 +253,11 @@ pub fn token_world(latency_ms: u32) -> JsValue {
         "const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
          const world = { issued: 0, calls: 0, invalidGrants: 0, broadcasts: [],
            storage: { accessToken: 'secret-access-0', refreshToken: 'secret-refresh-0' } };
+         world.gates = [];
          world.exchange = async (refreshToken) => {
            world.calls++;
+           const gate = world.gates.shift();
+           if (gate) { gate.enter(); await gate.gate; }
            await sleep(latencyMs);
            if (refreshToken !== 'secret-refresh-' + world.issued) { world.invalidGrants++; throw new Error('invalid_grant'); }
            world.issued++;
@@ -270,6 +278,25 @@ pub fn token_world(latency_ms: u32) -> JsValue {
     )
     .call1(&JsValue::NULL, &JsValue::from(latency_ms))
     .unwrap()
+}
+
+#[wasm_bindgen(module = "/tests/web/helpers.js")]
+extern "C" {
+    /// `{ entered, open }`: the world's next endpoint call waits until `open()`.
+    #[wasm_bindgen(js_name = armGate)]
+    fn arm_gate_js(world: &JsValue) -> JsValue;
+    /// `{ handlers, entered, open, app }` (see helpers.js).
+    #[wasm_bindgen(js_name = gatedHandlers)]
+    pub fn gated_handlers(late: &JsValue, app_tokens: &JsValue) -> JsValue;
+}
+
+/// A gate in the world's endpoint: `(entered, open)`; the next call waits
+/// at it until `open` is called, and `entered` resolves when it arrives.
+pub fn arm_gate(world: &JsValue) -> (Promise, Function) {
+    let gate = arm_gate_js(world);
+    let entered = Reflect::get(&gate, &s("entered")).unwrap().unchecked_into();
+    let open = Reflect::get(&gate, &s("open")).unwrap().unchecked_into();
+    (entered, open)
 }
 
 pub fn world_number(world: &JsValue, key: &str) -> u32 {

@@ -1,0 +1,101 @@
+//! How a wait for a lock ends when it is not granted: its timeout elapses or
+//! its signal aborts ([`give_up`], for both locks), and a sleep that clears
+//! its timer when dropped.
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+use super::global::js_cause;
+use super::locks::LockOptions;
+use crate::core::closing::first;
+use crate::core::{RefreshError, WaitKind};
+
+#[wasm_bindgen(module = "/src/web/wait.js")]
+extern "C" {
+    /// A promise and the function that cancels what would settle it.
+    type Disposable;
+
+    fn timer(ms: i32) -> Disposable;
+
+    #[wasm_bindgen(js_name = whenAborted)]
+    fn when_aborted(signal: &AbortSignal) -> Disposable;
+
+    #[wasm_bindgen(method, getter)]
+    fn promise(this: &Disposable) -> Promise;
+
+    #[wasm_bindgen(method)]
+    fn dispose(this: &Disposable);
+}
+
+/// Awaits a [`Disposable`], disposing of it if dropped first.
+struct Settling {
+    disposable: Disposable,
+    future: JsFuture,
+}
+
+impl Settling {
+    fn new(disposable: Disposable) -> Self {
+        let future = JsFuture::from(disposable.promise());
+        Self { disposable, future }
+    }
+
+    async fn settled(mut self) -> JsValue {
+        // Neither promise ever rejects.
+        (&mut self.future).await.unwrap_or_default()
+    }
+}
+
+impl Drop for Settling {
+    fn drop(&mut self) {
+        self.disposable.dispose();
+    }
+}
+
+/// Resolves after `ms`; dropping it clears the timer.
+pub async fn sleep(ms: u32) {
+    Settling::new(timer(i32::try_from(ms).unwrap_or(i32::MAX)))
+        .settled()
+        .await;
+}
+
+/// Resolves with the signal's reason once it aborts (at once if it has).
+async fn aborted(signal: &AbortSignal) -> JsValue {
+    Settling::new(when_aborted(signal)).settled().await
+}
+
+/// How `options` wait.
+pub fn wait_kind(options: &LockOptions) -> WaitKind {
+    if options.steal {
+        WaitKind::Steal
+    } else if options.timeout_ms == 0 {
+        WaitKind::IfFree
+    } else {
+        WaitKind::Queue
+    }
+}
+
+/// The end of a wait with `options`: `LockTimeout` when its timeout elapses,
+/// `Aborted` when its signal aborts; never for a wait that does not queue.
+pub async fn give_up(options: &LockOptions) -> RefreshError {
+    if wait_kind(options) != WaitKind::Queue {
+        return std::future::pending().await;
+    }
+    let timed_out = async {
+        sleep(options.timeout_ms).await;
+        RefreshError::LockTimeout {
+            timeout_ms: options.timeout_ms,
+        }
+    };
+    let aborted = async {
+        match &options.signal {
+            Some(signal) => RefreshError::Aborted {
+                cause: js_cause(aborted(signal).await),
+            },
+            None => std::future::pending().await,
+        }
+    };
+    // An abort already signalled wins over a timer.
+    first(aborted, timed_out).await
+}
