@@ -30,6 +30,8 @@ const manifest = {
     "cross_tab_refresh_bg.wasm.d.ts",
     "cross_tab_refresh.js",
     "cross_tab_refresh.d.ts",
+    // The small JS modules the library binds (Web Locks requests, timers).
+    "snippets/",
     "README.md",
     "LICENSE",
   ],

@@ -292,7 +292,6 @@ proptest! {
             block_on(manager.restore_session(&TokenServer::tokens(0))).unwrap();
         }
         let handlers: Vec<Handlers> = managers.iter().map(|_| Handlers::new(&server, &storage)).collect();
-        let writes_before = store.writes();
         let tasks: Vec<Task<'_>> = managers
             .iter()
             .zip(&handlers)
@@ -313,11 +312,8 @@ proptest! {
         if issued > 0 {
             prop_assert_eq!(stored_hash(&store), Some(SessionHash::of(&newest)));
         }
-        // Every write bumped the generation by one: no write skipped the fence.
-        match store.record() {
-            MemoryRecord::Valid(state) => prop_assert_eq!(state.generation, store.writes() - writes_before),
-            MemoryRecord::Corrupt(_) => prop_assert!(false),
-        }
+        // (That no write skipped the fence is checked where it can fail: the
+        // model checker's lost-update invariant, tests/model_check.rs.)
         if steals.iter().all(|s| !s) {
             // Without lost locks: one network call in all, and no spent token sent.
             prop_assert_eq!(issued, 1);

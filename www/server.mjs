@@ -109,21 +109,21 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
     if (grant !== "refresh_token") throw new HttpError(400, "unsupported_grant_type");
     const refreshToken = form.get("refresh_token");
     if (!refreshToken) throw new HttpError(400, "invalid_request", "refresh_token is required");
-    let clientGone = false;
-    res.once("close", () => {
-      clientGone = !res.writableFinished;
-    });
-    if (state.latencyMs > 0) await sleep(state.latencyMs);
-    // A client that went away before the grant is processed never sees the
-    // new tokens: do not rotate for it (as a transactional server would).
-    if (clientGone) return null;
+    // As a real server does, rotate on receipt: the response then travels
+    // back for `latencyMs`, and a client that goes away meanwhile loses the
+    // new tokens while its refresh token is already spent.
     const family = state.families.get(refreshToken);
+    let answer;
     if (family === undefined) {
       state.stats.invalidGrant++;
-      throw new HttpError(400, "invalid_grant", "the refresh token is spent, revoked or unknown");
+      answer = new HttpError(400, "invalid_grant", "the refresh token is spent, revoked or unknown");
+    } else {
+      state.stats.refreshes++;
+      answer = issue(family);
     }
-    state.stats.refreshes++;
-    return issue(family);
+    if (state.latencyMs > 0) await sleep(state.latencyMs);
+    if (answer instanceof HttpError) throw answer;
+    return answer;
   }
 
   async function route(req, res, url) {
