@@ -59,10 +59,12 @@ pub fn number_text(n: f64) -> String {
         "NaN".to_owned()
     } else if n.is_infinite() {
         if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else if n.fract() == 0.0 && n.abs() < 9.0e15 {
+    } else if n.fract() != 0.0 {
+        "a fractional number".to_owned()
+    } else if n.abs() < 9.2e18 {
         (n as i64).to_string()
     } else {
-        "a fractional number".to_owned()
+        "a number beyond 2^63".to_owned()
     }
 }
 
@@ -70,8 +72,12 @@ fn describe(field: &RawField) -> String {
     match field {
         RawField::Missing => "missing".to_owned(),
         RawField::Null => "null".to_owned(),
-        RawField::Number(n) if n.fract() != 0.0 => "a fractional number".to_owned(),
-        RawField::Number(n) => format!("the number {}", number_text(*n)),
+        RawField::Number(n) => match number_text(*n) {
+            digits if digits.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
+                format!("the number {digits}")
+            }
+            words => words,
+        },
         RawField::Bytes(b) => format!("{} bytes", b.len()),
         RawField::Other(kind) => format!("a {kind}"),
     }
