@@ -3,18 +3,19 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export WASM_BINDGEN_TEST_TIMEOUT ?= 240
 
-.PHONY: setup demo serve test test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench build clean
+.PHONY: setup demo serve test test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench mutants build clean
 
 setup:
 	@bash scripts/setup.sh
 
-## The main job: 8 headless tabs race to refresh, round after round; prints a table.
+## The main job: 8 headless tabs race to refresh, round after round, against
+## oidc-provider (SERVER=mock: the mock server, for fault injection); prints a table.
 demo: build
-	node scripts/demo.mjs --tabs $(or $(TABS),8) --rounds $(or $(ROUNDS),5)
+	node scripts/demo.mjs --tabs $(or $(TABS),8) --rounds $(or $(ROUNDS),5) --server $(or $(SERVER),oidc)
 
 ## Keeps the demo server up for a person to open tabs by hand.
 serve: build
-	node www/server.mjs --port $(or $(PORT),8080)
+	node www/server.mjs --port $(or $(PORT),8080) --server $(or $(SERVER),oidc)
 
 ## Runs every test: host tests, clippy, the browser suite in Chromium, Firefox
 ## and WebKit, then the end-to-end tests in real tabs.
@@ -37,6 +38,13 @@ bench: build
 
 test-host:
 	cargo test --quiet
+
+## Mutation testing: cargo-mutants changes src/core and reruns the host tests;
+## a mutant that survives is a behaviour no test pins down (docs/MUTANTS.md).
+## Takes tens of minutes on 2 cores; not part of test.
+mutants:
+	@command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
+	MODEL_RUNS=1000 cargo mutants --file 'src/core/**' --profile mutants --timeout 20 --jobs 2
 
 lint:
 	cargo fmt --check

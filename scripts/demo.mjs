@@ -1,9 +1,10 @@
-// `make demo`: opens N headless Chromium tabs on the demo, makes them all
-// refresh at the same instant for several rounds, and prints what happened.
-// Exits non-zero if any round called the token endpoint more than once or
-// saw an invalid_grant.
+// `make demo`: opens N headless Chromium tabs on the demo, logs in (against
+// oidc-provider: the authorization code flow with PKCE through its login and
+// consent pages), makes every tab refresh at the same instant for several
+// rounds, and prints what happened. Exits non-zero if any round made more than
+// one refresh grant, saw an invalid_grant, or lost the grant.
 //
-//   node scripts/demo.mjs [--tabs 8] [--rounds 5] [--latency-ms 40] [--screenshot docs/demo.png]
+//   node scripts/demo.mjs [--tabs 8] [--rounds 5] [--latency-ms 40] [--server oidc|mock] [--screenshot docs/demo.png]
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { startServer } from "../www/server.mjs";
@@ -18,12 +19,13 @@ const tabs = Number(option("--tabs", 8));
 const rounds = Number(option("--rounds", 5));
 const latencyMs = Number(option("--latency-ms", 40));
 const screenshot = option("--screenshot", "docs/demo.png");
-if (!(tabs >= 1 && tabs <= 64 && rounds >= 1 && rounds <= 100 && latencyMs >= 0)) {
-  console.error("usage: demo.mjs [--tabs 1..64] [--rounds 1..100] [--latency-ms ≥0] [--screenshot path]");
+const kind = option("--server", "oidc");
+if (!(tabs >= 1 && tabs <= 64 && rounds >= 1 && rounds <= 100 && latencyMs >= 0 && ["oidc", "mock"].includes(kind))) {
+  console.error("usage: demo.mjs [--tabs 1..64] [--rounds 1..100] [--latency-ms ≥0] [--server oidc|mock] [--screenshot path]");
   process.exit(2);
 }
 
-const server = await startServer({ latencyMs });
+const server = await startServer({ latencyMs, oidc: kind === "oidc" });
 const browser = await launchBrowser();
 let failed = false;
 try {
@@ -31,7 +33,7 @@ try {
   process.stdout.write(`opening ${tabs} tabs on ${server.url} … `);
   const pages = await openTabs(context, server.url, tabs);
   await login(pages);
-  console.log(`logged in; token endpoint latency ${latencyMs} ms\n`);
+  console.log(`logged in (${kind === "oidc" ? "oidc-provider, authorization code + PKCE" : "mock server"}); token endpoint latency ${latencyMs} ms\n`);
 
   const rows = [];
   for (let round = 1; round <= rounds; round++) {
@@ -45,24 +47,27 @@ try {
     const refreshed = results.filter((r) => r.outcome === "refreshed").length;
     const adopted = results.filter((r) => r.outcome === "adopted").length;
     const errors = results.filter((r) => r.outcome === "error");
-    const ok = s.tokenCalls === 1 && s.invalidGrant === 0 && converged && errors.length === 0;
+    // The grant lives: nothing was revoked and the server accepts the tabs' tokens.
+    const accepted = await Promise.all(pages.map((page) => page.evaluate(() => window.demo.whoami())));
+    const alive = (s.revoked ?? 0) === 0 && accepted.every((status) => status === 200);
+    const ok = s.tokenCalls === 1 && s.invalidGrant === 0 && alive && converged && errors.length === 0;
     failed ||= !ok;
-    rows.push({ round, calls: s.tokenCalls, invalidGrant: s.invalidGrant, refreshed, adopted, errors: errors.length, convergedMs, ok });
+    rows.push({ round, calls: s.tokenCalls, invalidGrant: s.invalidGrant, alive, refreshed, adopted, errors: errors.length, convergedMs, ok });
     for (const e of errors) console.error(`  round ${round}: ${e.error}`);
     if (!converged) {
       console.error(`  round ${round}: tabs did not converge: ${JSON.stringify({ known: [...hashes], stored, ok: results.map((r) => r.ok) })}`);
     }
   }
 
-  const header = ["round", "token calls", "invalid_grant", "refreshed", "adopted", "errors", "all tabs on new tokens", "result"];
-  const table = rows.map((r) => [r.round, r.calls, r.invalidGrant, r.refreshed, r.adopted, r.errors, `${r.convergedMs} ms`, r.ok ? "ok" : "FAIL"]);
+  const header = ["round", "refresh grants", "invalid_grant", "grant alive", "refreshed", "adopted", "errors", "all tabs on new tokens", "result"];
+  const table = rows.map((r) => [r.round, r.calls, r.invalidGrant, r.alive ? "yes" : "NO", r.refreshed, r.adopted, r.errors, `${r.convergedMs} ms`, r.ok ? "ok" : "FAIL"]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => String(row[i]).length)));
   const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(" | ")} |`;
   console.log(line(header));
   console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const row of table) console.log(line(row));
   const totalCalls = rows.reduce((n, r) => n + r.calls, 0);
-  console.log(`\n${tabs} tabs × ${rounds} rounds: ${totalCalls} token calls in all (one per round is the goal), ${rows.reduce((n, r) => n + r.invalidGrant, 0)} invalid_grant.`);
+  console.log(`\n${tabs} tabs × ${rounds} rounds: ${totalCalls} refresh grants in all (one per round is the goal), ${rows.reduce((n, r) => n + r.invalidGrant, 0)} invalid_grant, grant ${rows.every((r) => r.alive) ? "alive" : "LOST"}.`);
 
   if (screenshot) {
     await mkdir(dirname(screenshot), { recursive: true });

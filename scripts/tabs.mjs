@@ -79,13 +79,33 @@ export async function race(pages) {
   return { results, convergedMs: Date.now() - at };
 }
 
-/** Logs in from the first tab and waits until every tab knows the session. */
+/**
+ * Logs in from the first tab and waits until every tab knows the session.
+ * Against oidc-provider, that is the authorization code flow with PKCE
+ * through its development login and consent pages (any login works).
+ */
 export async function login(pages) {
-  await pages[0].evaluate(() => window.demo.login());
+  const kind = await pages[0].evaluate(async () => (await (await fetch("/config.json")).json()).server);
+  if (kind === "oidc") await loginThroughProvider(pages[0]);
+  else await pages[0].evaluate(() => window.demo.login());
   const hash = await pages[0].evaluate(() => window.demo.knownHash());
   await Promise.all(
     pages.map((page) => page.waitForFunction((h) => window.demo.knownHash() === h, hash, { timeout: 10_000 })),
   );
+}
+
+async function loginThroughProvider(page) {
+  await page.click("#login");
+  await page.waitForSelector('input[name="login"]');
+  await page.fill('input[name="login"]', "alice");
+  await page.fill('input[name="password"]', "any password");
+  await page.click('button[type="submit"]');
+  // The consent page, then back to the demo with a code.
+  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
+  await page.click('button[type="submit"]');
+  await page.waitForURL((url) => url.pathname === "/");
+  await waitReady(page);
+  await page.waitForFunction(() => window.demo.knownHash() !== null, null, { timeout: 10_000 });
 }
 
 /** Every tab's view of the session. */

@@ -1,7 +1,7 @@
 // The multi-tab demo: each tab opens a manager of one session and refreshes
 // through it. `window.demo` exposes the same actions for automated runs.
 import init, { CrossTabRefreshManager } from "/pkg/cross_tab_refresh.js";
-import { clearTokens, loadTokens, login, refreshGrant, revoke, storeTokens } from "/tokens.js";
+import { clearTokens, completeLogin, loadTokens, login, refreshGrant, revoke, serverKind, storeTokens, userinfoEndpoint } from "/tokens.js";
 
 export const SESSION = "@demo:localhost|DEMO";
 const $ = (id) => document.getElementById(id);
@@ -9,6 +9,8 @@ const short = (hash) => (hash ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : "no
 
 const control = new BroadcastChannel("cross-tab-refresh-demo");
 let manager;
+/** The tokens this tab uses now (from its last refresh, or as restored). */
+let held = null;
 let status = "starting";
 const counters = { refreshed: 0, adopted: 0, errors: 0 };
 
@@ -71,6 +73,7 @@ async function refresh() {
   const started = performance.now();
   try {
     const { outcome, tokens } = await manager.refresh(handlers);
+    held = tokens;
     counters[outcome]++;
     const ms = Math.round(performance.now() - started);
     log(outcome, `${outcome === "refreshed" ? "called the token endpoint" : "took another context's tokens"} in ${ms} ms → ${short(manager.knownSessionHash)}`);
@@ -87,8 +90,13 @@ async function refresh() {
 }
 
 async function doLogin() {
-  const tokens = await login();
+  await finishLogin(await login());
+}
+
+/** Stores freshly issued tokens and tells every context (a new session). */
+async function finishLogin(tokens) {
   storeTokens(tokens);
+  held = tokens;
   await manager.restoreSession(tokens);
   const guard = await manager.spinLock();
   try {
@@ -167,12 +175,17 @@ async function start() {
     // tokens, and restoring here could race a refresh queued for the lock.
     const tokens = loadTokens();
     if (event.type === "refreshed" && manager.knownSessionHash === null && tokens) {
+      held = tokens;
       manager.restoreSession(tokens).then(() => setStatus("tokens restored", "ok"));
     }
     render();
   });
+  const returned = await completeLogin();
   const tokens = loadTokens();
-  if (tokens) {
+  if (returned) {
+    await finishLogin(returned);
+  } else if (tokens) {
+    held = tokens;
     await manager.restoreSession(tokens);
     setStatus("tokens restored", "ok");
   } else {
@@ -187,10 +200,15 @@ async function start() {
   setInterval(renderLock, 250);
   window.addEventListener("storage", render);
   await render();
-  log("ready", `${manager.holder} opened ${SESSION} with ${manager.lockKind}`);
+  log("ready", `${manager.holder} opened ${SESSION} with ${manager.lockKind}, against ${serverKind === "oidc" ? "oidc-provider" : "the mock server"}`);
   window.demo = {
     ready: true,
     knownHash: () => manager.knownSessionHash,
+    /** Whether the server accepts the access token this tab holds now. */
+    whoami: async () => {
+      const { accessToken } = held ?? {};
+      return (await fetch(userinfoEndpoint, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+    },
     login: doLogin,
     refresh,
     refreshAt,

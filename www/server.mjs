@@ -1,18 +1,23 @@
-// A mock OAuth 2.0 server with rotating refresh tokens, and a static file
-// server for the demo (www/), the benchmark (bench/) and the package (pkg/).
-// Loopback only.
+// The demo's server: a real authorization server (oidc-provider, at /oidc,
+// with `oidc: true`) or a mock OAuth 2.0 server with rotating refresh tokens
+// for fault injection, and a static file server for the demo (www/), the
+// benchmark (bench/) and the package (pkg/). Loopback only.
 //
-//   node www/server.mjs [--port 8080] [--latency-ms 0]
+//   node www/server.mjs [--port 8080] [--latency-ms 0] [--server oidc|mock]
 //
-// Endpoints:
+// Always:
+//   GET  /config.json     which server runs, and its endpoints (for the demo page)
+//   GET  /api/whoami      Authorization: Bearer <access token> → 200 or 401
+//   GET  /stats           { tokenCalls, refreshes, invalidGrant, ... } (oidc: also revoked, logins)
+//   POST /stats/reset     zeroes the counters
+//   POST /admin/latency   latencyMs=…  delay of the token endpoint
+// With oidc: true, everything under /oidc is oidc-provider (www/oidc.mjs).
+//
+// The mock's endpoints:
 //   POST /oauth/session   demo login: starts a token family, returns tokens
 //   POST /oauth/token     grant_type=refresh_token&refresh_token=…  (form-encoded)
 //                         a used or unknown refresh token → 400 {"error":"invalid_grant"}
 //   POST /oauth/revoke    token=…  (RFC 7009: always 200)
-//   GET  /api/whoami      Authorization: Bearer <access token> → 200 or 401
-//   GET  /stats           { tokenCalls, refreshes, invalidGrant, revocations, sessions }
-//   POST /stats/reset     zeroes the counters
-//   POST /admin/latency   latencyMs=…  delay before the token endpoint answers
 //   POST /admin/expire    makes every access token unknown (as when they expire)
 // And, for Matrix clients (matrix-js-sdk), a minimal homeserver:
 //   GET  /_matrix/client/v1/auth_metadata   this server's OAuth 2.0 metadata
@@ -22,6 +27,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CLIENT_ID, MOUNT, createOidc } from "./oidc.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const MAX_BODY_BYTES = 16 * 1024;
@@ -59,7 +65,8 @@ const token = (prefix) => `${prefix}_${randomBytes(18).toString("base64url")}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the server; resolves with { url, port, state, close() }. */
-export async function startServer({ port = 0, latencyMs = 0, quiet = true, accessTokenTtlS = ACCESS_TOKEN_TTL_S, mounts = {} } = {}) {
+export async function startServer({ port = 0, latencyMs = 0, quiet = true, accessTokenTtlS = ACCESS_TOKEN_TTL_S, mounts = {}, oidc: withOidc = false } = {}) {
+  let oidc = null;
   const state = {
     latencyMs,
     families: new Map(), // refresh token → family id (only the current one is valid)
@@ -129,6 +136,41 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
   async function route(req, res, url) {
     const { pathname } = url;
     const post = req.method === "POST";
+    if (pathname === "/config.json") {
+      const origin = `http://${req.headers.host}`;
+      return oidc
+        ? {
+            server: "oidc",
+            clientId: CLIENT_ID,
+            redirectUri: `${origin}/`,
+            authorizationEndpoint: `${origin}${MOUNT}/auth`,
+            tokenEndpoint: `${origin}${MOUNT}/token`,
+            revocationEndpoint: `${origin}${MOUNT}/token/revocation`,
+            userinfoEndpoint: `${origin}${MOUNT}/me`,
+          }
+        : { server: "mock", tokenEndpoint: "/oauth/token", revocationEndpoint: "/oauth/revoke" };
+    }
+    if (oidc) {
+      if (pathname === MOUNT || pathname.startsWith(`${MOUNT}/`)) {
+        // The network's latency, before the request reaches the server.
+        if (pathname === `${MOUNT}/token` && state.latencyMs > 0) await sleep(state.latencyMs);
+        oidc.handle(req, res);
+        return null;
+      }
+      if (pathname === "/api/whoami") {
+        const auth = req.headers.authorization ?? "";
+        if (!(await oidc.accepts(auth.replace(/^Bearer\s+/i, "")))) throw new HttpError(401, "invalid_token");
+        return { sub: "demo" };
+      }
+      if (pathname === "/stats") return { ...oidc.stats, latencyMs: state.latencyMs };
+      if (pathname === "/stats/reset" && post) {
+        for (const key of Object.keys(oidc.stats)) oidc.stats[key] = 0;
+        return oidc.stats;
+      }
+      if (pathname.startsWith("/oauth/") || pathname.startsWith("/_matrix/") || pathname === "/admin/expire") {
+        throw new HttpError(404, "not_found", "the mock endpoints are off while oidc-provider runs");
+      }
+    }
     if (pathname === "/oauth/token") {
       if (!post) throw new HttpError(405, "invalid_request", "use POST");
       return tokenEndpoint(req, res);
@@ -264,8 +306,10 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
     server.listen(port, "127.0.0.1", resolve);
   });
   const actualPort = server.address().port;
+  if (withOidc) oidc = createOidc(`http://127.0.0.1:${actualPort}`);
   return {
     url: `http://127.0.0.1:${actualPort}`,
+    oidc,
     port: actualPort,
     state,
     close: () =>
@@ -280,12 +324,18 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const args = process.argv.slice(2);
   const option = (name, fallback) => {
     const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
+    return i >= 0 ? args[i + 1] : fallback;
   };
+  const kind = option("--server", "oidc");
+  if (kind !== "oidc" && kind !== "mock") {
+    console.error("--server must be oidc or mock");
+    process.exit(2);
+  }
   const server = await startServer({
-    port: option("--port", 8080),
-    latencyMs: option("--latency-ms", 0),
+    port: Number(option("--port", 8080)),
+    latencyMs: Number(option("--latency-ms", 0)),
     quiet: false,
+    oidc: kind === "oidc",
   });
-  console.log(`cross-tab-refresh demo: open ${server.url}/ in several tabs (Ctrl-C to stop)`);
+  console.log(`cross-tab-refresh demo (${kind === "oidc" ? "oidc-provider" : "mock server"}): open ${server.url}/ in several tabs (Ctrl-C to stop)`);
 }

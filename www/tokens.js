@@ -1,6 +1,17 @@
-// The demo app's own token handling: the token endpoint and localStorage.
-// The library never sees where tokens live; it only coordinates.
+// The demo app's own token handling: the authorization server and
+// localStorage. The library never sees where tokens live; it only
+// coordinates. The server is oidc-provider (a login with the authorization
+// code flow and PKCE, then refresh-token grants) or the mock (for faults);
+// /config.json says which.
 export const STORAGE_KEY = "demo.tokens";
+const PKCE_KEY = "demo.pkce";
+
+const config = await fetch("/config.json")
+  .then((r) => r.json())
+  .catch(() => ({ server: "mock", tokenEndpoint: "/oauth/token", revocationEndpoint: "/oauth/revoke" }));
+export const serverKind = config.server;
+/** Where a bearer token is checked: the provider's userinfo endpoint, or the mock's. */
+export const userinfoEndpoint = config.userinfoEndpoint ?? "/api/whoami";
 
 export function loadTokens() {
   const raw = localStorage.getItem(STORAGE_KEY);
@@ -31,17 +42,59 @@ async function post(path, form) {
 }
 
 const fromOAuth = (body) => ({ accessToken: body.access_token, refreshToken: body.refresh_token });
+const client = () => (config.clientId ? { client_id: config.clientId } : {});
 
 /** The refresh-token grant (works once per refresh token). */
 export async function refreshGrant(refreshToken) {
-  return fromOAuth(await post("/oauth/token", { grant_type: "refresh_token", refresh_token: refreshToken }));
+  return fromOAuth(await post(config.tokenEndpoint, { grant_type: "refresh_token", refresh_token: refreshToken, ...client() }));
 }
 
-/** Demo login: a new token family. */
+const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const random = (n) => base64url(crypto.getRandomValues(new Uint8Array(n)));
+
+/**
+ * Logs in. With the mock: a new token family at once. With oidc-provider:
+ * goes to its login page (the promise never settles; the page comes back
+ * with a code, which `completeLogin()` exchanges).
+ */
 export async function login() {
-  return fromOAuth(await post("/oauth/session", {}));
+  if (config.server !== "oidc") return fromOAuth(await post("/oauth/session", {}));
+  const verifier = random(32);
+  const state = random(16);
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
+  const query = new URLSearchParams({
+    client_id: config.clientId,
+    response_type: "code",
+    scope: "openid",
+    redirect_uri: config.redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state,
+  });
+  location.assign(`${config.authorizationEndpoint}?${query}`);
+  return new Promise(() => {});
+}
+
+/** On a page that came back from the login with a code: the tokens; else null. */
+export async function completeLogin() {
+  const params = new URLSearchParams(location.search);
+  if (config.server !== "oidc" || !params.has("code")) return null;
+  history.replaceState(null, "", "/");
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
+  sessionStorage.removeItem(PKCE_KEY);
+  if (!saved || saved.state !== params.get("state")) throw new Error("login: the state does not match");
+  return fromOAuth(
+    await post(config.tokenEndpoint, {
+      grant_type: "authorization_code",
+      code: params.get("code"),
+      redirect_uri: config.redirectUri,
+      code_verifier: saved.verifier,
+      ...client(),
+    }),
+  );
 }
 
 export async function revoke(token) {
-  await post("/oauth/revoke", { token });
+  await post(config.revocationEndpoint, { token, ...client() });
 }
