@@ -96,6 +96,18 @@ export async function login(pages) {
 
 async function loginThroughProvider(page) {
   await page.click("#login");
+  await signInAtProvider(page);
+  await page.waitForURL((url) => url.pathname === "/");
+  await waitReady(page);
+  await page.waitForFunction(() => window.demo.knownHash() !== null, null, { timeout: 10_000 });
+}
+
+/**
+ * On a page that is going to oidc-provider's login: signs in (any login
+ * works with its development pages) and consents; the provider then
+ * redirects back to the app with a code.
+ */
+export async function signInAtProvider(page) {
   await page.waitForSelector('input[name="login"]');
   await page.fill('input[name="login"]', "alice");
   await page.fill('input[name="password"]', "any password");
@@ -103,9 +115,6 @@ async function loginThroughProvider(page) {
   // The consent page, then back to the demo with a code.
   await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
   await page.click('button[type="submit"]');
-  await page.waitForURL((url) => url.pathname === "/");
-  await waitReady(page);
-  await page.waitForFunction(() => window.demo.knownHash() !== null, null, { timeout: 10_000 });
 }
 
 /** Every tab's view of the session. */

@@ -18,7 +18,8 @@ export function createOidc(origin) {
         client_name: "cross-tab-refresh demo",
         application_type: "web",
         token_endpoint_auth_method: "none",
-        redirect_uris: [`${origin}/`],
+        // The demo page, and the oidc-client-ts example of tests/e2e/clients.test.mjs.
+        redirect_uris: [`${origin}/`, `${origin}/ocs/`],
         grant_types: ["authorization_code", "refresh_token"],
         response_types: ["code"],
       },
@@ -31,8 +32,8 @@ export function createOidc(origin) {
     cookies: { keys: ["cross-tab-refresh-demo-cookie-key"] },
     features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
     ttl: { AccessToken: 3_600, IdToken: 3_600, RefreshToken: 86_400, Grant: 86_400, Session: 86_400, Interaction: 3_600 },
-    // The demo page is on the provider's own origin: no cross-origin calls.
-    clientBasedCORS: () => false,
+    // The demo and the examples are on the provider's own origin: no other.
+    clientBasedCORS: (_ctx, requestOrigin) => requestOrigin === origin,
   });
   const stats = { tokenCalls: 0, refreshes: 0, invalidGrant: 0, revoked: 0, logins: 0 };
   provider.on("grant.success", (ctx) => {

@@ -34,7 +34,7 @@ async function post(path, form) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = new Error(`${path}: ${body.error ?? response.status}`);
+    const error = new Error(`${path}: ${body.error ?? response.status}${body.error_description ? ` (${body.error_description})` : ""}`);
     error.oauthError = body.error;
     throw error;
   }
