@@ -42,7 +42,7 @@ export async function openTab(context, url) {
 }
 
 export async function waitReady(page) {
-  await page.waitForFunction(() => window.demo?.ready === true, null, { timeout: 20_000 });
+  await page.waitForFunction(() => window.demo?.ready === true, null, { timeout: 20_000, polling: 100 });
   const error = await page.evaluate(() => window.demo.error ?? null);
   if (error) throw new Error(`the demo failed to start: ${error}`);
 }
@@ -90,16 +90,19 @@ export async function login(pages) {
   else await pages[0].evaluate(() => window.demo.login());
   const hash = await pages[0].evaluate(() => window.demo.knownHash());
   await Promise.all(
-    pages.map((page) => page.waitForFunction((h) => window.demo.knownHash() === h, hash, { timeout: 10_000 })),
+    pages.map((page) => page.waitForFunction((h) => window.demo.knownHash() === h, hash, { timeout: 10_000, polling: 100 })),
   );
 }
 
+/** Clicks like a user, but without Playwright's checks for a painted page (a background tab paints nothing). */
+const press = (page, selector) => page.$eval(selector, (element) => element.click());
+
 async function loginThroughProvider(page) {
-  await page.click("#login");
+  await press(page, "#login");
   await signInAtProvider(page);
   await page.waitForURL((url) => url.pathname === "/");
   await waitReady(page);
-  await page.waitForFunction(() => window.demo.knownHash() !== null, null, { timeout: 10_000 });
+  await page.waitForFunction(() => window.demo.knownHash() !== null, null, { timeout: 10_000, polling: 100 });
 }
 
 /**
@@ -111,10 +114,10 @@ export async function signInAtProvider(page) {
   await page.waitForSelector('input[name="login"]');
   await page.fill('input[name="login"]', "alice");
   await page.fill('input[name="password"]', "any password");
-  await page.click('button[type="submit"]');
+  await press(page, 'button[type="submit"]');
   // The consent page, then back to the demo with a code.
   await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
-  await page.click('button[type="submit"]');
+  await press(page, 'button[type="submit"]');
 }
 
 /** Every tab's view of the session. */

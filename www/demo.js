@@ -50,8 +50,21 @@ async function renderLock() {
   $("lock-state").className = `pill ${state.heldByThisManager ? "busy" : state.held ? "warn" : "ok"}`;
 }
 
+/** For the lifecycle tests: a point where the next refresh stops until `resume()`. */
+const pause = { at: null, reached: null, resume: null };
+async function pausePoint(point) {
+  if (pause.at !== point) return;
+  pause.at = null;
+  pause.reached = point;
+  await new Promise((resolve) => {
+    pause.resume = resolve;
+  });
+}
+
 const handlers = {
   async refresh() {
+    await pausePoint("before-network");
+    // Read at call time: after a pause, another tab may have stored newer tokens.
     const tokens = loadTokens();
     if (!tokens) throw new Error("logged out");
     return refreshGrant(tokens.refreshToken);
@@ -61,10 +74,40 @@ const handlers = {
     if (!tokens) throw new Error("logged out");
     return tokens;
   },
-  save(tokens) {
+  async save(tokens) {
     storeTokens(tokens);
+    await pausePoint("after-save");
   },
 };
+
+/**
+ * The way out when the lock's holder is stuck: take the lock from it and
+ * refresh by hand (its late write will be fenced).
+ */
+async function refreshStealing() {
+  try {
+    const guard = await manager.spinLock({ steal: true });
+    try {
+      if (guard.hashMismatch) {
+        const tokens = handlers.reload();
+        await guard.handleMismatch(tokens);
+        held = tokens;
+        return { outcome: "adopted" };
+      }
+      const tokens = await refreshGrant(loadTokens().refreshToken);
+      storeTokens(tokens);
+      await guard.saveInMemoryAndDb(tokens);
+      held = tokens;
+      return { outcome: "refreshed" };
+    } finally {
+      guard.release();
+    }
+  } catch (error) {
+    return { outcome: "error", error: `${error.name}: ${error.message}` };
+  } finally {
+    render();
+  }
+}
 
 /** Expires this tab's access token and refreshes; resolves with the outcome. */
 async function refresh() {
@@ -164,7 +207,12 @@ control.onmessage = ({ data }) => {
 
 async function start() {
   await init();
-  manager = await CrossTabRefreshManager.open({ session: SESSION, holder: `tab-${Math.random().toString(16).slice(2, 6)}` });
+  // ?lockTimeoutMs=…&lock=lease (for the lifecycle tests).
+  const query = new URLSearchParams(location.search);
+  const options = { session: SESSION, holder: `tab-${Math.random().toString(16).slice(2, 6)}` };
+  if (query.has("lockTimeoutMs")) options.lockTimeoutMs = Number(query.get("lockTimeoutMs"));
+  if (query.has("lock")) options.lock = query.get("lock");
+  manager = await CrossTabRefreshManager.open(options);
   $("holder").textContent = manager.holder;
   $("lock-kind").textContent = manager.lockKind;
   manager.subscribe((event) => {
@@ -204,6 +252,12 @@ async function start() {
   window.demo = {
     ready: true,
     knownHash: () => manager.knownSessionHash,
+    refreshStealing,
+    pauseAt: (point) => {
+      pause.at = point;
+    },
+    paused: () => pause.reached,
+    resume: () => pause.resume?.(),
     /** Whether the server accepts the access token this tab holds now. */
     whoami: async () => {
       const { accessToken } = held ?? {};

@@ -1,0 +1,185 @@
+// Browser lifecycles where peers failed, in Chromium, against oidc-provider
+// (a spent refresh token revokes the grant):
+// - a tab frozen (CDP Page.setWebLifecycleState) while it holds the lock,
+//   before and after its token request: the others time out and steal, the
+//   thawed tab's late write is fenced, it ends on the newest tokens, and the
+//   grant is never revoked;
+// - offline, then online: a refresh fails with a named error, the store is
+//   untouched, the next refresh after `online` succeeds.
+//
+// Playwright's own launch emulates focus, which keeps every page "visible",
+// and then freezing a page freezes nothing. So the freeze tests start
+// Chromium themselves and attach over CDP without Playwright's defaults, and
+// check that the frozen tab's timers really stopped.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { startServer } from "../../www/server.mjs";
+import { launchBrowser, login, openTabs, resetStats, stats, states } from "../../scripts/tabs.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const LOCK_TIMEOUT_MS = 1_500;
+
+let server;
+
+before(async () => {
+  server = await startServer({ latencyMs: 20, oidc: true });
+});
+
+after(async () => {
+  await server?.close();
+});
+
+/** Chromium started by hand, attached over CDP with no focus emulation. */
+async function launchUnemulated() {
+  const profile = mkdtempSync(join(tmpdir(), "ctr-chromium-"));
+  const child = spawn(
+    CHROMIUM,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${profile}`,
+      "--remote-debugging-port=0",
+      "about:blank",
+    ],
+    // Its own process group, so that its helpers go with it.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
+  );
+  const endpoint = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error("Chromium printed no DevTools endpoint")), 20_000);
+    child.stderr.on("data", (chunk) => {
+      seen += chunk;
+      const found = seen.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
+  });
+  const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
+  return {
+    context: browser.contexts()[0],
+    close: async () => {
+      await browser.close().catch(() => {});
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGKILL");
+      await exited;
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
+}
+
+/** Counts timer ticks in `page` (every 50 ms), to tell whether it was frozen. */
+async function startTicking(page) {
+  await page.evaluate(() => {
+    window.ticks = 0;
+    window.froze = false;
+    setInterval(() => window.ticks++, 50);
+    document.addEventListener("freeze", () => (window.froze = true));
+  });
+}
+
+for (const point of ["before-network", "after-save"]) {
+  describe(`a tab frozen while it holds the lock (${point === "before-network" ? "before its token request" : "after its token request and save"})`, () => {
+    test("the others time out and steal; its late write is fenced; it ends on the newest tokens; the grant lives", async () => {
+      const chromium = await launchUnemulated();
+      try {
+        const pages = await openTabs(chromium.context, `${server.url}/?lockTimeoutMs=${LOCK_TIMEOUT_MS}`, 2);
+        const [frozen, other] = pages;
+        await login(pages);
+        await startTicking(frozen);
+        await resetStats(server);
+
+        // 1. The tab takes the lock and stops at `point`; then it is frozen.
+        await frozen.evaluate((p) => window.demo.pauseAt(p), point);
+        const late = frozen.evaluate(() => window.demo.refresh());
+        await frozen.waitForFunction((p) => window.demo.paused() === p, point, { polling: 50 });
+        const ticksBefore = await frozen.evaluate(() => window.ticks);
+        const cdp = await chromium.context.newCDPSession(frozen);
+        await cdp.send("Page.setWebLifecycleState", { state: "frozen" });
+        const frozenAt = Date.now();
+
+        // 2. Another tab waits its lock timeout, then steals and refreshes.
+        const waited = await other.evaluate(() => window.demo.refresh());
+        assert.equal(waited.outcome, "error");
+        assert.match(waited.error, /^LockTimeoutError/);
+        const stolen = await other.evaluate(() => window.demo.refreshStealing());
+        assert.equal(stolen.outcome, "refreshed", JSON.stringify(stolen));
+
+        // 3. The frozen tab thaws and goes on.
+        await cdp.send("Page.setWebLifecycleState", { state: "active" });
+        const frozenMs = Date.now() - frozenAt;
+        const { ticks, froze } = await frozen.evaluate(() => ({ ticks: window.ticks, froze: window.froze }));
+        assert.ok(froze, "the page got a freeze event");
+        assert.ok(ticks - ticksBefore < frozenMs / 50 / 4, `timers ran while frozen: ${ticks - ticksBefore} ticks in ${frozenMs} ms`);
+        await frozen.evaluate(() => window.demo.resume());
+        const result = await late;
+        assert.equal(result.outcome, "adopted", `its write was fenced and it adopted: ${JSON.stringify(result)}`);
+
+        const s = await stats(server);
+        assert.equal(s.invalidGrant, 0, "no spent refresh token was sent");
+        assert.equal(s.revoked, 0, "the grant was never revoked");
+        // Two rotations, each with the then-current refresh token: the
+        // stealer's, and the frozen tab's (before the freeze, or after it
+        // with the token the stealer stored).
+        assert.equal(s.refreshes, 2, JSON.stringify(s));
+        // The frozen tab holds the newest tokens; the other catches up without a grant.
+        const [view] = await states([frozen]);
+        assert.equal(view.knownHash, view.stored.dbHash, "it ends on the stored (newest) tokens");
+        const [otherView] = await states([other]);
+        if (otherView.knownHash !== otherView.stored.dbHash) {
+          await resetStats(server);
+          assert.equal((await other.evaluate(() => window.demo.refresh())).outcome, "adopted");
+          assert.equal((await stats(server)).tokenCalls, 0);
+        }
+        for (const page of pages) assert.equal(await page.evaluate(() => window.demo.whoami()), 200);
+      } finally {
+        await chromium.close();
+      }
+    });
+  });
+}
+
+describe("offline, then online", () => {
+  test("a refresh offline fails with a named error and leaves the store; the next one online succeeds", async () => {
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      const pages = await openTabs(context, server.url, 2);
+      await login(pages);
+      const [tab] = pages;
+      const [before] = await states([tab]);
+      await resetStats(server);
+      await context.setOffline(true);
+      const offline = await tab.evaluate(() => window.demo.refresh());
+      assert.equal(offline.outcome, "error");
+      assert.match(offline.error, /^CallbackError: the refresh\(\) callback failed/);
+      const [during] = await states([tab]);
+      assert.deepEqual(during.stored, before.stored, "the stored hash is untouched");
+      assert.equal(during.knownHash, before.knownHash);
+      await context.setOffline(false);
+      await tab.evaluate(() => new Promise((resolve) => (navigator.onLine ? resolve() : addEventListener("online", resolve, { once: true }))));
+      const online = await tab.evaluate(() => window.demo.refresh());
+      assert.equal(online.outcome, "refreshed", JSON.stringify(online));
+      const s = await stats(server);
+      assert.equal(s.refreshes, 1);
+      assert.equal(s.invalidGrant, 0);
+      assert.equal(s.revoked, 0);
+      assert.equal(await tab.evaluate(() => window.demo.whoami()), 200);
+    } finally {
+      await browser.close();
+    }
+  });
+});
