@@ -111,13 +111,23 @@ async function loginThroughProvider(page) {
  * redirects back to the app with a code.
  */
 export async function signInAtProvider(page) {
-  await page.waitForSelector('input[name="login"]');
-  await page.fill('input[name="login"]', "alice");
-  await page.fill('input[name="password"]', "any password");
-  await press(page, 'button[type="submit"]');
-  // The consent page, then back to the demo with a code.
-  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: "attached" });
-  await press(page, 'button[type="submit"]');
+  // The provider may remember the sign-in (its session cookie) and skip
+  // the login form, or the consent: go through whichever page comes.
+  await page.waitForURL((url) => url.pathname.startsWith("/oidc/"));
+  for (let step = 0; step < 100; step++) {
+    await page.waitForLoadState();
+    if (!new URL(page.url()).pathname.startsWith("/oidc/")) return;
+    if (await page.$('input[name="login"]')) {
+      await page.fill('input[name="login"]', "alice");
+      await page.fill('input[name="password"]', "any password");
+      await Promise.all([page.waitForNavigation(), press(page, 'button[type="submit"]')]);
+    } else if (await page.$('input[name="prompt"][value="consent"]')) {
+      await Promise.all([page.waitForNavigation(), press(page, 'button[type="submit"]')]);
+    } else {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`the provider's pages did not lead back to the app (at ${page.url()})`);
 }
 
 /** Every tab's view of the session. */

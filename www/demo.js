@@ -1,7 +1,7 @@
 // The multi-tab demo: each tab opens a manager of one session and refreshes
 // through it. `window.demo` exposes the same actions for automated runs.
 import init, { CrossTabRefreshManager } from "/pkg/cross_tab_refresh.js";
-import { clearTokens, completeLogin, loadTokens, login, refreshGrant, revoke, serverKind, storeTokens, userinfoEndpoint } from "/tokens.js";
+import { clearTokens, completeLogin, loadTokens, login, pageQuery, refreshGrant, revoke, serverKind, storeTokens, userinfoEndpoint } from "/tokens.js";
 
 export const SESSION = "@demo:localhost|DEMO";
 const $ = (id) => document.getElementById(id);
@@ -208,7 +208,7 @@ control.onmessage = ({ data }) => {
 async function start() {
   await init();
   // ?lockTimeoutMs=…&lock=lease (for the lifecycle tests).
-  const query = new URLSearchParams(location.search);
+  const query = pageQuery();
   const options = { session: SESSION, holder: `tab-${Math.random().toString(16).slice(2, 6)}` };
   if (query.has("lockTimeoutMs")) options.lockTimeoutMs = Number(query.get("lockTimeoutMs"));
   if (query.has("lock")) options.lock = query.get("lock");

@@ -152,8 +152,17 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
     }
     if (oidc) {
       if (pathname === MOUNT || pathname.startsWith(`${MOUNT}/`)) {
-        // The network's latency, before the request reaches the server.
-        if (pathname === `${MOUNT}/token` && state.latencyMs > 0) await sleep(state.latencyMs);
+        // The network's latency, on the way back: the provider acts on
+        // receipt (rotates), and a client that goes away meanwhile loses the
+        // answer, as with a real server.
+        if (pathname === `${MOUNT}/token` && state.latencyMs > 0) {
+          const end = res.end.bind(res);
+          const latency = state.latencyMs;
+          res.end = (...args) => {
+            setTimeout(() => end(...args), latency);
+            return res;
+          };
+        }
         oidc.handle(req, res);
         return null;
       }

@@ -62,7 +62,7 @@ export async function login() {
   const verifier = random(32);
   const state = random(16);
   const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state }));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, search: location.search }));
   const query = new URLSearchParams({
     client_id: config.clientId,
     response_type: "code",
@@ -76,13 +76,21 @@ export async function login() {
   return new Promise(() => {});
 }
 
+/** The page's own query, also on its way back from the login (?code=…). */
+export function pageQuery() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has("code")) return params;
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
+  return new URLSearchParams(saved?.search ?? "");
+}
+
 /** On a page that came back from the login with a code: the tokens; else null. */
 export async function completeLogin() {
   const params = new URLSearchParams(location.search);
   if (config.server !== "oidc" || !params.has("code")) return null;
-  history.replaceState(null, "", "/");
   const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
   sessionStorage.removeItem(PKCE_KEY);
+  history.replaceState(null, "", `/${saved?.search ?? ""}`);
   if (!saved || saved.state !== params.get("state")) throw new Error("login: the state does not match");
   return fromOAuth(
     await post(config.tokenEndpoint, {

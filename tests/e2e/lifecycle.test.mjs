@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServer } from "../../www/server.mjs";
-import { launchBrowser, login, openTabs, resetStats, stats, states } from "../../scripts/tabs.mjs";
+import { launchBrowser, login, openTab, openTabs, race, resetStats, setLatency, stats, states, waitReady } from "../../scripts/tabs.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const LOCK_TIMEOUT_MS = 1_500;
@@ -151,6 +151,131 @@ for (const point of ["before-network", "after-save"]) {
     });
   });
 }
+
+describe("real background throttling: hidden tabs, no anti-throttling switches", () => {
+  for (const lock of ["web-locks", "lease"]) {
+    test(`${lock}: hidden tabs race, one grant per round, the grant lives`, async () => {
+      const chromium = await launchUnemulated();
+      try {
+        const query = lock === "lease" ? "?lock=lease" : "";
+        const pages = await openTabs(chromium.context, `${server.url}/${query}`, 4);
+        await login(pages);
+        const visibility = await Promise.all(pages.map((p) => p.evaluate(() => document.visibilityState)));
+        assert.ok(visibility.filter((v) => v === "hidden").length >= 3, `tabs should be hidden: ${visibility}`);
+        const kinds = await Promise.all(pages.map((p) => p.evaluate(async () => (await window.demo.state()).lockKind)));
+        assert.ok(kinds.every((k) => k === lock), `lock kinds: ${kinds}`);
+        for (let round = 1; round <= 3; round++) {
+          await resetStats(server);
+          const { results } = await race(pages);
+          const s = await stats(server);
+          assert.equal(s.refreshes, 1, `round ${round}: ${JSON.stringify(results)}`);
+          assert.equal(s.invalidGrant, 0, `round ${round}`);
+          assert.equal(s.revoked, 0, `round ${round}`);
+          const hashes = new Set((await states(pages)).map((v) => v.knownHash));
+          assert.equal(hashes.size, 1, `round ${round}: the tabs disagree`);
+        }
+        for (const page of pages) assert.equal(await page.evaluate(() => window.demo.whoami()), 200);
+      } finally {
+        await chromium.close();
+      }
+    });
+  }
+});
+
+describe("clock jumps under the lease lock", () => {
+  /** A tab whose clock is `offsetMs` off (Date.now, which the lease uses). */
+  async function tabWithClock(context, offsetMs) {
+    const page = await context.newPage();
+    await page.addInitScript((offset) => {
+      const real = Date.now;
+      Date.now = () => real() + offset;
+    }, offsetMs);
+    await page.goto(`${server.url}/?lock=lease&lockTimeoutMs=${LOCK_TIMEOUT_MS}`);
+    await waitReady(page);
+    return page;
+  }
+
+  for (const [who, holderOffset, waiterOffset] of [
+    ["the holder's clock jumps ahead 1 hour", 3_600_000, 0],
+    ["the holder's clock jumps back 1 hour", -3_600_000, 0],
+    ["the waiter's clock jumps ahead 1 hour", 0, 3_600_000],
+  ]) {
+    test(`${who}: no spent token is sent, the late write is fenced, the grant lives`, async () => {
+      const browser = await launchBrowser();
+      try {
+        const context = await browser.newContext();
+        const holder = await tabWithClock(context, holderOffset);
+        const waiter = await tabWithClock(context, waiterOffset);
+        await login([holder, waiter]);
+        await resetStats(server);
+        await holder.evaluate(() => window.demo.pauseAt("before-network"));
+        const late = holder.evaluate(() => window.demo.refresh()).catch((error) => ({ outcome: "gone", error: String(error) }));
+        await holder.waitForFunction(() => window.demo.paused() === "before-network", null, { polling: 50 });
+        // A lease that looks live to the waiter: it waits, times out, steals.
+        // One that looks lapsed: it takes the lease at once.
+        const looksLive = holderOffset - waiterOffset > 0 || holderOffset === waiterOffset;
+        const first = await waiter.evaluate(() => window.demo.refresh());
+        if (looksLive) {
+          assert.match(first.error ?? "", /^LockTimeoutError/, JSON.stringify(first));
+          assert.equal((await waiter.evaluate(() => window.demo.refreshStealing())).outcome, "refreshed");
+        } else {
+          assert.equal(first.outcome, "refreshed", `the lease looked lapsed: ${JSON.stringify(first)}`);
+        }
+        await holder.evaluate(() => window.demo.resume());
+        const result = await late;
+        assert.equal(result.outcome, "adopted", `its write was fenced: ${JSON.stringify(result)}`);
+        const s = await stats(server);
+        assert.equal(s.invalidGrant, 0, "no spent refresh token was sent");
+        assert.equal(s.revoked, 0);
+        for (const page of [holder, waiter]) assert.equal(await page.evaluate(() => window.demo.whoami()), 200);
+      } finally {
+        await browser.close();
+      }
+    });
+  }
+});
+
+describe("a tab closed after its token request reached the real server", () => {
+  test("the answer is lost with the tab; the tab that takes over sends the spent token once; the provider revokes the grant", async () => {
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      const pages = await openTabs(context, server.url, 3);
+      await login(pages);
+      const [holder, other, witness] = pages;
+      await setLatency(server, 2_000);
+      await resetStats(server);
+      const dying = holder.evaluate(() => window.demo.refresh()).catch(() => "gone");
+      // The provider rotated on receipt; the answer is on its way back.
+      while ((await stats(server)).refreshes < 1) await new Promise((r) => setTimeout(r, 10));
+      const waiting = other.evaluate(() => window.demo.refresh());
+      await other.waitForFunction(() => document.getElementById("status").textContent === "refreshing", null, { polling: 50 });
+      await holder.close();
+      await setLatency(server, 20);
+      const result = await waiting;
+      await dying;
+      // What really happens: the refresh token everyone else knows is spent.
+      assert.equal(result.outcome, "error");
+      assert.match(result.error, /^CallbackError/);
+      const s = await stats(server);
+      assert.equal(s.invalidGrant, 1, "the tab that took over sent the spent token once");
+      assert.equal(s.revoked, 1, "and oidc-provider revoked the grant, as reuse detection does");
+      // Nothing got worse: the store is as it was, the lock is free, and
+      // after a logout and a new login the tabs go on as usual.
+      const [view] = await states([witness]);
+      assert.notEqual(view.stored.dbHash, null);
+      await other.evaluate(() => window.demo.logout());
+      await login([other]);
+      assert.equal((await witness.evaluate(() => window.demo.refresh())).outcome, "adopted");
+      await resetStats(server);
+      const { results } = await race([other, witness]);
+      assert.equal((await stats(server)).refreshes, 1, JSON.stringify(results));
+      assert.equal(await witness.evaluate(() => window.demo.whoami()), 200);
+    } finally {
+      await browser.close();
+    }
+  });
+});
 
 describe("offline, then online", () => {
   test("a refresh offline fails with a named error and leaves the store; the next one online succeeds", async () => {
