@@ -15,8 +15,8 @@ use cross_tab_refresh::core::exclusion::Turns;
 use cross_tab_refresh::core::flight::{Flight, Role};
 use cross_tab_refresh::core::memory::{MemoryLock, MemoryLockOptions, MemoryStore};
 use cross_tab_refresh::core::{
-    Cause, RefreshError, RefreshHandlers, RefreshManager, RefreshOutcome, SessionHash,
-    SessionTokens,
+    Cause, CrossContextLock, RefreshError, RefreshHandlers, RefreshManager, RefreshOutcome,
+    SessionHash, SessionTokens,
 };
 use futures::executor::block_on;
 use host::*;
@@ -341,4 +341,236 @@ fn a_failing_store_is_a_store_error_and_recovers() {
         );
         drop(manager.spin_lock(WAIT).await.unwrap());
     });
+}
+
+mod counting {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    /// A waker that counts its wakes.
+    pub struct Count(pub AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    pub fn waker() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    pub fn wakes(count: &Count) -> usize {
+        count.0.load(Ordering::SeqCst)
+    }
+}
+
+fn poll_with<F: Future>(future: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(waker))
+}
+
+#[test]
+fn a_wait_for_close_is_listed_once_and_leaves_when_dropped() {
+    let closing = CloseSignal::default();
+    let mut wait = Box::pin(closing.closed());
+    let mut others = [Box::pin(closing.closed()), Box::pin(closing.closed())];
+    assert!(poll_once(wait.as_mut()).is_pending());
+    assert!(poll_once(wait.as_mut()).is_pending());
+    for other in &mut others {
+        assert!(poll_once(other.as_mut()).is_pending());
+    }
+    assert_eq!(closing.waits(), 3, "a wait polled twice is listed once");
+    drop(wait);
+    assert_eq!(closing.waits(), 2, "a dropped wait leaves the list, alone");
+    drop(others);
+    assert_eq!(closing.waits(), 0);
+}
+
+#[test]
+fn a_waiter_polled_again_is_woken_through_its_newest_waker() {
+    let turns = Turns::default();
+    let held = turns.try_take().unwrap();
+    let mut wait = Box::pin(turns.wait());
+    let (old, old_waker) = counting::waker();
+    let (new, new_waker) = counting::waker();
+    assert!(poll_with(wait.as_mut(), &old_waker).is_pending());
+    assert!(poll_with(wait.as_mut(), &new_waker).is_pending());
+    drop(held);
+    assert_eq!(counting::wakes(&new), 1, "the newest waker is woken");
+    assert_eq!(counting::wakes(&old), 0);
+}
+
+#[test]
+fn outcomes_read_as_the_js_strings() {
+    assert_eq!(RefreshOutcome::Refreshed.as_str(), "refreshed");
+    assert_eq!(RefreshOutcome::Adopted.as_str(), "adopted");
+}
+
+/// Handlers that look at the manager from inside `refresh`: whether it
+/// says so, and what a `spin_lock` (waiting, then stealing) does there.
+struct Inspecting<'a> {
+    manager: &'a Manager,
+    inner: Handlers,
+    seen: std::cell::RefCell<Vec<String>>,
+}
+
+impl RefreshHandlers for Inspecting<'_> {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        let note = |line: String| self.seen.borrow_mut().push(line);
+        note(format!(
+            "inside: {}",
+            self.manager.is_inside_refresh_handler()
+        ));
+        let waiting = self.manager.spin_lock(WAIT).await;
+        note(format!("wait: {:?}", waiting.err().map(|e| e.name())));
+        let steal = MemoryLockOptions {
+            steal: true,
+            if_free: false,
+        };
+        let stolen = self.manager.spin_lock(steal).await;
+        note(format!("steal: {}", stolen.is_ok()));
+        drop(stolen);
+        self.inner.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await
+    }
+}
+
+#[test]
+fn inside_a_handler_the_manager_knows_and_refuses_to_wait_for_itself() {
+    let (manager, _) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        assert!(!manager.is_inside_refresh_handler());
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let handlers = Inspecting {
+            manager: &manager,
+            inner: Handlers::new(&server, &storage),
+            seen: Default::default(),
+        };
+        manager.refresh(WAIT, &handlers).await.unwrap();
+        assert_eq!(
+            handlers.seen.into_inner(),
+            [
+                "inside: true",
+                "wait: Some(\"ReentrancyError\")",
+                "steal: true"
+            ]
+        );
+        assert!(!manager.is_inside_refresh_handler());
+    });
+}
+
+/// A login in progress (no known session) while another context logs out.
+struct LogoutDuringRefresh<'a> {
+    other: &'a Manager,
+    inner: Handlers,
+}
+
+impl RefreshHandlers for LogoutDuringRefresh<'_> {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.other.on_logout().await?;
+        self.inner.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await
+    }
+}
+
+#[test]
+fn a_logout_during_a_refresh_of_a_context_that_knew_nothing_stays_a_logout() {
+    let store = MemoryStore::default();
+    let lock = MemoryLock::default();
+    let fresh = RefreshManager::new(lock.clone(), store.clone());
+    let other = RefreshManager::new(lock, store.clone());
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        let handlers = LogoutDuringRefresh {
+            other: &other,
+            inner: Handlers::new(&server, &storage),
+        };
+        let error = fresh.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError");
+        assert_eq!(fresh.stored_state().await.unwrap().hash, None);
+    });
+}
+
+#[test]
+fn the_guard_reports_its_generation_and_the_manager_its_lock_and_store() {
+    let (manager, store) = manager();
+    block_on(async {
+        assert!(!manager.is_locked_here());
+        let guard = manager.spin_lock(WAIT).await.unwrap();
+        assert!(manager.is_locked_here());
+        assert_eq!(guard.generation(), 0);
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(1))
+            .await
+            .unwrap();
+        assert_eq!(guard.generation(), 2);
+        assert_eq!(store.writes(), 2);
+        let stored = manager.stored_state().await.unwrap();
+        assert_eq!(stored.generation, 2);
+        assert_eq!(stored.hash, Some(SessionHash::of(&TokenServer::tokens(1))));
+        // Trusted tokens equal to the stored ones: nothing is written.
+        guard
+            .handle_mismatch(&TokenServer::tokens(1))
+            .await
+            .unwrap();
+        assert_eq!(store.writes(), 2);
+        drop(guard);
+        assert!(!manager.is_locked_here());
+    });
+}
+
+#[test]
+fn the_memory_lock_hands_over_in_order_and_a_steal_outlives_the_stolen_guard() {
+    let lock = MemoryLock::default();
+    block_on(async {
+        let first = lock.acquire(WAIT).await.unwrap();
+        assert!(lock.is_held());
+        let steal = MemoryLockOptions {
+            steal: true,
+            if_free: false,
+        };
+        let thief = lock.acquire(steal).await.unwrap();
+        drop(first);
+        assert!(lock.is_held(), "the stolen guard releases nothing");
+        let again = lock.acquire(steal).await.unwrap();
+        drop(thief);
+        assert!(lock.is_held(), "nor does the second one stolen from");
+        drop(again);
+        assert!(!lock.is_held());
+    });
+    // A waiter woken and then dropped passes the wake on.
+    let held = block_on(lock.acquire(WAIT)).unwrap();
+    let mut gone = Box::pin(lock.acquire(WAIT));
+    let mut next = Box::pin(lock.acquire(WAIT));
+    let (gone_count, gone_waker) = counting::waker();
+    let (next_count, next_waker) = counting::waker();
+    assert!(poll_with(gone.as_mut(), &gone_waker).is_pending());
+    assert!(poll_with(next.as_mut(), &next_waker).is_pending());
+    drop(held);
+    assert_eq!(counting::wakes(&gone_count), 1);
+    drop(gone);
+    assert_eq!(counting::wakes(&next_count), 1, "the next waiter is woken");
+    assert!(poll_with(next.as_mut(), &next_waker).is_ready());
 }

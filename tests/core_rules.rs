@@ -287,3 +287,72 @@ proptest! {
         prop_assert_eq!(fence(&read, &found).is_ok(), read == found);
     }
 }
+
+#[test]
+fn numbers_at_the_edge_of_i64() {
+    assert_eq!(number_text(9.2e18), "a number beyond 2^63");
+    assert_eq!(number_text(9.1e18), "9100000000000000000");
+}
+
+#[test]
+fn error_names_causes_and_debug() {
+    use cross_tab_refresh::core::Cause;
+    let cause = || Some(Cause::new(7u8));
+    let with_cause = [
+        RefreshError::Aborted { cause: cause() },
+        RefreshError::Store {
+            message: "m".to_owned(),
+            cause: cause(),
+        },
+        RefreshError::NotSupported {
+            message: "m".to_owned(),
+            cause: cause(),
+        },
+        RefreshError::Callback {
+            callback: "save",
+            cause: cause(),
+            tokens: None,
+        },
+    ];
+    for error in &with_cause {
+        assert_eq!(
+            error.cause().and_then(|c| c.downcast_ref::<u8>()),
+            Some(&7),
+            "{}",
+            error.name()
+        );
+    }
+    assert!(RefreshError::LoggedOut.cause().is_none());
+    assert_eq!(format!("{:?}", Cause::new(1)), "Cause(..)");
+    let names: Vec<&str> = [
+        RefreshError::LockTimeout { timeout_ms: 1 },
+        RefreshError::InvalidPreviousHash {
+            reason: String::new(),
+        },
+        RefreshError::Fenced {
+            expected: 1,
+            found: 2,
+        },
+        RefreshError::invalid_argument("x"),
+        RefreshError::Closed,
+        RefreshError::GuardReleased,
+        RefreshError::LoggedOut,
+        RefreshError::Reentrant,
+    ]
+    .iter()
+    .map(RefreshError::name)
+    .collect();
+    assert_eq!(
+        names,
+        [
+            "LockTimeoutError",
+            "InvalidPreviousHashError",
+            "FencedError",
+            "InvalidArgumentError",
+            "ClosedError",
+            "GuardReleasedError",
+            "LoggedOutError",
+            "ReentrancyError"
+        ]
+    );
+}

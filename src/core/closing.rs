@@ -35,6 +35,11 @@ impl CloseSignal {
         self.state.closed.get()
     }
 
+    /// How many waits are in progress (each leaves when it ends).
+    pub fn waits(&self) -> usize {
+        self.state.waiters.borrow().len()
+    }
+
     /// Resolves once closed.
     pub async fn closed(&self) {
         let id = self.state.next_id.get().wrapping_add(1);
