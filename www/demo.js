@@ -248,7 +248,7 @@ async function start() {
   setInterval(renderLock, 250);
   window.addEventListener("storage", render);
   await render();
-  log("ready", `${manager.holder} opened ${SESSION} with ${manager.lockKind}, against ${serverKind === "oidc" ? "oidc-provider" : "the mock server"}`);
+  log("ready", `${manager.holder} opened ${SESSION} with ${manager.lockKind}, against ${serverKind() === "oidc" ? "oidc-provider" : "the mock server"}`);
   window.demo = {
     ready: true,
     knownHash: () => manager.knownSessionHash,
@@ -261,7 +261,7 @@ async function start() {
     /** Whether the server accepts the access token this tab holds now. */
     whoami: async () => {
       const { accessToken } = held ?? {};
-      return (await fetch(userinfoEndpoint, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+      return (await fetch(userinfoEndpoint(), { headers: { authorization: `Bearer ${accessToken}` } })).status;
     },
     login: doLogin,
     refresh,

@@ -6,12 +6,20 @@
 export const STORAGE_KEY = "demo.tokens";
 const PKCE_KEY = "demo.pkce";
 
-const config = await fetch("/config.json")
+// No top-level await: a module worker importing this must set its message
+// handler before any message arrives.
+let config = { server: "mock", tokenEndpoint: "/oauth/token", revocationEndpoint: "/oauth/revoke" };
+/** Resolves once /config.json is read. */
+export const configured = fetch("/config.json")
   .then((r) => r.json())
-  .catch(() => ({ server: "mock", tokenEndpoint: "/oauth/token", revocationEndpoint: "/oauth/revoke" }));
-export const serverKind = config.server;
+  .then((read) => {
+    config = read;
+  })
+  .catch(() => {});
+/** "oidc" or "mock" (after `configured`). */
+export const serverKind = () => config.server;
 /** Where a bearer token is checked: the provider's userinfo endpoint, or the mock's. */
-export const userinfoEndpoint = config.userinfoEndpoint ?? "/api/whoami";
+export const userinfoEndpoint = () => config.userinfoEndpoint ?? "/api/whoami";
 
 export function loadTokens() {
   const raw = localStorage.getItem(STORAGE_KEY);
@@ -46,6 +54,7 @@ const client = () => (config.clientId ? { client_id: config.clientId } : {});
 
 /** The refresh-token grant (works once per refresh token). */
 export async function refreshGrant(refreshToken) {
+  await configured;
   return fromOAuth(await post(config.tokenEndpoint, { grant_type: "refresh_token", refresh_token: refreshToken, ...client() }));
 }
 
@@ -58,6 +67,7 @@ const random = (n) => base64url(crypto.getRandomValues(new Uint8Array(n)));
  * with a code, which `completeLogin()` exchanges).
  */
 export async function login() {
+  await configured;
   if (config.server !== "oidc") return fromOAuth(await post("/oauth/session", {}));
   const verifier = random(32);
   const state = random(16);
@@ -86,6 +96,7 @@ export function pageQuery() {
 
 /** On a page that came back from the login with a code: the tokens; else null. */
 export async function completeLogin() {
+  await configured;
   const params = new URLSearchParams(location.search);
   if (config.server !== "oidc" || !params.has("code")) return null;
   const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
@@ -104,5 +115,6 @@ export async function completeLogin() {
 }
 
 export async function revoke(token) {
+  await configured;
   await post(config.revocationEndpoint, { token, ...client() });
 }
