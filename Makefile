@@ -24,7 +24,8 @@ test: setup
 	@bash scripts/test-engines.sh chromium firefox webkit
 	@$(MAKE) --no-print-directory test-e2e
 
-## End-to-end tests in real tabs (with matrix-js-sdk) and the npm consumer checks.
+## End-to-end tests in real tabs (oidc-provider and the mock; matrix-js-sdk,
+## oauth4webapi, oidc-client-ts; browser lifecycles) and the npm consumer checks.
 test-e2e: build
 	node --test --test-concurrency=1 tests/e2e/ tests/consumers/
 

@@ -179,6 +179,55 @@ fn a_failed_save_hands_the_issued_tokens_back_and_changes_nothing() {
     });
 }
 
+/// Handlers whose `save` fails with an error of its own kind.
+struct StoreFailingSave(Handlers);
+
+impl RefreshHandlers for StoreFailingSave {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.0.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.0.reload().await
+    }
+    async fn save(&self, _: &SessionTokens) -> Result<(), RefreshError> {
+        Err(RefreshError::Store {
+            message: "disk full".to_owned(),
+            cause: None,
+        })
+    }
+}
+
+#[test]
+fn a_save_failing_with_any_error_is_a_callback_error_that_keeps_it_and_the_tokens() {
+    let (manager, store) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let error = manager
+            .refresh(WAIT, &StoreFailingSave(Handlers::new(&server, &storage)))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            RefreshError::Callback {
+                callback: "save",
+                ..
+            }
+        ));
+        let original = error.cause().and_then(|c| c.downcast_ref::<RefreshError>());
+        assert_eq!(original.map(RefreshError::name), Some("StoreError"));
+        assert_eq!(
+            error.unsaved_tokens::<SessionTokens>(),
+            Some(&TokenServer::tokens(1))
+        );
+        assert_eq!(store.writes(), 0);
+    });
+}
+
 /// Handlers whose `refresh` calls `refresh` of the same manager.
 struct Reentrant<'a> {
     manager: &'a Manager,

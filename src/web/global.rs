@@ -19,10 +19,6 @@ extern "C" {
     /// `clearInterval`, as every global scope has it.
     #[wasm_bindgen(js_name = clearInterval)]
     pub fn clear_interval(handle: &JsValue);
-
-    /// `clearTimeout`, as every global scope has it.
-    #[wasm_bindgen(js_name = clearTimeout)]
-    pub fn clear_timeout(handle: &JsValue);
 }
 
 /// `target[name]`, or `None` when it is missing, `undefined` or `null`, or

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServer } from "../../www/server.mjs";
-import { launchBrowser, login, openTab, openTabs, race, resetStats, setLatency, stats, states, waitReady } from "../../scripts/tabs.mjs";
+import { CHROMIUM_ARGS, launchBrowser, login, openTabs, race, resetStats, setLatency, stats, states, waitReady } from "../../scripts/tabs.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const LOCK_TIMEOUT_MS = 1_500;
@@ -41,13 +41,7 @@ async function launchUnemulated() {
     CHROMIUM,
     [
       "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
+      ...CHROMIUM_ARGS,
       `--user-data-dir=${profile}`,
       "--remote-debugging-port=0",
       "about:blank",

@@ -51,14 +51,7 @@ export function memoryBytes(memory) {
  * app }`. `entered` resolves when refresh() is called; `open()` lets it
  * resolve with `late`; reload() returns `app.tokens`. */
 export function gatedHandlers(late, appTokens) {
-  let enter;
-  let open;
-  const entered = new Promise((resolve) => {
-    enter = resolve;
-  });
-  const gate = new Promise((resolve) => {
-    open = resolve;
-  });
+  const { enter, entered, gate, open } = newGate();
   const app = { tokens: appTokens };
   const handlers = {
     refresh: async () => {
@@ -75,6 +68,13 @@ export function gatedHandlers(late, appTokens) {
 /** Arms a gate in a token world's endpoint: its next call waits there.
  * `{ entered, open }`: `entered` resolves when the call arrives. */
 export function armGate(world) {
+  const { enter, entered, gate, open } = newGate();
+  world.gates.push({ enter, gate });
+  return { entered, open };
+}
+
+/** A gate: `enter()` resolves `entered`; `gate` resolves on `open()`. */
+function newGate() {
   let enter;
   let open;
   const entered = new Promise((resolve) => {
@@ -83,6 +83,5 @@ export function armGate(world) {
   const gate = new Promise((resolve) => {
     open = resolve;
   });
-  world.gates.push({ enter, gate });
-  return { entered, open };
+  return { enter, entered, gate, open };
 }

@@ -150,9 +150,21 @@ async fn a_dropped_rust_spin_lock_future_leaks_no_lock() {
     let waiter = open_session(config()).await.unwrap();
     let held = holder.spin_lock(LockOptions::waiting(1_000)).await.unwrap();
     {
+        // Drop the wait once its request is queued at the browser.
         let wait = std::pin::pin!(waiter.spin_lock(LockOptions::waiting(10_000)));
-        let give_up = std::pin::pin!(sleep(50));
-        futures::future::select(wait, give_up).await;
+        let queued = std::pin::pin!(async {
+            for _ in 0..500 {
+                if holder.lock().state().await.unwrap().waiting == Some(1) {
+                    return;
+                }
+            }
+            panic!("the wait never reached the lock manager");
+        });
+        let first = futures::future::select(wait, queued).await;
+        assert!(
+            matches!(first, futures::future::Either::Right(_)),
+            "the wait ended before it was dropped"
+        );
     }
     drop(held);
     assert!(
@@ -266,6 +278,24 @@ async fn a_lease_released_after_close_does_not_reopen_the_database() {
     assert!(
         !names.contains(&session.database),
         "the database came back: {names:?}"
+    );
+}
+
+/// Item 7: `close()` gives back a lease the manager holds, instead of
+/// leaving everyone else to wait until it lapses.
+#[wasm_bindgen_test]
+async fn close_gives_the_lease_back() {
+    let session = Session::new();
+    let tab = lease_tab(&session).await;
+    let other = lease_tab(&session).await;
+    let _held = lock_now(&tab).await;
+    tab.close();
+    // Well within the 20 s lease.
+    let taken = lock(&other, timeout(2_000)).await;
+    assert!(
+        taken.is_ok(),
+        "the lease was kept: {}",
+        describe(&taken.err().unwrap())
     );
 }
 
