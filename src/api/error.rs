@@ -35,14 +35,22 @@ pub fn to_js(error: RefreshError) -> JsValue {
 }
 
 /// Runs `future` as a JavaScript promise whose rejections are named errors.
+///
+/// Every exported async method goes through [`boxed_promise`], so the
+/// executor glue is compiled once rather than once per method.
 pub fn promise<F, T>(future: F) -> js_sys::Promise
 where
     F: std::future::Future<Output = Result<T, RefreshError>> + 'static,
     T: Into<JsValue>,
 {
-    wasm_bindgen_futures::future_to_promise(
-        async move { future.await.map(Into::into).map_err(to_js) },
-    )
+    boxed_promise(Box::pin(async move { future.await.map(Into::into) }))
+}
+
+type JsResultFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, RefreshError>>>>;
+
+fn boxed_promise(future: JsResultFuture) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(to_js) })
 }
 
 /// In debug builds, reports a Rust panic through `console.error` before the

@@ -12,8 +12,20 @@ use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use wasm_bindgen::prelude::*;
 
+use indexed_db_futures::internals::SystemRepr;
+use wasm_bindgen_futures::JsFuture;
+
 use super::global::store_error;
 use crate::core::RefreshError;
+
+#[wasm_bindgen(module = "/src/web/idb.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createStores)]
+    fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = closeOnVersionChange)]
+    fn close_on_version_change(database: &JsValue, then: &Closure<dyn FnMut()>);
+}
 
 /// The object store holding one record per session, keyed by session.
 pub const OBJECT_STORE: &str = "sessions";
@@ -78,6 +90,7 @@ pub fn fail<E: Into<JsFault>>(step: &'static str) -> impl FnOnce(E) -> RefreshEr
 struct State {
     open: RefCell<Option<Database>>,
     closed: Cell<bool>,
+    on_version_change: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
 /// The connection to one database. Clones share it.
@@ -122,20 +135,28 @@ impl Connection {
             return Ok(database);
         }
         // Open at whatever version the database has (another connection may
-        // have upgraded it); create the object stores on first use.
-        let mut database = Database::open(&*self.name)
-            .with_on_upgrade_needed(create_object_stores)
-            .await
-            .map_err(fail("opening the database"))?;
+        // have upgraded it); add the object stores if they are missing.
+        let mut database = open(&self.name).await?;
         if !has_object_stores(&database) {
-            // An existing database of that name without our stores: add them.
             let version = database.version() + 1.0;
             database.close();
-            database = Database::open(&*self.name)
-                .with_version(version)
-                .with_on_upgrade_needed(create_object_stores)
-                .await
-                .map_err(fail("upgrading the database"))?;
+            JsFuture::from(create_stores(
+                &self.name,
+                version,
+                OBJECT_STORE,
+                LEASE_STORE,
+            ))
+            .await
+            .map_err(|error| store_error("upgrading the database", error))?;
+            database = open(&self.name).await?;
+            if !has_object_stores(&database) {
+                database.close();
+                return Err(store_error(
+                    "upgrading the database",
+                    js_sys::Error::new("another context changed the database during the upgrade")
+                        .into(),
+                ));
+            }
         }
         if self.state.closed.get() {
             // Closed while opening: open nothing.
@@ -150,26 +171,22 @@ impl Connection {
     /// Never block another connection's upgrade or deletion: close on
     /// `versionchange`, and forget the connection so the next use reopens.
     fn step_aside_on_version_change(&self, database: &Database) {
-        let Ok(mut listener) = database.version_changes() else {
-            return;
-        };
         let state = Rc::downgrade(&self.state);
-        wasm_bindgen_futures::spawn_local(async move {
-            let changed = listener.recv().await.is_some();
+        let stepped_aside = Closure::once(move || {
             if let Some(state) = state.upgrade() {
-                let mut slot = state.open.borrow_mut();
-                if slot
-                    .as_ref()
-                    .is_some_and(|open| open.name() == listener.db().name())
-                {
-                    slot.take();
-                }
-            }
-            if changed {
-                listener.db().clone().close();
+                state.open.borrow_mut().take();
             }
         });
+        close_on_version_change(database.as_sys(), &stepped_aside);
+        // Dropped with the connection; the listener is removed when it fires.
+        *self.state.on_version_change.borrow_mut() = Some(stepped_aside);
     }
+}
+
+async fn open(name: &str) -> Result<Database, RefreshError> {
+    Database::open(name)
+        .await
+        .map_err(fail("opening the database"))
 }
 
 /// A transaction on `store_name`.
@@ -234,17 +251,4 @@ fn has_object_stores(database: &Database) -> bool {
     [OBJECT_STORE, LEASE_STORE]
         .iter()
         .all(|store| names.iter().any(|name| name == store))
-}
-
-fn create_object_stores(
-    _: indexed_db_futures::database::VersionChangeEvent,
-    database: Database,
-) -> indexed_db_futures::Result<()> {
-    let names: Vec<String> = database.object_store_names().collect();
-    for store in [OBJECT_STORE, LEASE_STORE] {
-        if !names.iter().any(|name| name == store) {
-            database.create_object_store(store).build()?;
-        }
-    }
-    Ok(())
 }

@@ -377,3 +377,41 @@ async fn stored_state_reads_without_the_lock() {
         Some(1.0)
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_database_of_that_name_without_the_stores_gets_them_and_keeps_its_own() {
+    let session = Session::new();
+    // An app already has a database of that name, at version 3, holding
+    // something else.
+    let created = js(
+        "db",
+        "return await new Promise((res, rej) => { const r = indexedDB.open(db, 3);
+           r.onupgradeneeded = () => r.result.createObjectStore('something-else');
+           r.onsuccess = () => { r.result.close(); res(true); };
+           r.onerror = () => rej(r.error); });",
+        &[s(&session.database)],
+    )
+    .await;
+    assert!(created.is_ok(), "{created:?}");
+    let tab = session.open().await;
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+    guard.release();
+    let record = raw_record(&session.database, &session.session).await;
+    assert!(record.is_object(), "the record was written: {record:?}");
+    let stores = js(
+        "db",
+        "return await new Promise((res, rej) => { const r = indexedDB.open(db);
+           r.onsuccess = () => { const d = r.result; const names = [...d.objectStoreNames]; const v = d.version; d.close(); res(names.join(',') + '@' + v); };
+           r.onerror = () => rej(r.error); });",
+        &[s(&session.database)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        stores.as_string().unwrap(),
+        "leases,sessions,something-else@4"
+    );
+}
