@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export WASM_BINDGEN_TEST_TIMEOUT ?= 240
 
-.PHONY: setup demo serve test test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench mutants build clean
+.PHONY: setup demo serve test size test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench mutants build clean
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +23,11 @@ test: setup
 	@$(MAKE) --no-print-directory test-host lint
 	@bash scripts/test-engines.sh chromium firefox webkit
 	@$(MAKE) --no-print-directory test-e2e
+	@node scripts/size.mjs
+
+## The gzipped size of pkg/ against its budget (part of test).
+size: build
+	node scripts/size.mjs --crates
 
 ## End-to-end tests in real tabs (oidc-provider and the mock; matrix-js-sdk,
 ## oauth4webapi, oidc-client-ts; browser lifecycles) and the npm consumer checks.
@@ -55,9 +60,11 @@ lint:
 test-chromium test-firefox test-webkit: setup
 	@bash scripts/test-engines.sh $(@:test-%=%)
 
-## The release package in pkg/.
+## The release package in pkg/. Source paths in the .wasm (panic locations of
+## dependencies) are written relative, not as this machine's paths.
 build: setup
-	wasm-pack build --release --target web --no-pack
+	RUSTFLAGS="--remap-path-prefix=$(HOME)/.cargo/registry/src=crates --remap-path-prefix=$(CURDIR)=." \
+	  wasm-pack build --release --target web --no-pack
 	node scripts/package.mjs
 
 clean:

@@ -1,5 +1,6 @@
-// Writes pkg/package.json for npm (after `wasm-pack build --no-pack`) and
-// copies the README and LICENSE into pkg/.
+// Writes pkg/package.json for npm (after `wasm-pack build --no-pack`),
+// copies the README and LICENSE into pkg/, and takes the doc comments out of
+// the JS glue (they are in the .d.ts, where editors read them).
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 
 const cargo = await readFile("Cargo.toml", "utf8");
@@ -39,6 +40,15 @@ const manifest = {
 for (const [key, value] of Object.entries(manifest)) {
   if (value === undefined) throw new Error(`Cargo.toml has no ${key}`);
 }
+const glue = "pkg/cross_tab_refresh.js";
+const code = await readFile(glue, "utf8");
+// Whole-line `/** ... */` blocks only: wasm-bindgen writes its doc comments
+// so, and nothing else in the glue starts a line with `/**`.
+const stripped = code.replace(/^[ \t]*\/\*\*[\s\S]*?\*\/[ \t]*\n/gm, "");
+if (!stripped.includes("export class CrossTabRefreshManager")) {
+  throw new Error(`${glue}: stripping doc comments left no CrossTabRefreshManager`);
+}
+await writeFile(glue, stripped);
 await writeFile("pkg/package.json", `${JSON.stringify(manifest, null, 2)}\n`);
 await copyFile("README.md", "pkg/README.md");
 await copyFile("LICENSE", "pkg/LICENSE");

@@ -1,0 +1,121 @@
+// The package's size, gzipped (level 9): the .wasm, the JS glue and the JS
+// snippets it imports, checked against the budget (make test fails past it).
+//
+//   node scripts/size.mjs            sizes of pkg/ and the budget check
+//   node scripts/size.mjs --crates   also where the .wasm's bytes go, per crate
+//                                    (twiggy on a build that keeps the names;
+//                                    make bench writes it to BENCHMARKS.md)
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+
+// The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
+// says what the bytes above it are for.
+export const BUDGET_BYTES = 77 * 1024;
+
+const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+export function packageSizes(pkg = "pkg") {
+  const wasm = join(pkg, "cross_tab_refresh_bg.wasm");
+  const glue = join(pkg, "cross_tab_refresh.js");
+  for (const path of [wasm, glue]) {
+    try {
+      statSync(path);
+    } catch {
+      throw new Error(`${path} is missing: run make build first`);
+    }
+  }
+  const snippets = files(join(pkg, "snippets")).filter((p) => p.endsWith(".js"));
+  const sizes = {
+    wasm: gz(wasm),
+    wasmRaw: statSync(wasm).size,
+    glue: gz(glue),
+    snippets: snippets.reduce((sum, path) => sum + gz(path), 0),
+  };
+  sizes.total = sizes.wasm + sizes.glue + sizes.snippets;
+  return sizes;
+}
+
+// Where the .wasm's bytes go, by crate: the release build again, through
+// wasm-bindgen --keep-debug and wasm-opt -Oz -g (the names kept, then not
+// counted), read by twiggy. Returns [[crate, bytes], ...], largest first, in
+// bytes of the optimised .wasm before gzip.
+export function crateSizes() {
+  const run = (cmd, args, opts = {}) =>
+    execFileSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 28, ...opts });
+  try {
+    run("twiggy", ["--version"]);
+  } catch {
+    console.error("[size] installing twiggy (cargo install twiggy --locked)");
+    run("cargo", ["install", "twiggy", "--locked", "--quiet"], { stdio: "inherit" });
+  }
+  const out = "target/size";
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--quiet"], {
+    stdio: "inherit",
+  });
+  run("wasm-bindgen", [
+    "--keep-debug", "--target", "web", "--out-dir", out,
+    "target/wasm32-unknown-unknown/release/cross_tab_refresh.wasm",
+  ]);
+  const cargo = readFileSync("Cargo.toml", "utf8");
+  const flags = JSON.parse(
+    cargo.match(/^wasm-opt = (\[.*\])$/m)?.[1].replace(/,\s*\]/, "]") ?? '["-Oz"]',
+  );
+  run("wasm-opt", [...flags, "-g", join(out, "cross_tab_refresh_bg.wasm"), "-o", join(out, "named.wasm")]);
+  const csv = run("twiggy", ["top", "-n", "1000000", "--format", "csv", join(out, "named.wasm")]);
+  const totals = new Map();
+  for (const line of csv.split("\n").slice(1)) {
+    const match = line.match(/^("(?:[^"]|"")*"|[^,]*),(\d+),/);
+    if (!match) continue;
+    const name = match[1].replace(/^"|"$/g, "").replace(/""/g, '"');
+    if (name.includes("subsection")) continue; // the names section itself
+    const key = crateOf(name);
+    totals.set(key, (totals.get(key) ?? 0) + Number(match[2]));
+  }
+  const sorted = [...totals].sort((a, b) => b[1] - a[1]);
+  const small = sorted.filter(([, bytes]) => bytes < 512);
+  return [
+    ...sorted.filter(([, bytes]) => bytes >= 512),
+    [`${small.length} others under 0.5 KiB`, small.reduce((sum, [, bytes]) => sum + bytes, 0)],
+  ];
+}
+
+// The crate an item belongs to: the first path segment of the item, or of
+// the implementing type (of the trait, when the type is a generic parameter).
+function crateOf(name) {
+  if (name.startsWith("data segment")) return "data (strings, tables)";
+  if (/^(import|export|type|elem|table|code|global|memory)\b/.test(name)) return "wasm sections";
+  const impl = name.match(/^<&?(?:mut )?(?:dyn )?([A-Za-z_][\w]*)[^ ]* as &?([A-Za-z_][\w]*)/);
+  let key = impl ? (impl[1].length === 1 ? impl[2] : impl[1]) : name.match(/^<?([A-Za-z_][\w]*)/)?.[1];
+  if (/^(u8|u16|u32|u64|usize|i32|i64|bool|str|memcmp|memcpy|memset|memmove)$/.test(key)) key = "core";
+  if (/^__(rustc|rdl|rust)/.test(key)) key = "alloc";
+  if (/^__(wbindgen|externref|wbg)_/.test(key)) key = "wasm_bindgen";
+  if (!key) return "other";
+  // wasm-bindgen's export shims (crosstabrefreshmanager_refresh, ...).
+  if (/^(crosstabrefreshmanager|refreshlockguard)_/.test(key)) return "exports (wasm-bindgen shims)";
+  return key;
+}
+
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sizes = packageSizes();
+  console.log(
+    `[size] gzipped: .wasm ${kib(sizes.wasm)} + JS glue ${kib(sizes.glue)} + snippets ${kib(sizes.snippets)} = ${kib(sizes.total)} (budget ${kib(BUDGET_BYTES)}, goal 40 KB)`,
+  );
+  if (process.argv.includes("--crates")) {
+    for (const [crate, bytes] of crateSizes()) console.log(`  ${kib(bytes).padStart(10)}  ${crate}`);
+  }
+  if (sizes.total > BUDGET_BYTES) {
+    console.error(`[size] ${kib(sizes.total)} is past the budget of ${kib(BUDGET_BYTES)}`);
+    process.exit(1);
+  }
+}
