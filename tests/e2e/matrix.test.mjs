@@ -1,4 +1,4 @@
-// matrix-js-sdk, installed from npm, refreshes through its own code path in
+// matrix-js-sdk (a devDependency, from npm) refreshes through its own code path in
 // several tabs; cross-tab-refresh makes that one token call per expiry.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,7 +20,9 @@ let browser;
 before(async () => {
   mkdirSync(OUT, { recursive: true });
   const tarball = JSON.parse(run("npm", ["pack", "./pkg", "--json", "--pack-destination", OUT], PROJECT))[0].filename;
-  run("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "matrix-js-sdk@43.0.0", join(OUT, tarball)], HERE);
+  // A local tarball, nothing fetched: matrix-js-sdk resolves from the project's
+  // node_modules (a devDependency, installed by make setup).
+  run("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--offline", join(OUT, tarball)], HERE);
   run(join(PROJECT, "node_modules", ".bin", "vite"), ["build", "--logLevel", "warn", "--emptyOutDir", "--base", "/mx/", "--outDir", join(OUT, "dist"), HERE], PROJECT);
   // Access tokens live 30 s: the SDK refreshes on M_UNKNOWN_TOKEN only when its token is near expiry.
   server = await startServer({ latencyMs: 30, accessTokenTtlS: 30, mounts: { "/mx/": join(OUT, "dist") } });
