@@ -1,0 +1,239 @@
+// Drives Firefox (geckodriver) and WebKitGTK (WebKitWebDriver, under Xvfb)
+// through selenium-webdriver, for the end-to-end tests in those engines:
+// several windows of one browser profile, each running the demo page.
+// Uses the drivers make setup installs; selenium-webdriver is pointed at a
+// running driver, so it never looks for (or downloads) one of its own.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { Builder, By } from "selenium-webdriver";
+
+const MINIBROWSER = process.env.MINIBROWSER_PATH ?? "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+const ENGINES = {
+  firefox: {
+    command: () => ["geckodriver", ["--port", "PORT"]],
+    capabilities: {
+      browserName: "firefox",
+      "moz:firefoxOptions": {
+        args: ["-headless"],
+        prefs: { "network.proxy.type": 0, "app.update.enabled": false, "browser.shell.checkDefaultBrowser": false },
+      },
+    },
+  },
+  webkit: {
+    // WebKitGTK has no headless mode: its driver and MiniBrowser run in Xvfb.
+    command: () => ["xvfb-run", ["-a", "WebKitWebDriver", "--port=PORT"]],
+    capabilities: {
+      browserName: "MiniBrowser",
+      "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation"] },
+    },
+  },
+};
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Waits until the driver on `url` answers /status as ready. */
+async function driverReady(url, child, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = null;
+  child.once("exit", (code) => {
+    exited = code;
+  });
+  while (Date.now() < deadline) {
+    if (exited !== null) throw new Error(`the WebDriver driver exited with ${exited} before it was ready`);
+    try {
+      const status = await (await fetch(`${url}/status`)).json();
+      if (status.value?.ready) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the WebDriver driver at ${url} was not ready within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts `engine`'s driver and a browser session. Returns { driver, stop }.
+ * Throws with the driver's own words when the engine cannot be driven.
+ */
+export async function startSession(engine) {
+  const spec = ENGINES[engine];
+  if (!spec) throw new Error(`unknown engine ${engine} (firefox, webkit)`);
+  if (engine === "webkit" && !existsSync(MINIBROWSER)) {
+    throw new Error(`MiniBrowser not found at ${MINIBROWSER}: run 'make setup' (or set MINIBROWSER_PATH)`);
+  }
+  const port = await freePort();
+  const [command, args] = spec.command();
+  const child = spawn(command, args.map((a) => a.replace("PORT", String(port))), {
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true, // its own process group, so stop() ends Xvfb too
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  const stopDriver = () => {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  };
+  const url = `http://127.0.0.1:${port}`;
+  let driver;
+  try {
+    await driverReady(url, child);
+    driver = await new Builder().usingServer(url).withCapabilities(spec.capabilities).build();
+    await driver.manage().setTimeouts({ script: 60_000 });
+  } catch (error) {
+    stopDriver();
+    throw new Error(`${engine}: ${error.message}${stderr ? `\n${stderr}` : ""}`);
+  }
+  return {
+    driver,
+    async stop() {
+      await driver.quit().catch(() => {});
+      stopDriver();
+    },
+  };
+}
+
+/** Runs `body(...args)` (a function returning a promise) in the window `handle`; resolves with its value. */
+export async function inWindow(driver, handle, body, ...args) {
+  await driver.switchTo().window(handle);
+  const result = await driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1];
+     const body = ${body.toString()};
+     Promise.resolve()
+       .then(() => body(...Array.prototype.slice.call(arguments, 0, -1)))
+       .then((value) => done({ value }), (error) => done({ error: String(error) + (error && error.stack ? "\\n" + error.stack : "") }));`,
+    ...args,
+  );
+  if (result.error) throw new Error(`in the page: ${result.error}`);
+  return result.value;
+}
+
+/** Waits (in the current window) until the demo page is ready. */
+const demoReady = () =>
+  new Promise((resolve, reject) => {
+    const deadline = Date.now() + 20_000;
+    (function poll() {
+      if (window.demo?.ready) return window.demo.error ? reject(new Error(window.demo.error)) : resolve(true);
+      if (Date.now() > deadline) return reject(new Error("the demo did not start within 20 s"));
+      setTimeout(poll, 50);
+    })();
+  });
+
+/** Opens `count` windows on `url` (the first in the session's own window); resolves with their handles. */
+export async function openWindows(driver, url, count) {
+  const handles = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await driver.switchTo().newWindow("window");
+    await driver.get(url);
+    const handle = await driver.getWindowHandle();
+    await inWindow(driver, handle, demoReady);
+    handles.push(handle);
+  }
+  return handles;
+}
+
+/**
+ * Every window runs `body(at)` at one instant (each is armed first, then all
+ * fire at `at`); resolves with each window's result. By default the body is
+ * the demo's refresh through the library.
+ */
+export async function raceWindows(driver, handles, body = (t) => window.demo.refreshAt(t)) {
+  const at = Date.now() + 400 + 150 * handles.length;
+  for (const handle of handles) {
+    await inWindow(
+      driver,
+      handle,
+      (source, t) => {
+        // eslint-disable-next-line no-new-func
+        const run = new Function(`return (${source})`)();
+        window.raced = Promise.resolve()
+          .then(() => run(t))
+          .then(
+            (value) => ({ value }),
+            (error) => ({ error: String(error) }),
+          );
+      },
+      body.toString(),
+      at,
+    );
+  }
+  const results = [];
+  for (const handle of handles) {
+    const settled = await inWindow(driver, handle, () => window.raced);
+    if (settled.error) throw new Error(`a window's race failed: ${settled.error}`);
+    results.push(settled.value);
+  }
+  return results;
+}
+
+/** Logs in from the first window and waits until every window knows the session. */
+export async function loginWindows(driver, handles) {
+  const [first] = handles;
+  const kind = await inWindow(driver, first, async () => (await (await fetch("/config.json")).json()).server);
+  await driver.switchTo().window(first);
+  if (kind === "oidc") {
+    await driver.findElement(By.css("#login")).click();
+    await signInAtProvider(driver);
+    await inWindow(driver, first, demoReady);
+  } else {
+    await inWindow(driver, first, () => window.demo.login());
+  }
+  const hash = await inWindow(driver, first, () =>
+    new Promise((resolve) => {
+      (function poll() {
+        const h = window.demo.knownHash();
+        if (h) resolve(h);
+        else setTimeout(poll, 50);
+      })();
+    }),
+  );
+  for (const handle of handles) {
+    await inWindow(
+      driver,
+      handle,
+      (h) =>
+        new Promise((resolve, reject) => {
+          const deadline = Date.now() + 10_000;
+          (function poll() {
+            if (window.demo.knownHash() === h) return resolve(true);
+            if (Date.now() > deadline) return reject(new Error("this window never learned the session"));
+            setTimeout(poll, 50);
+          })();
+        }),
+      hash,
+    );
+  }
+}
+
+/** On oidc-provider's development login and consent pages: signs in, consents, and waits to be back in the app. */
+async function signInAtProvider(driver) {
+  const atProvider = async () => new URL(await driver.getCurrentUrl()).pathname.startsWith("/oidc/");
+  await driver.wait(atProvider, 10_000, "the login did not go to the provider");
+  for (let step = 0; step < 200; step++) {
+    const path = new URL(await driver.getCurrentUrl()).pathname;
+    if (!path.startsWith("/oidc/")) return;
+    const login = await driver.findElements(By.css('input[name="login"]'));
+    const consent = await driver.findElements(By.css('input[name="prompt"][value="consent"]'));
+    if (path.startsWith("/oidc/") && login.length) {
+      await login[0].sendKeys("alice");
+      await driver.findElement(By.css('input[name="password"]')).sendKeys("any password");
+      await driver.findElement(By.css('button[type="submit"]')).click();
+    } else if (path.startsWith("/oidc/") && consent.length) {
+      await driver.findElement(By.css('button[type="submit"]')).click();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the provider's pages did not lead back to the app (at ${await driver.getCurrentUrl()})`);
+}

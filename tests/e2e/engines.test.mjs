@@ -1,0 +1,118 @@
+// The multi-tab race in Firefox and WebKitGTK, in separate windows of one
+// browser profile (WebDriver: geckodriver, WebKitWebDriver under Xvfb),
+// against the mock token endpoint and against oidc-provider with its reuse
+// detection on. Chromium runs the same races in tests/e2e/tabs.test.mjs and
+// tests/e2e/oidc.test.mjs.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "../../www/server.mjs";
+import { resetStats, stats } from "../../scripts/tabs.mjs";
+import { inWindow, loginWindows, openWindows, raceWindows, startSession } from "../../scripts/webdriver.mjs";
+
+const WINDOWS = 6;
+const ROUNDS = 5;
+
+for (const engine of ["firefox", "webkit"]) {
+  describe(`${engine}, separate windows`, () => {
+    let session;
+    let server;
+
+    before(async () => {
+      session = await startSession(engine);
+    });
+
+    after(async () => {
+      await session?.stop();
+    });
+
+    // Each test has a server (an origin, so a storage) of its own.
+    async function rounds(serverOptions, path, check) {
+      await server?.close();
+      server = await startServer({ latencyMs: 20, ...serverOptions });
+      const { driver } = session;
+      const handles = await openWindows(driver, `${server.url}${path}`, WINDOWS);
+      const kinds = new Set();
+      for (const handle of handles) kinds.add(await inWindow(driver, handle, async () => (await window.demo.state()).lockKind));
+      await loginWindows(driver, handles);
+      for (let round = 1; round <= ROUNDS; round++) {
+        await resetStats(server);
+        const results = await raceWindows(driver, handles);
+        const s = await stats(server);
+        const outcomes = results.map((r) => r.outcome);
+        assert.equal(outcomes.filter((o) => o === "refreshed").length, 1, `round ${round}: ${JSON.stringify(results)}`);
+        assert.equal(outcomes.filter((o) => o === "adopted").length, WINDOWS - 1, `round ${round}: ${JSON.stringify(results)}`);
+        assert.equal(s.invalidGrant, 0, `round ${round}: invalid_grant`);
+        await check(s, round);
+        const hashes = new Set();
+        for (const handle of handles) hashes.add(await inWindow(driver, handle, () => window.demo.knownHash()));
+        assert.equal(hashes.size, 1, `round ${round}: the windows disagree`);
+      }
+      // Leave one window for the next test.
+      for (const handle of handles.slice(1)) {
+        await driver.switchTo().window(handle);
+        await driver.close();
+      }
+      await driver.switchTo().window(handles[0]);
+      await server.close();
+      server = undefined;
+      return [...kinds];
+    }
+
+    test(`${WINDOWS} windows × ${ROUNDS} rounds, Web Locks, mock endpoint: one token call per round`, async () => {
+      const kinds = await rounds({}, "/", (s, round) => {
+        assert.equal(s.tokenCalls, 1, `round ${round}: ${s.tokenCalls} token calls`);
+      });
+      assert.deepEqual(kinds, ["web-locks"]);
+    });
+
+    test(`${WINDOWS} windows × ${ROUNDS} rounds, lease lock, mock endpoint: one token call per round`, async () => {
+      const kinds = await rounds({}, "/?lock=lease", (s, round) => {
+        assert.equal(s.tokenCalls, 1, `round ${round}: ${s.tokenCalls} token calls`);
+      });
+      assert.deepEqual(kinds, ["lease"]);
+    });
+
+    test(`${WINDOWS} windows × ${ROUNDS} rounds against oidc-provider: one grant per round, the grant lives, userinfo accepts every window`, async () => {
+      await rounds({ oidc: true }, "/", async (s, round) => {
+        assert.equal(s.refreshes, 1, `round ${round}: ${s.refreshes} refresh_token grants`);
+        assert.equal(s.revoked, 0, `round ${round}: the grant was revoked`);
+        const { driver } = session;
+        for (const handle of await driver.getAllWindowHandles()) {
+          assert.equal(await inWindow(driver, handle, () => window.demo.whoami()), 200, `round ${round}: userinfo`);
+        }
+      });
+    });
+
+    test("control: the same windows refreshing on their own, without the library, revoke the grant", async () => {
+      await server?.close();
+      server = await startServer({ latencyMs: 100, oidc: true });
+      const { driver } = session;
+      const handles = await openWindows(driver, server.url, 4);
+      await loginWindows(driver, handles);
+      await resetStats(server);
+      // Each window sends its refresh token straight to the token endpoint.
+      const statuses = await raceWindows(driver, handles, async (t) => {
+        await new Promise((resolve) => setTimeout(resolve, t - Date.now()));
+        const { refreshToken } = JSON.parse(localStorage.getItem("demo.tokens"));
+        const config = await (await fetch("/config.json")).json();
+        const response = await fetch(config.tokenEndpoint, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: config.clientId }),
+        });
+        return response.status;
+      });
+      const s = await stats(server);
+      assert.equal(statuses.filter((status) => status === 200).length, 1, JSON.stringify(statuses));
+      assert.equal(s.invalidGrant, 3, "three windows sent the spent token");
+      assert.ok(s.revoked >= 1, "reuse detection revoked the grant");
+      for (const handle of handles.slice(1)) {
+        await driver.switchTo().window(handle);
+        await driver.close();
+      }
+      await driver.switchTo().window(handles[0]);
+      await server.close();
+      server = undefined;
+    });
+  });
+}
