@@ -138,7 +138,7 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
     const post = req.method === "POST";
     if (pathname === "/config.json") {
       const origin = `http://${req.headers.host}`;
-      return oidc
+      const config = oidc
         ? {
             server: "oidc",
             clientId: CLIENT_ID,
@@ -149,6 +149,11 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
             userinfoEndpoint: `${origin}${MOUNT}/me`,
           }
         : { server: "mock", tokenEndpoint: "/oauth/token", revocationEndpoint: "/oauth/revoke" };
+      // Not no-store, like the static files: it does not keep a page out of
+      // the back/forward cache.
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" });
+      res.end(JSON.stringify(config));
+      return null;
     }
     if (oidc) {
       if (pathname === MOUNT || pathname.startsWith(`${MOUNT}/`)) {
@@ -268,7 +273,7 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
         if (!file.startsWith(resolve(dir) + sep)) throw new HttpError(404, "not_found");
         const info = await stat(file).catch(() => null);
         if (!info?.isFile()) throw new HttpError(404, "not_found", `${relative} not found`);
-        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
         res.end(await readFile(file));
         return null;
       }
@@ -279,9 +284,11 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
     if (!file.startsWith(ROOT + sep) || relative.includes("\0")) throw new HttpError(404, "not_found");
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) throw new HttpError(404, "not_found", `${relative} not found`);
+    // Revalidated on every load, but not no-store: a page may enter the
+    // back/forward cache (which no-store rules out in Chromium).
     res.writeHead(200, {
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-      "cache-control": "no-store",
+      "cache-control": "no-cache",
     });
     res.end(await readFile(file));
     return null;

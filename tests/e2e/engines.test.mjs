@@ -114,5 +114,70 @@ for (const engine of ["firefox", "webkit"]) {
       await server.close();
       server = undefined;
     });
+
+    test("a window that holds the lock, navigated away and back: the lock is not kept by the page that left, no spent token, the grant lives", async (t) => {
+      await server?.close();
+      server = await startServer({ latencyMs: 20, oidc: true });
+      const { driver } = session;
+      const handles = await openWindows(driver, `${server.url}/?lockTimeoutMs=1500`, 2);
+      await loginWindows(driver, handles);
+      await resetStats(server);
+      const [other, leaving] = handles;
+      await inWindow(driver, leaving, () => {
+        window.demo.pauseAt("before-network");
+        window.demo.refresh();
+        window.leftThisDocument = true;
+        addEventListener("pageshow", (event) => (window.restoredFromCache = event.persisted));
+      });
+      await inWindow(driver, leaving, () =>
+        new Promise((resolve) => {
+          (function poll() {
+            if (window.demo.paused() === "before-network") resolve();
+            else setTimeout(poll, 50);
+          })();
+        }),
+      );
+      await driver.switchTo().window(leaving);
+      await driver.get(`${server.url}/config.json`);
+      // While the page is away, the other window takes the lock.
+      const result = await inWindow(driver, other, () => window.demo.refresh());
+      assert.equal(result.outcome, "refreshed", `the page that left kept the lock: ${JSON.stringify(result)}`);
+      await driver.switchTo().window(leaving);
+      await driver.navigate().back();
+      const restored = await inWindow(driver, leaving, () =>
+        new Promise((resolve) => {
+          (function poll() {
+            if (window.demo?.ready) resolve(window.leftThisDocument === true);
+            else setTimeout(poll, 50);
+          })();
+        }),
+      );
+      t.diagnostic(`came back ${restored ? "from the back/forward cache" : "as a new load"}`);
+      if (restored) {
+        // Its refresh goes on: the write is fenced, it adopts.
+        await inWindow(driver, leaving, () => window.demo.resume());
+      }
+      const view = await inWindow(driver, leaving, async () => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const state = await window.demo.state();
+          if (state.status !== "refreshing" || Date.now() > deadline) return state;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      });
+      if (view.knownHash !== view.stored.dbHash) {
+        const adopted = await inWindow(driver, leaving, () => window.demo.refresh());
+        assert.equal(adopted.outcome, "adopted", JSON.stringify(adopted));
+      }
+      const s = await stats(server);
+      assert.equal(s.invalidGrant, 0, "no spent refresh token was sent");
+      assert.equal(s.revoked, 0, "the grant lives");
+      for (const handle of handles) assert.equal(await inWindow(driver, handle, () => window.demo.whoami()), 200);
+      await driver.switchTo().window(leaving);
+      await driver.close();
+      await driver.switchTo().window(other);
+      await server.close();
+      server = undefined;
+    });
   });
 }

@@ -176,6 +176,84 @@ describe("real background throttling: hidden tabs, no anti-throttling switches",
   }
 });
 
+describe("the back/forward cache", () => {
+  const remember = () => addEventListener("pageshow", (event) => (window.restoredFromCache = event.persisted));
+
+  /** Navigates `page` away (to another page of the origin). */
+  async function away(page) {
+    await page.evaluate(remember); // this document, should it be restored
+    await page.addInitScript(remember); // a new one, should it be loaded again
+    await page.goto(`${server.url}/config.json`);
+  }
+
+  /** Navigates `page` back; resolves with how it came back. */
+  async function back(page) {
+    // A page restored from the cache fires pageshow, not load.
+    await page.goBack({ waitUntil: "commit" });
+    await page.waitForFunction(() => window.restoredFromCache !== undefined, null, { polling: 50 });
+    await waitReady(page);
+    return page.evaluate(() => {
+      const [entry] = performance.getEntriesByType("navigation");
+      return {
+        restored: window.restoredFromCache === true,
+        reasons: (entry?.notRestoredReasons?.reasons ?? []).map((r) => r.reason),
+      };
+    });
+  }
+
+  for (const role of ["holds", "waits for"]) {
+    test(`a tab that ${role} the lock, navigated away and back: the lock is not kept by the cached page, no spent token, the grant lives`, async (t) => {
+      // Playwright's launch turns the cache off; this Chromium is started by hand.
+      const chromium = await launchUnemulated();
+      try {
+        const pages = await openTabs(chromium.context, `${server.url}/?lockTimeoutMs=${LOCK_TIMEOUT_MS}`, 2);
+        const [other, leaving] = pages;
+        await login(pages);
+        await resetStats(server);
+        const [holder, waiter] = role === "holds" ? [leaving, other] : [other, leaving];
+        await holder.evaluate(() => window.demo.pauseAt("before-network"));
+        const held = holder.evaluate(() => window.demo.refresh()).catch((error) => ({ outcome: "gone", error: String(error) }));
+        await holder.waitForFunction(() => window.demo.paused() === "before-network", null, { polling: 50 });
+        const waited = waiter.evaluate(() => window.demo.refresh()).catch((error) => ({ outcome: "gone", error: String(error) }));
+        await waiter.waitForFunction(() => document.getElementById("status").textContent === "refreshing", null, { polling: 50 });
+        await away(leaving);
+        if (role === "holds") {
+          // The other tab gets the lock while the page is away: Chromium
+          // evicts a cached page that holds a lock another page asks for.
+          const result = await waited;
+          assert.equal(result.outcome, "refreshed", JSON.stringify(result));
+        } else {
+          await holder.evaluate(() => window.demo.resume());
+          assert.equal((await held).outcome, "refreshed");
+        }
+        // The away page's request holds nothing: the next refresh gets the lock at once.
+        const next = await other.evaluate(() => window.demo.refresh());
+        assert.equal(next.outcome, "refreshed", JSON.stringify(next));
+        assert.ok(next.ms < LOCK_TIMEOUT_MS, `the lock was free: ${next.ms} ms`);
+        const cameBack = await back(leaving);
+        t.diagnostic(`came back: ${JSON.stringify(cameBack)}`);
+        if (role === "holds") {
+          assert.equal(cameBack.restored, false, "a page whose lock was taken is not restored");
+        }
+        // It comes back (loaded again, with a new manager) on the newest
+        // tokens, or adopts them without a grant.
+        const [view] = await states([leaving]);
+        if (view.knownHash !== view.stored.dbHash) {
+          await resetStats(server);
+          assert.equal((await leaving.evaluate(() => window.demo.refresh())).outcome, "adopted");
+          assert.equal((await stats(server)).tokenCalls, 0);
+        }
+        const s = await stats(server);
+        assert.equal(s.invalidGrant, 0, "no spent refresh token was sent");
+        assert.equal(s.revoked, 0, "the grant lives");
+        for (const page of pages) assert.equal(await page.evaluate(() => window.demo.whoami()), 200);
+      } finally {
+        await chromium.close();
+      }
+    });
+  }
+});
+
 describe("clock jumps under the lease lock", () => {
   /** A tab whose clock is `offsetMs` off (Date.now, which the lease uses). */
   async function tabWithClock(context, offsetMs) {
