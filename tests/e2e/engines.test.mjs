@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../../www/server.mjs";
-import { resetStats, stats } from "../../scripts/tabs.mjs";
+import { resetStats, setLatency, stats } from "../../scripts/tabs.mjs";
 import { inWindow, loginWindows, openWindows, raceWindows, startSession } from "../../scripts/webdriver.mjs";
 
 const WINDOWS = 6;
@@ -178,6 +178,112 @@ for (const engine of ["firefox", "webkit"]) {
       await driver.switchTo().window(other);
       await server.close();
       server = undefined;
+    });
+
+    /** Opens `count` windows against a fresh oidc-provider and logs in. */
+    async function loggedInWindows(count, path = "/") {
+      await server?.close();
+      server = await startServer({ latencyMs: 20, oidc: true });
+      const handles = await openWindows(session.driver, `${server.url}${path}`, count);
+      await loginWindows(session.driver, handles);
+      await resetStats(server);
+      return handles;
+    }
+
+    /** Closes every window but the first of `handles`, and the server. */
+    async function closeAllBut(handles) {
+      const { driver } = session;
+      for (const handle of handles.slice(1)) {
+        await driver.switchTo().window(handle);
+        await driver.close();
+      }
+      await driver.switchTo().window(handles[0]);
+      await server.close();
+      server = undefined;
+    }
+
+    const pausedAt = (point) =>
+      new Promise((resolve) => {
+        (function poll() {
+          if (window.demo.paused() === point) resolve();
+          else setTimeout(poll, 50);
+        })();
+      });
+
+    for (const [who, holderOffset, waiterOffset] of [
+      ["the holder's clock jumps ahead 1 hour", 3_600_000, 0],
+      ["the holder's clock jumps back 1 hour", -3_600_000, 0],
+      ["the waiter's clock jumps ahead 1 hour", 0, 3_600_000],
+    ]) {
+      test(`lease lock, ${who}: no spent token is sent, the late write is fenced, the grant lives`, async () => {
+        const { driver } = session;
+        // A window that is not the session's first: that one stays open.
+        const [keep, holder, waiter] = await loggedInWindows(3, "/?lock=lease&lockTimeoutMs=1500");
+        // In the page's own scope: Firefox runs WebDriver scripts in a
+        // sandbox whose Date is not the page's.
+        const shift = (offset) => {
+          const script = document.createElement("script");
+          script.textContent = `{ const real = Date.now; Date.now = () => real() + ${offset}; }`;
+          document.head.append(script);
+        };
+        await inWindow(driver, holder, shift, holderOffset);
+        await inWindow(driver, waiter, shift, waiterOffset);
+        await inWindow(driver, holder, () => {
+          window.demo.pauseAt("before-network");
+          window.late = window.demo.refresh();
+        });
+        await inWindow(driver, holder, pausedAt, "before-network");
+        const looksLive = holderOffset - waiterOffset >= 0;
+        const first = await inWindow(driver, waiter, () => window.demo.refresh());
+        if (looksLive) {
+          assert.match(first.error ?? "", /^LockTimeoutError/, JSON.stringify(first));
+          assert.equal((await inWindow(driver, waiter, () => window.demo.refreshStealing())).outcome, "refreshed");
+        } else {
+          assert.equal(first.outcome, "refreshed", `the lease looked lapsed: ${JSON.stringify(first)}`);
+        }
+        await inWindow(driver, holder, () => window.demo.resume());
+        const result = await inWindow(driver, holder, () => window.late);
+        assert.equal(result.outcome, "adopted", `its write was fenced: ${JSON.stringify(result)}`);
+        const s = await stats(server);
+        assert.equal(s.invalidGrant, 0, "no spent refresh token was sent");
+        assert.equal(s.revoked, 0);
+        for (const handle of [holder, waiter]) assert.equal(await inWindow(driver, handle, () => window.demo.whoami()), 200);
+        await closeAllBut([keep, holder, waiter]);
+      });
+    }
+
+    test("a window closed after its token request reached the real server: the window that takes over sends the spent token once, the provider revokes, the store is untouched", async () => {
+      const { driver } = session;
+      const [keep, holder, other] = await loggedInWindows(3);
+      await setLatency(server, 2_000);
+      await inWindow(driver, holder, () => {
+        window.demo.refresh();
+      });
+      // The provider rotated on receipt; the answer is on its way back.
+      while ((await stats(server)).refreshes < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      await inWindow(driver, other, () => {
+        window.waiting = window.demo.refresh();
+      });
+      await inWindow(driver, other, () =>
+        new Promise((resolve) => {
+          (function poll() {
+            if (document.getElementById("status").textContent === "refreshing") resolve();
+            else setTimeout(poll, 50);
+          })();
+        }),
+      );
+      await driver.switchTo().window(holder);
+      await driver.close();
+      await setLatency(server, 20);
+      const result = await inWindow(driver, other, () => window.waiting);
+      assert.equal(result.outcome, "error", JSON.stringify(result));
+      assert.match(result.error, /^CallbackError/);
+      const s = await stats(server);
+      assert.equal(s.invalidGrant, 1, "the window that took over sent the spent token once");
+      assert.equal(s.revoked, 1, "and oidc-provider revoked the grant");
+      const view = await inWindow(driver, keep, () => window.demo.state());
+      assert.notEqual(view.stored.dbHash, null, "the store is untouched");
+      await closeAllBut([keep, other]);
     });
   });
 }
