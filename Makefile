@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export WASM_BINDGEN_TEST_TIMEOUT ?= 240
+# Release builds (make build, and the size breakdown that rebuilds the same).
+RELEASE_RUSTFLAGS := --remap-path-prefix=$(HOME)/.cargo/registry/src=crates --remap-path-prefix=$(CURDIR)=.
 
 .PHONY: setup demo serve test size test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench mutants build clean
 
@@ -27,7 +29,7 @@ test: setup
 
 ## The gzipped size of pkg/ against its budget (part of test).
 size: build
-	node scripts/size.mjs --crates
+	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" node scripts/size.mjs --crates
 
 ## End-to-end tests in real tabs (oidc-provider and the mock; matrix-js-sdk,
 ## oauth4webapi, oidc-client-ts; browser lifecycles) and the npm consumer checks.
@@ -40,7 +42,7 @@ test-consumers: build
 
 ## The library next to plain JS in headless Chromium; writes BENCHMARKS.md (not part of test).
 bench: build
-	node bench/run.mjs
+	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" node bench/run.mjs
 
 test-host:
 	cargo test --quiet
@@ -63,8 +65,7 @@ test-chromium test-firefox test-webkit: setup
 ## The release package in pkg/. Source paths in the .wasm (panic locations of
 ## dependencies) are written relative, not as this machine's paths.
 build: setup
-	RUSTFLAGS="--remap-path-prefix=$(HOME)/.cargo/registry/src=crates --remap-path-prefix=$(CURDIR)=." \
-	  wasm-pack build --release --target web --no-pack
+	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" wasm-pack build --release --target web --no-pack
 	node scripts/package.mjs
 
 clean:
