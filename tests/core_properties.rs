@@ -140,7 +140,7 @@ proptest! {
             }
             Err(error) => {
                 prop_assert_eq!(error.name(), "InvalidPreviousHashError");
-                prop_assert!(error.to_string().contains("onLogout()"));
+                prop_assert!(error.to_string().contains("logging out replaces it"));
                 // A logout replaces it with a generation no guard read.
                 let tombstone = tombstone_generation(readable_generation(&raw));
                 prop_assert!(tombstone >= 1);

@@ -8,9 +8,9 @@ use wasm_bindgen::prelude::*;
 
 use super::dispose::wire_dispose;
 use super::error::promise;
-use super::manager::hex_or_null;
-use super::options::session_tokens;
+use super::tokens::session_tokens;
 use crate::core::RefreshError;
+use crate::web::global::hash_or_null;
 use crate::web::{BroadcastNotifier, ContextLockGuard, IdbHashStore};
 
 type CoreGuard = crate::core::RefreshLockGuard<ContextLockGuard, IdbHashStore, BroadcastNotifier>;
@@ -29,7 +29,7 @@ impl RefreshLockGuard {
     pub(crate) fn into_js(guard: CoreGuard, manager_closed: Rc<Cell<bool>>) -> JsValue {
         let value = JsValue::from(Self {
             hash_mismatch: guard.hash_mismatch(),
-            db_hash: hex_or_null(guard.db_hash().as_ref()),
+            db_hash: hash_or_null(guard.db_hash().as_ref()),
             guard: RefCell::new(Some(Rc::new(guard))),
             manager_closed,
         });

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::to_js;
-use super::options::session_tokens;
+use super::tokens::session_tokens;
 use crate::core::{RefreshError, RefreshHandlers, SessionTokens};
 use crate::web::global::js_cause;
 

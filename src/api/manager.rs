@@ -10,9 +10,11 @@ use super::dispose::wire_dispose;
 use super::error::{promise, to_js};
 use super::guard::RefreshLockGuard;
 use super::handlers::JsHandlers;
-use super::options::{manager_options, session_tokens, spin_lock_options};
-use crate::core::{RefreshError, SessionHash};
+use super::options::{manager_options, spin_lock_options};
+use super::tokens::session_tokens;
+use crate::core::RefreshError;
 use crate::web::broadcast::unsubscribe;
+use crate::web::global::hash_or_null;
 use crate::web::{LockOptions, SessionConfig, WebRefreshManager, close_session, open_session};
 
 pub use crate::web::session::lock_name;
@@ -51,11 +53,6 @@ impl Inner {
 #[wasm_bindgen]
 pub struct CrossTabRefreshManager {
     inner: Rc<Inner>,
-}
-
-/// A hash in the seed's hex form, or `null` (never `undefined`) for none.
-pub(crate) fn hex_or_null(hash: Option<&SessionHash>) -> JsValue {
-    hash.map_or(JsValue::NULL, |hash| JsValue::from_str(&hash.to_hex()))
 }
 
 async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> {
@@ -120,7 +117,7 @@ impl CrossTabRefreshManager {
     /// The hash (`0x…`) of the tokens this context knows, or `null`.
     #[wasm_bindgen(getter, js_name = knownSessionHash, unchecked_return_type = "string | null")]
     pub fn known_session_hash(&self) -> JsValue {
-        hex_or_null(self.inner.core.known_session_hash().as_ref())
+        hash_or_null(self.inner.core.known_session_hash().as_ref())
     }
 
     /// Remembers the hash of `tokens` (loaded from the app's storage) in
@@ -171,7 +168,11 @@ impl CrossTabRefreshManager {
             inner.check_open()?;
             let stored = inner.core.stored_state().await?;
             let value = Object::new();
-            let _ = Reflect::set(&value, &"dbHash".into(), &hex_or_null(stored.hash.as_ref()));
+            let _ = Reflect::set(
+                &value,
+                &"dbHash".into(),
+                &hash_or_null(stored.hash.as_ref()),
+            );
             // Generations stay below 2^53, so the conversion is exact.
             let _ = Reflect::set(
                 &value,

@@ -3,10 +3,13 @@
 
 pub mod dispose;
 pub mod error;
+pub mod fields;
 pub mod guard;
 pub mod handlers;
 pub mod manager;
 pub mod options;
+pub mod tokens;
+pub mod types;
 
 pub use guard::RefreshLockGuard;
 pub use manager::CrossTabRefreshManager;

@@ -1,4 +1,6 @@
 //! The one error type of the crate, with the stable names JavaScript sees.
+//! Messages name no call of either API (JavaScript or Rust): they say what
+//! happened and what to do in words both can follow.
 
 use std::any::Any;
 use std::rc::Rc;
@@ -65,7 +67,7 @@ pub enum RefreshError {
 
     /// The stored record cannot be read as a session hash.
     #[error(
-        "the stored session hash is unreadable ({reason}); call onLogout() to replace it with an empty record"
+        "the stored session hash is unreadable ({reason}); logging out replaces it with an empty record"
     )]
     InvalidPreviousHash {
         /// What is wrong with the record.
@@ -89,11 +91,13 @@ pub enum RefreshError {
     InvalidArgument(String),
 
     /// The manager was closed.
-    #[error("this manager is closed; open a new one with CrossTabRefreshManager.open()")]
+    #[error("this manager is closed; open a new manager to go on")]
     Closed,
 
     /// The guard was released; its lock is gone.
-    #[error("this guard was released and no longer holds the lock; take a new one with spinLock()")]
+    #[error(
+        "this guard was released and no longer holds the lock; take the lock again for a new guard"
+    )]
     GuardReleased,
 
     /// A callback supplied by the application failed.
@@ -120,7 +124,7 @@ pub enum RefreshError {
     /// A refresh callback called back into the refresh it is part of, which
     /// could only wait for itself.
     #[error(
-        "a refresh handler called refresh() of its own manager, which would wait for itself; return tokens from the handler instead"
+        "a refresh handler started a refresh of its own manager, which would wait for itself; return tokens from the handler instead"
     )]
     Reentrant,
 }

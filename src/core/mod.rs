@@ -16,6 +16,7 @@ pub mod lease;
 pub mod manager;
 pub mod memory;
 pub mod notify;
+pub mod options;
 pub mod ports;
 pub mod record;
 

@@ -9,7 +9,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent};
 
-use super::global::property;
+use super::global::{hash_or_null, property};
 use crate::core::{Notification, NotificationKind, Notifier};
 
 type Listeners = RefCell<Vec<(u32, Function)>>;
@@ -140,10 +140,7 @@ impl Notifier for BroadcastNotifier {
             NotificationKind::Refreshed => "refreshed",
             NotificationKind::Logout => "logout",
         };
-        let db_hash = notification
-            .hash
-            .as_ref()
-            .map_or(JsValue::NULL, |hash| JsValue::from_str(&hash.to_hex()));
+        let db_hash = hash_or_null(notification.hash.as_ref());
         // Generations stay below 2^53, so the conversion is exact.
         let message = event(
             kind,

@@ -4,7 +4,7 @@
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{Cause, RefreshError};
+use crate::core::{Cause, RefreshError, SessionHash};
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,6 +19,12 @@ extern "C" {
     /// `clearInterval`, as every global scope has it.
     #[wasm_bindgen(js_name = clearInterval)]
     pub fn clear_interval(handle: &JsValue);
+}
+
+/// A hash as JavaScript sees it: the seed's hex form, or `null` (never
+/// `undefined`) for none.
+pub fn hash_or_null(hash: Option<&SessionHash>) -> JsValue {
+    hash.map_or(JsValue::NULL, |hash| JsValue::from_str(&hash.to_hex()))
 }
 
 /// `target[name]`, or `None` when it is missing, `undefined` or `null`, or

@@ -29,8 +29,6 @@ use super::wait::{give_up, sleep, wait_kind};
 use crate::core::lease::{LeaseOp, is_live};
 use crate::core::{CrossContextLock, RefreshError, WaitKind};
 
-/// Default lease length.
-pub const DEFAULT_LEASE_MS: u32 = 20_000;
 /// First wait between two attempts to take a held lease.
 const FIRST_BACKOFF_MS: u32 = 10;
 /// Longest wait between two attempts.

@@ -19,10 +19,10 @@
 
 use super::global::property;
 use super::idb::Connection;
-use super::lease::DEFAULT_LEASE_MS;
 use super::lease_record::LeaseRecord;
 use super::locks::lock_manager;
 use super::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
+use crate::core::options::{DEFAULT_DATABASE_NAME, DEFAULT_LEASE_MS};
 use crate::core::{RefreshError, RefreshManager};
 
 /// A manager of one session in this context, as [`open_session`] returns it.
@@ -70,7 +70,7 @@ impl SessionConfig {
     pub fn new(session: impl Into<String>) -> Self {
         Self {
             session: session.into(),
-            database_name: "cross-tab-refresh".to_owned(),
+            database_name: DEFAULT_DATABASE_NAME.to_owned(),
             holder: random_name("context"),
             lock: LockChoice::Auto,
             lease_ms: DEFAULT_LEASE_MS,

@@ -1,0 +1,48 @@
+//! Decoding the tokens the app passes in or its handlers resolve with.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use super::fields::{invalid, type_of};
+use crate::core::{RefreshError, SessionTokens};
+
+/// Decodes `SessionTokens`. Extra fields are ignored; tokens are never
+/// echoed in an error message.
+pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionTokens, RefreshError> {
+    if !value.is_object() || value.is_function() {
+        return Err(invalid(format!(
+            "{what} must be an object {{ accessToken, refreshToken? }}, got {}",
+            type_of(value)
+        )));
+    }
+    let field = |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default();
+    let access = field("accessToken");
+    let Some(access_token) = access.as_string() else {
+        return Err(invalid(format!(
+            "{what}.accessToken must be a string, got {}",
+            type_of(&access)
+        )));
+    };
+    if access_token.is_empty() {
+        return Err(invalid(format!("{what}.accessToken must not be empty")));
+    }
+    let refresh = field("refreshToken");
+    let refresh_token = if refresh.is_undefined() || refresh.is_null() {
+        None
+    } else {
+        // "" is accepted: it adds no bytes, so it hashes like none (as the seed).
+        match refresh.as_string() {
+            Some(token) => Some(token),
+            None => {
+                return Err(invalid(format!(
+                    "{what}.refreshToken must be a string or null, got {}",
+                    type_of(&refresh)
+                )));
+            }
+        }
+    };
+    Ok(SessionTokens {
+        access_token,
+        refresh_token,
+    })
+}
