@@ -210,6 +210,14 @@ goal is not met, and this table is what stands between.
 | crate | KiB | what it is for |
 |---|---|---|
 ${crateRows}
+
+Measured and left out (2026-12-02, same build): decoding the stored record with
+serde-wasm-bindgen (a serde-derived struct whose three fields stay JavaScript
+values, so no error got less precise) made the package 96.9 KiB gzipped instead
+of 75.9: serde's error messages (\`invalid_type\` and \`Unexpected\`) link float
+formatting back in (\`f64\` Display alone 13.6 KiB before gzip), for a record of
+three fields that the web layer reads in a dozen lines. Options and tokens were
+not tried with it for the same reason.
 `;
 await writeFile("BENCHMARKS.md", report);
 console.log(report);
