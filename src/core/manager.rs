@@ -1,34 +1,34 @@
-//! The refresh manager and its lock guard: the seed's
-//! `CrossProcessRefreshManager` and `CrossProcessRefreshLockGuard`, with
-//! in-context turns, fenced writes, the logout rule and notifications.
+//! The refresh manager: the seed's `CrossProcessRefreshManager`, with
+//! in-context turns, the logout rule and notifications. Its guard is in
+//! [`super::guard`].
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::closing::{CloseSignal, first};
-use super::exclusion::{Turn, Turns};
-use super::fence::logged_out_since;
+use super::exclusion::Turns;
 use super::flight::Flight;
+use super::guard::RefreshLockGuard;
 use super::{
     CrossContextLock, HashStore, Notification, NotificationKind, Notifier, RefreshError,
-    SessionHash, SessionTokens, StoredState, WaitKind, is_mismatch,
+    SessionHash, SessionTokens, StoredState, WaitKind,
 };
 
 /// What a context knows of the session: the hash of its tokens, and the
 /// stored record it learned them at (for the logout rule).
 #[derive(Clone, Debug, Default)]
-struct Known {
-    hash: Option<SessionHash>,
-    learned: StoredState,
+pub(super) struct Known {
+    pub(super) hash: Option<SessionHash>,
+    pub(super) learned: StoredState,
 }
 
 /// What a manager and its clones share.
 #[derive(Default)]
 pub(super) struct Shared {
-    known: RefCell<Known>,
+    pub(super) known: RefCell<Known>,
     /// Logouts of this context, so that a guard taken before one cannot
     /// bring the known hash back.
-    logouts: Cell<u64>,
+    pub(super) logouts: Cell<u64>,
     turns: Turns,
     pub(super) flight: Flight,
     closing: CloseSignal,
@@ -155,17 +155,13 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             Err(RefreshError::Closed)
         };
         let (turn, lock_guard) = first(first(wait, give_up), closed).await?;
-        let guard = RefreshLockGuard {
-            _lock_guard: lock_guard,
-            _turn: turn,
-            store: self.store.clone(),
-            notifier: self.notifier.clone(),
-            shared: self.shared.clone(),
-            logouts_at: self.shared.logouts.get(),
-            hash_mismatch: Cell::new(false),
-            logged_out: Cell::new(false),
-            read: RefCell::new(StoredState::default()),
-        };
+        let guard = RefreshLockGuard::new(
+            lock_guard,
+            turn,
+            self.store.clone(),
+            self.notifier.clone(),
+            self.shared.clone(),
+        );
         guard.reread().await?;
         self.check_open()?;
         Ok(guard)
@@ -212,126 +208,5 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             generation: written.generation,
         });
         Ok(())
-    }
-}
-
-/// Holds this manager's turn and the cross-context lock until dropped.
-#[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct RefreshLockGuard<G, S, N = ()> {
-    // Field order is drop order: the cross-context lock goes first, then the
-    // turn passes to the next acquisition of this context.
-    _lock_guard: G,
-    _turn: Turn,
-    store: Rc<S>,
-    notifier: Rc<N>,
-    shared: Rc<Shared>,
-    logouts_at: u64,
-    hash_mismatch: Cell<bool>,
-    logged_out: Cell<bool>,
-    read: RefCell<StoredState>,
-}
-
-impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
-    /// Did the store hold a hash other than the known one when it was read?
-    /// If so, another context has refreshed the tokens (or, with
-    /// [`logged_out`](Self::logged_out), logged out).
-    pub fn hash_mismatch(&self) -> bool {
-        self.hash_mismatch.get()
-    }
-
-    /// Did the read find that another context logged out after this one
-    /// learned its tokens ([`logged_out_since`])? The known hash is then
-    /// forgotten, and this guard's writes fail with
-    /// [`RefreshError::LoggedOut`].
-    pub fn logged_out(&self) -> bool {
-        self.logged_out.get()
-    }
-
-    /// The hash the store held when it was read.
-    pub fn db_hash(&self) -> Option<SessionHash> {
-        self.read.borrow().hash.clone()
-    }
-
-    /// The store generation this guard expects to overwrite.
-    pub fn generation(&self) -> u64 {
-        self.read.borrow().generation
-    }
-
-    /// Reads the store again (as `spin_lock` does) and returns the new
-    /// `hash_mismatch`. Later writes are fenced against what it read.
-    pub async fn reread(&self) -> Result<bool, RefreshError> {
-        let stored = self.store.load().await?;
-        let mut known = self.shared.known.borrow_mut();
-        let logged_out = logged_out_since(&stored, &known.learned, known.hash.is_some());
-        // A logout elsewhere is a change by another context too: the seed's
-        // flow then reloads instead of refreshing with spent tokens.
-        let mismatch = logged_out || is_mismatch(stored.hash.as_ref(), known.hash.as_ref());
-        if logged_out {
-            *known = Known {
-                hash: None,
-                learned: stored.clone(),
-            };
-        }
-        self.logged_out.set(self.logged_out.get() || logged_out);
-        self.hash_mismatch.set(mismatch);
-        *self.read.borrow_mut() = stored;
-        Ok(mismatch)
-    }
-
-    /// After a successful refresh: stores the new tokens' hash (fenced) and
-    /// remembers it. On failure nothing changes, in memory or in the store.
-    pub async fn save_in_memory_and_db(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
-        self.check_not_logged_out()?;
-        let hash = SessionHash::of(tokens);
-        let written = self.save_in_database(&hash).await?;
-        self.remember(Some(hash), written)
-    }
-
-    /// Makes memory and store agree with tokens the caller trusts: remembers
-    /// their hash and, if the store holds a different one, overwrites it. With
-    /// nothing stored, writes nothing (as the seed).
-    pub async fn handle_mismatch(
-        &self,
-        trusted_tokens: &SessionTokens,
-    ) -> Result<(), RefreshError> {
-        self.check_not_logged_out()?;
-        let new_hash = SessionHash::of(trusted_tokens);
-        let read = self.read.borrow().clone();
-        let learned = match &read.hash {
-            Some(db) if *db != new_hash => self.save_in_database(&new_hash).await?,
-            _ => read,
-        };
-        self.remember(Some(new_hash), learned)
-    }
-
-    fn check_not_logged_out(&self) -> Result<(), RefreshError> {
-        if self.logged_out.get() || self.shared.logouts.get() != self.logouts_at {
-            Err(RefreshError::LoggedOut)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn remember(
-        &self,
-        hash: Option<SessionHash>,
-        learned: StoredState,
-    ) -> Result<(), RefreshError> {
-        // A logout of this context while the write was in flight wins.
-        self.check_not_logged_out()?;
-        *self.shared.known.borrow_mut() = Known { hash, learned };
-        Ok(())
-    }
-
-    async fn save_in_database(&self, hash: &SessionHash) -> Result<StoredState, RefreshError> {
-        let read = self.read.borrow().clone();
-        let written = self.store.store_if(&read, hash).await?;
-        *self.read.borrow_mut() = written.clone();
-        self.notifier.notify(&Notification {
-            kind: NotificationKind::Refreshed,
-            hash: Some(hash.clone()),
-            generation: written.generation,
-        });
-        Ok(written)
     }
 }

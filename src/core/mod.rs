@@ -11,6 +11,7 @@ pub mod exclusion;
 pub mod fence;
 pub mod flight;
 pub mod flow;
+pub mod guard;
 pub mod hash;
 pub mod lease;
 pub mod manager;
@@ -22,7 +23,8 @@ pub mod record;
 
 pub use error::{Cause, RefreshError};
 pub use flow::{RefreshHandlers, RefreshOutcome};
+pub use guard::RefreshLockGuard;
 pub use hash::{SessionHash, SessionTokens, is_mismatch};
-pub use manager::{RefreshLockGuard, RefreshManager};
+pub use manager::RefreshManager;
 pub use notify::{Notification, NotificationKind, Notifier};
 pub use ports::{CrossContextLock, HashStore, StoredState, WaitKind};

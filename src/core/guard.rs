@@ -1,0 +1,157 @@
+//! The lock guard: the seed's `CrossProcessRefreshLockGuard`, with fenced
+//! writes and the logout rule.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use super::exclusion::Turn;
+use super::fence::logged_out_since;
+use super::manager::{Known, Shared};
+use super::{
+    HashStore, Notification, NotificationKind, Notifier, RefreshError, SessionHash, SessionTokens,
+    StoredState, is_mismatch,
+};
+
+/// Holds this manager's turn and the cross-context lock until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RefreshLockGuard<G, S, N = ()> {
+    // Field order is drop order: the cross-context lock goes first, then the
+    // turn passes to the next acquisition of this context.
+    _lock_guard: G,
+    _turn: Turn,
+    store: Rc<S>,
+    notifier: Rc<N>,
+    shared: Rc<Shared>,
+    logouts_at: u64,
+    hash_mismatch: Cell<bool>,
+    logged_out: Cell<bool>,
+    read: RefCell<StoredState>,
+}
+
+impl<G, S, N> RefreshLockGuard<G, S, N> {
+    /// A guard holding `lock_guard` and `turn`, before its first read.
+    pub(super) fn new(
+        lock_guard: G,
+        turn: Turn,
+        store: Rc<S>,
+        notifier: Rc<N>,
+        shared: Rc<Shared>,
+    ) -> Self {
+        Self {
+            _lock_guard: lock_guard,
+            _turn: turn,
+            store,
+            notifier,
+            logouts_at: shared.logouts.get(),
+            shared,
+            hash_mismatch: Cell::new(false),
+            logged_out: Cell::new(false),
+            read: RefCell::new(StoredState::default()),
+        }
+    }
+}
+
+impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
+    /// Did the store hold a hash other than the known one when it was read?
+    /// If so, another context has refreshed the tokens (or, with
+    /// [`logged_out`](Self::logged_out), logged out).
+    pub fn hash_mismatch(&self) -> bool {
+        self.hash_mismatch.get()
+    }
+
+    /// Did the read find that another context logged out after this one
+    /// learned its tokens ([`logged_out_since`])? The known hash is then
+    /// forgotten, and this guard's writes fail with
+    /// [`RefreshError::LoggedOut`].
+    pub fn logged_out(&self) -> bool {
+        self.logged_out.get()
+    }
+
+    /// The hash the store held when it was read.
+    pub fn db_hash(&self) -> Option<SessionHash> {
+        self.read.borrow().hash.clone()
+    }
+
+    /// The store generation this guard expects to overwrite.
+    pub fn generation(&self) -> u64 {
+        self.read.borrow().generation
+    }
+
+    /// Reads the store again (as `spin_lock` does) and returns the new
+    /// `hash_mismatch`. Later writes are fenced against what it read.
+    pub async fn reread(&self) -> Result<bool, RefreshError> {
+        let stored = self.store.load().await?;
+        let mut known = self.shared.known.borrow_mut();
+        let logged_out = logged_out_since(&stored, &known.learned, known.hash.is_some());
+        // A logout elsewhere is a change by another context too: the seed's
+        // flow then reloads instead of refreshing with spent tokens.
+        let mismatch = logged_out || is_mismatch(stored.hash.as_ref(), known.hash.as_ref());
+        if logged_out {
+            *known = Known {
+                hash: None,
+                learned: stored.clone(),
+            };
+        }
+        self.logged_out.set(self.logged_out.get() || logged_out);
+        self.hash_mismatch.set(mismatch);
+        *self.read.borrow_mut() = stored;
+        Ok(mismatch)
+    }
+
+    /// After a successful refresh: stores the new tokens' hash (fenced) and
+    /// remembers it. On failure nothing changes, in memory or in the store.
+    pub async fn save_in_memory_and_db(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.check_not_logged_out()?;
+        let hash = SessionHash::of(tokens);
+        let written = self.save_in_database(&hash).await?;
+        self.remember(Some(hash), written)
+    }
+
+    /// Makes memory and store agree with tokens the caller trusts: remembers
+    /// their hash and, if the store holds a different one, overwrites it. With
+    /// nothing stored, writes nothing (as the seed).
+    pub async fn handle_mismatch(
+        &self,
+        trusted_tokens: &SessionTokens,
+    ) -> Result<(), RefreshError> {
+        self.check_not_logged_out()?;
+        let new_hash = SessionHash::of(trusted_tokens);
+        let read = self.read.borrow().clone();
+        let learned = match &read.hash {
+            Some(db) if *db != new_hash => self.save_in_database(&new_hash).await?,
+            _ => read,
+        };
+        self.remember(Some(new_hash), learned)
+    }
+
+    fn check_not_logged_out(&self) -> Result<(), RefreshError> {
+        if self.logged_out.get() || self.shared.logouts.get() != self.logouts_at {
+            Err(RefreshError::LoggedOut)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn remember(
+        &self,
+        hash: Option<SessionHash>,
+        learned: StoredState,
+    ) -> Result<(), RefreshError> {
+        // A logout of this context while the write was in flight wins.
+        self.check_not_logged_out()?;
+        *self.shared.known.borrow_mut() = Known { hash, learned };
+        Ok(())
+    }
+
+    async fn save_in_database(&self, hash: &SessionHash) -> Result<StoredState, RefreshError> {
+        let read = self.read.borrow().clone();
+        let written = self.store.store_if(&read, hash).await?;
+        *self.read.borrow_mut() = written.clone();
+        self.notifier.notify(&Notification {
+            kind: NotificationKind::Refreshed,
+            hash: Some(hash.clone()),
+            generation: written.generation,
+        });
+        Ok(written)
+    }
+}
