@@ -21,17 +21,17 @@ pub use crate::web::session::lock_name;
 
 type CoreManager = WebRefreshManager;
 
-struct Inner {
-    core: CoreManager,
+pub(super) struct Inner {
+    pub(super) core: CoreManager,
     session: String,
     holder: String,
-    lock_kind: &'static str,
+    pub(super) lock_kind: &'static str,
     lock_timeout_ms: u32,
     closed: Rc<Cell<bool>>,
 }
 
 impl Inner {
-    fn check_open(&self) -> Result<(), RefreshError> {
+    pub(super) fn check_open(&self) -> Result<(), RefreshError> {
         if self.closed.get() {
             Err(RefreshError::Closed)
         } else {
@@ -52,7 +52,7 @@ impl Inner {
 /// and worker of this origin. Create it with `CrossTabRefreshManager.open()`.
 #[wasm_bindgen]
 pub struct CrossTabRefreshManager {
-    inner: Rc<Inner>,
+    pub(super) inner: Rc<Inner>,
 }
 
 async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> {
@@ -155,63 +155,6 @@ impl CrossTabRefreshManager {
             let options = inner.lock_options(spin_lock_options(&options)?);
             let guard = inner.core.spin_lock(options).await?;
             Ok(RefreshLockGuard::into_js(guard, inner.closed.clone()))
-        })
-    }
-
-    /// The stored hash and generation as they are now, read without taking
-    /// the lock (for diagnostics and display). Rejects like `spinLock` does
-    /// for an unreadable record or a failing store.
-    #[wasm_bindgen(js_name = storedState, unchecked_return_type = "Promise<StoredState>")]
-    pub fn stored_state(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            inner.check_open()?;
-            let stored = inner.core.stored_state().await?;
-            let value = Object::new();
-            let _ = Reflect::set(
-                &value,
-                &"dbHash".into(),
-                &hash_or_null(stored.hash.as_ref()),
-            );
-            // Generations stay below 2^53, so the conversion is exact.
-            let _ = Reflect::set(
-                &value,
-                &"generation".into(),
-                &(stored.generation as f64).into(),
-            );
-            Ok(JsValue::from(value))
-        })
-    }
-
-    /// What can be told of the session's lock right now: whether anyone
-    /// holds it, whether this manager does, how many requests wait (Web
-    /// Locks only; `null` for the lease lock), and who holds it (Web Locks
-    /// client IDs, or the lease holder's name).
-    #[wasm_bindgen(js_name = lockState, unchecked_return_type = "Promise<LockState>")]
-    pub fn lock_state(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            inner.check_open()?;
-            let state = inner.core.lock().state().await?;
-            let value = Object::new();
-            let set = |key: &str, v: JsValue| {
-                let _ = Reflect::set(&value, &key.into(), &v);
-            };
-            set("kind", inner.lock_kind.into());
-            set("held", state.held.into());
-            set("heldByThisManager", state.held_here.into());
-            set(
-                "waiting",
-                state.waiting.map_or(JsValue::NULL, JsValue::from),
-            );
-            let holders: js_sys::Array =
-                state.holders.iter().map(|h| JsValue::from_str(h)).collect();
-            set("holders", holders.into());
-            set(
-                "expiresAt",
-                state.expires_at.map_or(JsValue::NULL, JsValue::from),
-            );
-            Ok(JsValue::from(value))
         })
     }
 

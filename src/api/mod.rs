@@ -1,6 +1,7 @@
 //! The JavaScript classes: thin wrappers that decode arguments, call the core
 //! through the web adapters, and turn every failure into a named `Error`.
 
+pub mod diagnostics;
 pub mod dispose;
 pub mod error;
 pub mod fields;
