@@ -17,9 +17,28 @@ export type CrossTabRefreshErrorName =
   | "ReentrancyError";
 "#;
 
+/// The message JavaScript sees: the core's, except where it advises a call,
+/// which here is named as JavaScript spells it.
+fn message(error: &RefreshError) -> String {
+    match error {
+        RefreshError::InvalidPreviousHash { reason } => format!(
+            "the stored session hash is unreadable ({reason}); call onLogout() to replace it with an empty record"
+        ),
+        RefreshError::Closed => {
+            "this manager is closed; open a new one with CrossTabRefreshManager.open()".to_owned()
+        }
+        RefreshError::GuardReleased => {
+            "this guard was released and no longer holds the lock; take a new one with spinLock()"
+                .to_owned()
+        }
+        RefreshError::Reentrant => "a refresh handler called refresh() of its own manager, which would wait for itself; return tokens from the handler instead".to_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// The JavaScript `Error` for `error`.
 pub fn to_js(error: RefreshError) -> JsValue {
-    let js_error = js_sys::Error::new(&error.to_string());
+    let js_error = js_sys::Error::new(&message(&error));
     js_error.set_name(error.name());
     if let Some(cause) = error
         .cause()
