@@ -1,0 +1,136 @@
+//! The lock and its guard: waiting, timeouts, abort, release, `Symbol.dispose`
+//! and garbage collection.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+use web_sys::AbortController;
+
+use crate::next;
+use crate::support::*;
+
+#[wasm_bindgen_test]
+async fn a_worker_holding_the_lock_makes_spin_lock_wait_until_it_dies() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let worker = worker_holding(&session.lock_name()).await;
+    let error = assert_error(
+        lock(&tab, obj(&[("timeoutMs", JsValue::from(200))])).await,
+        "LockTimeoutError",
+    );
+    assert!(message(&error).contains("200 ms"));
+    assert_error(
+        lock(&tab, obj(&[("timeoutMs", JsValue::from(0))])).await,
+        "LockTimeoutError",
+    );
+
+    let waiting = tab.spin_lock(Some(obj(&[("timeoutMs", JsValue::from(5000))])));
+    sleep(50).await;
+    worker.terminate();
+    let guard: cross_tab_refresh::api::RefreshLockGuard = settle(waiting).await.unwrap();
+    assert!(guard.held());
+}
+
+#[wasm_bindgen_test]
+async fn the_default_timeout_comes_from_the_options() {
+    let session = Session::new();
+    let options = obj(&[
+        ("session", s(&session.session)),
+        ("databaseName", s(&session.database)),
+        ("lockTimeoutMs", JsValue::from(100)),
+    ]);
+    let tab = open(options).await.unwrap();
+    let _held = lock_now(&tab).await;
+    let error = assert_error(lock(&tab, JsValue::UNDEFINED).await, "LockTimeoutError");
+    assert!(message(&error).contains("100 ms"));
+}
+
+#[wasm_bindgen_test]
+async fn abort_rejects_a_pending_wait() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let held = lock_now(&tab).await;
+
+    let controller = AbortController::new().unwrap();
+    let waiting = tab.spin_lock(Some(obj(&[("signal", controller.signal().into())])));
+    sleep(30).await;
+    controller.abort_with_reason(&s("user left"));
+    let error = assert_error(
+        settle::<cross_tab_refresh::api::RefreshLockGuard>(waiting).await,
+        "AbortError",
+    );
+    assert_eq!(Reflect::get(&error, &s("cause")).unwrap(), s("user left"));
+
+    // An already aborted signal rejects at once.
+    assert_error(
+        lock(&tab, obj(&[("signal", controller.signal().into())])).await,
+        "AbortError",
+    );
+    held.release();
+    // The aborted requests left nothing queued: the lock comes free.
+    assert!(lock_freed_within(&session.lock_name(), 1000, false).await);
+}
+
+#[wasm_bindgen_test]
+async fn release_is_idempotent_and_frees_the_lock() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let guard = lock_now(&tab).await;
+    assert!(!lock_is_free(&session.lock_name()).await);
+    guard.release();
+    guard.release();
+    assert!(!guard.held());
+    assert!(lock_freed_within(&session.lock_name(), 1000, false).await);
+    assert_error(
+        done(guard.save_in_memory_and_db(next())).await,
+        "GuardReleasedError",
+    );
+    assert_error(
+        done(guard.handle_mismatch(next())).await,
+        "GuardReleasedError",
+    );
+}
+
+#[wasm_bindgen_test]
+async fn symbol_dispose_releases_and_release_stays_harmless() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let guard: JsValue = lock_now(&tab).await.into();
+    let dispose = Reflect::get(&js_sys::global(), &s("Symbol"))
+        .and_then(|sym| Reflect::get(&sym, &s("dispose")))
+        .unwrap();
+    if dispose.is_undefined() {
+        // This engine has no Symbol.dispose: release() is the only way, and it is tested above.
+        let release: js_sys::Function = Reflect::get(&guard, &s("release"))
+            .unwrap()
+            .unchecked_into();
+        release.call0(&guard).unwrap();
+    } else {
+        let dispose_fn: js_sys::Function = Reflect::get(&guard, &dispose).unwrap().unchecked_into();
+        dispose_fn.call0(&guard).unwrap();
+        dispose_fn.call0(&guard).unwrap();
+        let release: js_sys::Function = Reflect::get(&guard, &s("release"))
+            .unwrap()
+            .unchecked_into();
+        release
+            .call0(&guard)
+            .expect("release after dispose is harmless");
+    }
+    assert!(lock_freed_within(&session.lock_name(), 1000, false).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_guard_collected_as_garbage_frees_the_lock() {
+    let session = Session::new();
+    let tab = session.open().await;
+    {
+        let guard = lock_now(&tab).await;
+        assert!(guard.held());
+        // Hand the guard to JavaScript and drop every reference to it.
+        drop(JsValue::from(guard));
+    }
+    assert!(
+        lock_freed_within(&session.lock_name(), 15_000, true).await,
+        "the lock must be freed once the guard is garbage-collected"
+    );
+}
