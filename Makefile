@@ -65,6 +65,7 @@ test-chromium test-firefox test-webkit: setup
 ## The release package in pkg/. Source paths in the .wasm (panic locations of
 ## dependencies) are written relative, not as this machine's paths.
 build: setup
+	rm -rf pkg/snippets
 	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" wasm-pack build --release --target web --no-pack
 	node scripts/package.mjs
 

@@ -31,7 +31,7 @@ const manifest = {
     "cross_tab_refresh_bg.wasm.d.ts",
     "cross_tab_refresh.js",
     "cross_tab_refresh.d.ts",
-    // The small JS modules the library binds (Web Locks requests, timers).
+    // The small JS module the library binds (Web Locks requests, timers, IndexedDB upgrades).
     "snippets/",
     "README.md",
     "LICENSE",

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::global::store_error;
 use crate::core::RefreshError;
 
-#[wasm_bindgen(module = "/src/web/idb.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createStores)]
     fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;

@@ -25,9 +25,9 @@ extern "C" {
     pub fn query(this: &LockManager) -> Result<Promise, JsValue>;
 }
 
-#[wasm_bindgen(module = "/src/web/locks.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
-    /// One request: `{ granted, abandon }` (see `locks.js`).
+    /// One request: `{ granted, abandon }` (see `browser.js`).
     type LockRequest;
 
     #[wasm_bindgen(js_name = requestLock)]

@@ -12,7 +12,7 @@ use super::locks::LockOptions;
 use crate::core::closing::first;
 use crate::core::{RefreshError, WaitKind};
 
-#[wasm_bindgen(module = "/src/web/wait.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     /// A promise and the function that cancels what would settle it.
     type Disposable;

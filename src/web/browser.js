@@ -1,0 +1,117 @@
+// The few steps of the browser adapters that are plain JavaScript: one Web
+// Locks request, disposable timers and abort waits, and the IndexedDB
+// upgrade and versionchange handlers. One module, so that loading the
+// library costs one request more than its glue, not three.
+
+// ---- Web Locks (src/web/locks.rs) ----
+
+// One Web Locks request, held until its release function is called.
+//
+// `granted` resolves with that function once the lock is held, or with null
+// when an `ifAvailable` request finds the lock taken; it rejects when the
+// request fails or is aborted. `abandon()` is for a waiter that went away:
+// a lock granted to nobody is released at once, and a rejection nobody
+// awaits is swallowed.
+export function requestLock(locks, name, options) {
+  let abandoned = false;
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  const granted = new Promise((resolve, reject) => {
+    locks
+      .request(name, options, (lock) => {
+        if (lock === null) {
+          resolve(null);
+          return undefined;
+        }
+        if (abandoned) return undefined;
+        resolve(release);
+        return held;
+      })
+      .catch(reject);
+  });
+  const abandon = () => {
+    abandoned = true;
+    release();
+    granted.catch(() => {});
+  };
+  return { granted, abandon };
+}
+
+// ---- timers and abort signals (src/web/wait.rs) ----
+
+// Timers and abort signals as promises that can be disposed of: a wait that
+// ends otherwise clears its timer and removes its listener. Disposing also
+// settles the promise, so that whatever awaits it is let go (a promise that
+// never settles would keep its callbacks, and what they hold, for ever).
+
+export function timer(ms) {
+  let id;
+  let settle;
+  const promise = new Promise((resolve) => {
+    settle = resolve;
+    id = setTimeout(resolve, ms);
+  });
+  const dispose = () => {
+    clearTimeout(id);
+    settle();
+  };
+  return { promise, dispose };
+}
+
+export function whenAborted(signal) {
+  let settle;
+  const promise = new Promise((resolve) => {
+    settle = resolve;
+  });
+  if (signal.aborted) {
+    settle(signal.reason);
+    return { promise, dispose: () => {} };
+  }
+  const onAbort = () => settle(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const dispose = () => {
+    signal.removeEventListener("abort", onAbort);
+    settle();
+  };
+  return { promise, dispose };
+}
+
+// ---- IndexedDB (src/web/idb.rs) ----
+
+// The two IndexedDB steps that need an event handler of their own: creating
+// the object stores in an upgrade, and stepping aside when another
+// connection upgrades or deletes the database.
+
+// Opens `name` at `version`, creates whichever of `stores` are missing,
+// closes it again. Rejects with the request's DOMException.
+export function createStores(name, version, ...stores) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, version);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      for (const store of stores) {
+        if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+      }
+    };
+    request.onsuccess = () => {
+      request.result.close();
+      resolve();
+    };
+    request.onerror = () => reject(request.error);
+  });
+}
+
+// Closes `db` and calls `then` when another connection wants to upgrade or
+// delete the database, so that this one never blocks it.
+export function closeOnVersionChange(db, then) {
+  db.addEventListener(
+    "versionchange",
+    () => {
+      db.close();
+      then();
+    },
+    { once: true },
+  );
+}
