@@ -1,8 +1,10 @@
 // The multi-tab race in Firefox and WebKitGTK, in separate windows of one
 // browser profile (WebDriver: geckodriver, WebKitWebDriver under Xvfb),
 // against the mock token endpoint and against oidc-provider with its reuse
-// detection on. Chromium runs the same races in tests/e2e/tabs.test.mjs and
-// tests/e2e/oidc.test.mjs.
+// detection on; then the lifecycles these drivers allow: hidden tabs, the
+// back/forward cache, clock jumps under the lease, a window closed after its
+// token request reached the server. Chromium runs the same in
+// tests/e2e/tabs.test.mjs, oidc.test.mjs and lifecycle.test.mjs.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../../www/server.mjs";
@@ -179,6 +181,51 @@ for (const engine of ["firefox", "webkit"]) {
       await server.close();
       server = undefined;
     });
+
+    for (const lock of ["web-locks", "lease"]) {
+      test(`hidden tabs, real throttling, ${lock}: one grant per round, the grant lives`, async () => {
+        await server?.close();
+        server = await startServer({ latencyMs: 20, oidc: true });
+        const { driver } = session;
+        // Tabs of one window: only the selected one is visible.
+        const url = `${server.url}/${lock === "lease" ? "?lock=lease" : ""}`;
+        const handles = [await driver.getWindowHandle()];
+        await driver.get(url);
+        for (let i = 1; i < 4; i++) {
+          await driver.switchTo().newWindow("tab");
+          await driver.get(url);
+          handles.push(await driver.getWindowHandle());
+        }
+        for (const handle of handles) {
+          await inWindow(driver, handle, () =>
+            new Promise((resolve) => {
+              (function poll() {
+                if (window.demo?.ready) resolve();
+                else setTimeout(poll, 50);
+              })();
+            }),
+          );
+        }
+        await loginWindows(driver, handles);
+        for (let round = 1; round <= 3; round++) {
+          await resetStats(server);
+          const results = await raceWindows(driver, handles, async (t) => {
+            await new Promise((resolve) => setTimeout(resolve, t - Date.now()));
+            const visibility = document.visibilityState;
+            return { ...(await window.demo.refresh()), visibility };
+          });
+          const hidden = results.filter((r) => r.visibility === "hidden").length;
+          assert.ok(hidden >= handles.length - 1, `round ${round}: only ${hidden} tabs were hidden: ${JSON.stringify(results)}`);
+          assert.equal(results.filter((r) => r.outcome === "refreshed").length, 1, `round ${round}: ${JSON.stringify(results)}`);
+          assert.equal(results.filter((r) => r.outcome === "adopted").length, handles.length - 1, `round ${round}`);
+          const s = await stats(server);
+          assert.equal(s.refreshes, 1, `round ${round}: ${s.refreshes} refresh grants`);
+          assert.equal(s.invalidGrant, 0);
+          assert.equal(s.revoked, 0);
+        }
+        await closeAllBut(handles);
+      });
+    }
 
     /** Opens `count` windows against a fresh oidc-provider and logs in. */
     async function loggedInWindows(count, path = "/") {
