@@ -256,10 +256,10 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
       return { latencyMs: latency };
     }
     if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "invalid_request");
-    return serveFile(res, pathname);
+    return serveFile(req, res, pathname);
   }
 
-  async function serveFile(res, pathname) {
+  async function serveFile(req, res, pathname) {
     let relative;
     try {
       relative = decodeURIComponent(pathname);
@@ -271,25 +271,32 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
         const inner = relative.slice(prefix.length) || "index.html";
         const file = normalize(join(dir, inner));
         if (!file.startsWith(resolve(dir) + sep)) throw new HttpError(404, "not_found");
-        const info = await stat(file).catch(() => null);
-        if (!info?.isFile()) throw new HttpError(404, "not_found", `${relative} not found`);
-        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
-        res.end(await readFile(file));
-        return null;
+        return sendFile(req, res, file, relative);
       }
     }
     if (relative === "/") relative = "/www/index.html";
     else if (!["/pkg/", "/www/", "/bench/"].some((prefix) => relative.startsWith(prefix))) relative = `/www${relative}`;
     const file = normalize(join(ROOT, relative));
     if (!file.startsWith(ROOT + sep) || relative.includes("\0")) throw new HttpError(404, "not_found");
+    return sendFile(req, res, file, relative);
+  }
+
+  // Revalidated on every load (no-cache), as a static server does it: with
+  // an ETag, so that an unchanged file costs a 304 and the browser keeps
+  // what it made of it (Chromium's compiled-code cache for the .wasm). Not
+  // no-store: a page may enter the back/forward cache (which no-store rules
+  // out in Chromium).
+  async function sendFile(req, res, file, relative) {
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) throw new HttpError(404, "not_found", `${relative} not found`);
-    // Revalidated on every load, but not no-store: a page may enter the
-    // back/forward cache (which no-store rules out in Chromium).
-    res.writeHead(200, {
-      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-      "cache-control": "no-cache",
-    });
+    const etag = `W/"${info.size.toString(16)}-${Math.trunc(info.mtimeMs).toString(16)}"`;
+    const headers = { "cache-control": "no-cache", etag };
+    if (req.headers["if-none-match"] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return null;
+    }
+    res.writeHead(200, { ...headers, "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
     res.end(await readFile(file));
     return null;
   }

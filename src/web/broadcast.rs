@@ -12,46 +12,66 @@ use web_sys::{BroadcastChannel, MessageEvent};
 use super::global::{hash_or_null, property};
 use crate::core::{Notification, NotificationKind, Notifier};
 
-type Listeners = RefCell<Vec<(u32, Function)>>;
+/// This context's listeners, and the channel's message handler, attached
+/// only while there is a listener: a context that subscribes to nothing
+/// does no work when another context writes.
+#[derive(Default)]
+pub struct Listeners {
+    list: RefCell<Vec<(u32, Function)>>,
+    channel: Option<BroadcastChannel>,
+    on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+impl Listeners {
+    fn listen(&self, on: bool) {
+        if let (Some(channel), Some(handler)) = (&self.channel, &self.on_message) {
+            channel.set_onmessage(on.then(|| handler.as_ref().unchecked_ref()));
+        }
+    }
+}
 
 /// One session's channel, and the listeners of this context.
 pub struct BroadcastNotifier {
     session: String,
-    channel: Option<BroadcastChannel>,
     listeners: Rc<Listeners>,
     next_id: Cell<u32>,
-    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
 }
 
 impl BroadcastNotifier {
     /// Joins the channel `name` for `session`. Where `BroadcastChannel` is
     /// missing, notifications are neither sent nor received.
     pub fn new(name: &str, session: String) -> Self {
-        let listeners: Rc<Listeners> = Rc::default();
         let channel = property(&js_sys::global(), "BroadcastChannel")
             .and_then(|_| BroadcastChannel::new(name).ok());
-        let on_message = channel.as_ref().map(|channel| {
-            let (listeners, session) = (Rc::downgrade(&listeners), session.clone());
-            let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-                deliver(&listeners, &session, &message.data());
+        let listeners = Rc::new_cyclic(|me: &Weak<Listeners>| {
+            let (me, session) = (me.clone(), session.clone());
+            let on_message = channel.as_ref().map(|_| {
+                Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+                    deliver(&me, &session, &message.data());
+                })
             });
-            channel.set_onmessage(Some(closure.as_ref().unchecked_ref()));
-            closure
+            Listeners {
+                list: RefCell::default(),
+                channel,
+                on_message,
+            }
         });
         Self {
             session,
-            channel,
             listeners,
             next_id: Cell::new(0),
-            _on_message: on_message,
         }
     }
 
-    /// Adds `listener`; returns its id for [`BroadcastNotifier::unsubscribe`].
+    /// Adds `listener`; returns its id for [`unsubscribe`].
     pub fn subscribe(&self, listener: Function) -> u32 {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
-        self.listeners.borrow_mut().push((id, listener));
+        let mut list = self.listeners.list.borrow_mut();
+        list.push((id, listener));
+        if list.len() == 1 {
+            self.listeners.listen(true);
+        }
         id
     }
 
@@ -62,11 +82,11 @@ impl BroadcastNotifier {
 
     /// Leaves the channel and drops every listener.
     pub fn close(&self) {
-        if let Some(channel) = &self.channel {
-            channel.set_onmessage(None);
+        self.listeners.listen(false);
+        if let Some(channel) = &self.listeners.channel {
             channel.close();
         }
-        self.listeners.borrow_mut().clear();
+        self.listeners.list.borrow_mut().clear();
     }
 }
 
@@ -81,7 +101,11 @@ impl Drop for BroadcastNotifier {
 /// Removes listener `id`, if still there. Harmless to call twice.
 pub fn unsubscribe(listeners: &Weak<Listeners>, id: u32) {
     if let Some(listeners) = listeners.upgrade() {
-        listeners.borrow_mut().retain(|(other, _)| *other != id);
+        let mut list = listeners.list.borrow_mut();
+        list.retain(|(other, _)| *other != id);
+        if list.is_empty() {
+            listeners.listen(false);
+        }
     }
 }
 
@@ -122,7 +146,12 @@ fn deliver(listeners: &Weak<Listeners>, session: &str, data: &JsValue) {
     }
     let event = event(&kind, session, &db_hash, generation);
     // Copy the list first: a listener may unsubscribe while being called.
-    let current: Vec<Function> = listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
+    let current: Vec<Function> = listeners
+        .list
+        .borrow()
+        .iter()
+        .map(|(_, f)| f.clone())
+        .collect();
     for listener in current {
         if let Err(error) = listener.call1(&JsValue::UNDEFINED, &event) {
             web_sys::console::error_2(
@@ -135,7 +164,9 @@ fn deliver(listeners: &Weak<Listeners>, session: &str, data: &JsValue) {
 
 impl Notifier for BroadcastNotifier {
     fn notify(&self, notification: &Notification) {
-        let Some(channel) = &self.channel else { return };
+        let Some(channel) = &self.listeners.channel else {
+            return;
+        };
         let kind = match notification.kind {
             NotificationKind::Refreshed => "refreshed",
             NotificationKind::Logout => "logout",

@@ -9,28 +9,14 @@ use wasm_bindgen_test::*;
 
 use crate::support::*;
 
-/// Runs `body` (JS, may `await`) with `args`; resolves with its result.
-async fn js(args: &str, body: &str, values: &[JsValue]) -> Result<JsValue, JsValue> {
-    let f = Function::new_with_args(args, &format!("return (async () => {{ {body} }})();"));
-    let array: js_sys::Array = values.iter().collect();
-    JsFuture::from(js_sys::Promise::from(f.apply(&JsValue::NULL, &array)?)).await
-}
-
-/// Replaces `target[method]` with `replacement` (JS source of a function
-/// that receives the original as `original`); returns the restore function.
-async fn patch(target: &str, method: &str, replacement: &str) -> Function {
-    js(
-        "",
-        &format!(
-            "const target = {target}; const original = target['{method}'];
-             Object.defineProperty(target, '{method}', {{ value: ({replacement}), configurable: true, writable: true }});
-             return () => Object.defineProperty(target, '{method}', {{ value: original, configurable: true, writable: true }});"
-        ),
-        &[],
-    )
-    .await
-    .unwrap()
-    .unchecked_into()
+#[wasm_bindgen(module = "/tests/web/faults.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sha256Hex)]
+    fn sha256_hex_js(text: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = upgradeDatabase)]
+    fn upgrade_database(database: &str, version: u32, store: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = storesAndVersion)]
+    fn stores_and_version(database: &str) -> js_sys::Promise;
 }
 
 fn cause_name(error: &JsValue) -> String {
@@ -38,16 +24,11 @@ fn cause_name(error: &JsValue) -> String {
 }
 
 async fn sha256_hex(text: &JsValue) -> String {
-    js(
-        "text",
-        "const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-         return '0x' + Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');",
-        std::slice::from_ref(text),
-    )
-    .await
-    .unwrap()
-    .as_string()
-    .unwrap()
+    JsFuture::from(sha256_hex_js(text))
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -161,16 +142,7 @@ async fn another_connection_upgrading_the_database_is_not_blocked() {
         .unwrap();
     guard.release();
     // Another connection (a newer app version, say) upgrades the database.
-    let upgraded = js(
-        "db",
-        "return await new Promise((res, rej) => { const r = indexedDB.open(db, 7);
-           r.onupgradeneeded = () => r.result.createObjectStore('something-else');
-           r.onsuccess = () => { r.result.close(); res(true); };
-           r.onerror = () => rej(r.error);
-           r.onblocked = () => setTimeout(() => rej(new Error('blocked')), 2000); });",
-        &[s(&session.database)],
-    )
-    .await;
+    let upgraded = JsFuture::from(upgrade_database(&session.database, 7, "something-else")).await;
     assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
     // The library reopens at the new version and finds its record.
     let guard = lock_now(&tab).await;
@@ -184,12 +156,7 @@ async fn another_connection_upgrading_the_database_is_not_blocked() {
 async fn a_quota_error_on_write_is_a_store_error_and_nothing_changes() {
     let session = Session::new();
     let tab = session.open().await;
-    let restore = patch(
-        "IDBObjectStore.prototype",
-        "put",
-        "function () { throw new DOMException('the disk is full', 'QuotaExceededError'); }",
-    )
-    .await;
+    let restore = inject("put throws QuotaExceededError");
     let guard = lock_now(&tab).await;
     let result = done(guard.save_in_memory_and_db(tokens("secret-a", None))).await;
     restore.call0(&JsValue::NULL).unwrap();
@@ -205,12 +172,7 @@ async fn a_quota_error_on_write_is_a_store_error_and_nothing_changes() {
 async fn an_aborted_transaction_is_a_store_error_and_writes_nothing() {
     let session = Session::new();
     let tab = session.open().await;
-    let restore = patch(
-        "IDBObjectStore.prototype",
-        "put",
-        "function (...args) { const request = original.apply(this, args); this.transaction.abort(); return request; }",
-    )
-    .await;
+    let restore = inject("put aborts its transaction");
     let guard = lock_now(&tab).await;
     let result = done(guard.save_in_memory_and_db(tokens("secret-a", None))).await;
     restore.call0(&JsValue::NULL).unwrap();
@@ -232,12 +194,7 @@ async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
     let tab = session.open().await;
     // Drop the connection (deletion makes the library close it), then make opening fail.
     delete_database(&session.database).await.unwrap();
-    let restore = patch(
-        "IDBFactory.prototype",
-        "open",
-        "function () { throw new DOMException('storage is disabled', 'InvalidStateError'); }",
-    )
-    .await;
+    let restore = inject("indexedDB.open throws InvalidStateError");
     let result = lock(&tab, JsValue::UNDEFINED).await;
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "StoreError");
@@ -254,12 +211,7 @@ async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
 async fn a_throwing_lock_manager_is_not_supported() {
     let session = Session::new();
     let tab = session.open().await;
-    let restore = patch(
-        "Object.getPrototypeOf(navigator.locks)",
-        "request",
-        "function () { throw new DOMException('sandboxed', 'SecurityError'); }",
-    )
-    .await;
+    let restore = inject("navigator.locks.request throws SecurityError");
     let result = lock(&tab, JsValue::UNDEFINED).await;
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "NotSupportedError");
@@ -270,7 +222,7 @@ async fn a_throwing_lock_manager_is_not_supported() {
 #[wasm_bindgen_test]
 async fn no_indexeddb_or_no_web_locks_is_not_supported() {
     let session = Session::new();
-    let restore = patch("globalThis", "indexedDB", "undefined").await;
+    let restore = inject("no indexedDB");
     let result = session_open(&session).await;
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "NotSupportedError");
@@ -279,7 +231,7 @@ async fn no_indexeddb_or_no_web_locks_is_not_supported() {
     // Without Web Locks, "web-locks" is refused ("auto" takes the lease lock: see lease.rs).
     let options = session.options();
     Reflect::set(&options, &s("lock"), &s("web-locks")).unwrap();
-    let restore = patch("navigator", "locks", "undefined").await;
+    let restore = inject("no navigator.locks");
     let result = open(options).await;
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "NotSupportedError");
@@ -316,11 +268,7 @@ async fn a_hung_refresh_is_bounded_by_the_others_timeout_and_its_late_write_is_f
     let entered: js_sys::Promise = field(&gated, "entered").unchecked_into();
     let others = async {
         JsFuture::from(entered).await.unwrap();
-        let handlers = Function::new_no_args(
-            "return { refresh: () => ({ accessToken: 'secret-b' }), reload() {} };",
-        )
-        .call0(&JsValue::NULL)
-        .unwrap();
+        let handlers = handlers_named("refresh returns an access token");
         assert_error(
             JsFuture::from(other.refresh(handlers)).await,
             "LockTimeoutError",
@@ -383,15 +331,7 @@ async fn a_database_of_that_name_without_the_stores_gets_them_and_keeps_its_own(
     let session = Session::new();
     // An app already has a database of that name, at version 3, holding
     // something else.
-    let created = js(
-        "db",
-        "return await new Promise((res, rej) => { const r = indexedDB.open(db, 3);
-           r.onupgradeneeded = () => r.result.createObjectStore('something-else');
-           r.onsuccess = () => { r.result.close(); res(true); };
-           r.onerror = () => rej(r.error); });",
-        &[s(&session.database)],
-    )
-    .await;
+    let created = JsFuture::from(upgrade_database(&session.database, 3, "something-else")).await;
     assert!(created.is_ok(), "{created:?}");
     let tab = session.open().await;
     let guard = lock_now(&tab).await;
@@ -401,15 +341,9 @@ async fn a_database_of_that_name_without_the_stores_gets_them_and_keeps_its_own(
     guard.release();
     let record = raw_record(&session.database, &session.session).await;
     assert!(record.is_object(), "the record was written: {record:?}");
-    let stores = js(
-        "db",
-        "return await new Promise((res, rej) => { const r = indexedDB.open(db);
-           r.onsuccess = () => { const d = r.result; const names = [...d.objectStoreNames]; const v = d.version; d.close(); res(names.join(',') + '@' + v); };
-           r.onerror = () => rej(r.error); });",
-        &[s(&session.database)],
-    )
-    .await
-    .unwrap();
+    let stores = JsFuture::from(stores_and_version(&session.database))
+        .await
+        .unwrap();
     assert_eq!(
         stores.as_string().unwrap(),
         "leases,sessions,something-else@4"

@@ -1,8 +1,6 @@
 //! The whole refresh flow against real Web Locks, IndexedDB and
-//! BroadcastChannel: single flight, adoption, steal, logout, notification.
-
-use std::cell::RefCell;
-use std::rc::Rc;
+//! BroadcastChannel: single flight, adoption, steal; notifications are in
+//! notify.rs.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -10,25 +8,6 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use crate::support::*;
-
-async fn refresh(
-    manager: &cross_tab_refresh::api::CrossTabRefreshManager,
-    handlers: JsValue,
-) -> Result<JsValue, JsValue> {
-    JsFuture::from(manager.refresh(handlers)).await
-}
-
-/// Collects the events a manager's `subscribe` listener receives.
-fn recorder(
-    manager: &cross_tab_refresh::api::CrossTabRefreshManager,
-) -> (Rc<RefCell<Vec<JsValue>>>, Function) {
-    let events: Rc<RefCell<Vec<JsValue>>> = Rc::default();
-    let sink = events.clone();
-    let listener = Closure::<dyn FnMut(JsValue)>::new(move |event| sink.borrow_mut().push(event))
-        .into_js_value();
-    let unsubscribe = manager.subscribe(listener).unwrap().unchecked_into();
-    (events, unsubscribe)
-}
 
 #[wasm_bindgen_test]
 async fn eight_tabs_and_a_worker_refresh_once() {
@@ -121,11 +100,7 @@ async fn concurrent_calls_in_one_context_share_one_refresh() {
 async fn callbacks_may_be_sync_and_their_tokens_come_back_as_given() {
     let session = Session::new();
     let tab = session.open().await;
-    let handlers = Function::new_no_args(
-        "return { refresh() { return { accessToken: 'secret-a1', refreshToken: 'secret-r1', expiresIn: 60 }; }, reload() { throw new Error('not called'); } };",
-    )
-    .call0(&JsValue::NULL)
-    .unwrap();
+    let handlers = handlers_named("synchronous, with an extra field");
     let result = refresh(&tab, handlers).await.unwrap();
     assert_eq!(field(&result, "outcome"), s("refreshed"));
     assert_eq!(
@@ -139,22 +114,13 @@ async fn callbacks_may_be_sync_and_their_tokens_come_back_as_given() {
 async fn failing_callbacks_are_callback_errors_with_cause() {
     let session = Session::new();
     let tab = session.open().await;
-    for (body, callback) in [
-        (
-            "return { refresh() { throw new TypeError('boom'); }, reload() {} };",
-            "refresh",
-        ),
-        (
-            "return { refresh: () => Promise.reject(new TypeError('boom')), reload() {} };",
-            "refresh",
-        ),
-        ("return { refresh: () => 42, reload() {} };", "refresh"),
-        (
-            "return { refresh: async () => ({ accessToken: 'secret-a' }), reload() {}, save: () => { throw new TypeError('disk full'); } };",
-            "save",
-        ),
+    for (name, callback) in [
+        ("refresh throws", "refresh"),
+        ("refresh rejects", "refresh"),
+        ("refresh returns a number", "refresh"),
+        ("save throws", "save"),
     ] {
-        let handlers = Function::new_no_args(body).call0(&JsValue::NULL).unwrap();
+        let handlers = handlers_named(name);
         let error = assert_error(refresh(&tab, handlers).await, "CallbackError");
         assert!(
             message(&error).contains(&format!("{callback}()")),
@@ -172,7 +138,7 @@ async fn failing_callbacks_are_callback_errors_with_cause() {
             .await
             .is_undefined()
     );
-    let noop = || JsValue::from(Function::new_no_args(""));
+    let noop = || JsValue::from(noop());
     for (bad, expected) in [
         (JsValue::NULL, "takes an object"),
         (
@@ -210,9 +176,7 @@ async fn a_failed_reload_rejects_instead_of_reporting_stale_success() {
         .await
         .unwrap();
     refresh(&a, handlers_of(&world)).await.unwrap();
-    let handlers = Function::new_no_args("return { refresh() { throw new Error('must not be called'); }, reload: () => Promise.reject(new Error('storage gone')) };")
-        .call0(&JsValue::NULL)
-        .unwrap();
+    let handlers = handlers_named("reload rejects");
     let error = assert_error(refresh(&b, handlers).await, "CallbackError");
     assert!(message(&error).contains("reload()"));
 }
@@ -268,131 +232,4 @@ async fn a_refresh_that_fails_after_another_context_stored_adopts() {
         "A's stale call was refused"
     );
     assert_eq!(a.known_session_hash(), b.known_session_hash());
-}
-
-#[wasm_bindgen_test]
-async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
-    // 1. Tab A refreshes; its token request waits at the endpoint.
-    // 2. Meanwhile tab B logs out; then A's request completes.
-    // 3. A's write is fenced and A sees the logout: refresh() rejects with
-    //    LoggedOutError, the session stays out.
-    // 4. Subscribers of this session hear "logout"; those of another session hear nothing.
-    let session = Session::new();
-    let other_session = Session {
-        database: session.database.clone(),
-        session: unique("other"),
-    };
-    let world = token_world(120);
-    let (a, b, c) = (
-        session.open().await,
-        session.open().await,
-        session.open().await,
-    );
-    let stranger = other_session.open().await;
-    let (heard, _) = recorder(&c);
-    let (stranger_heard, _) = recorder(&stranger);
-    done(a.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
-        .await
-        .unwrap();
-    let (a_calling, let_a_through) = arm_gate(&world);
-    let flow_a = JsFuture::from(a.refresh(handlers_of(&world)));
-    let logout_b = async {
-        JsFuture::from(a_calling).await.unwrap();
-        done(b.on_logout()).await.unwrap();
-        let_a_through.call0(&JsValue::NULL).unwrap();
-    };
-    let (result_a, ()) = futures::join!(flow_a, logout_b);
-    assert_error(result_a, "LoggedOutError");
-    let record = raw_record(&session.database, &session.session).await;
-    assert!(field(&record, "hash").is_null(), "still logged out");
-    assert!(lock_now(&c).await.db_hash().is_null());
-    sleep(50).await;
-    let heard = heard.borrow();
-    assert_eq!(heard.len(), 1, "one event: the logout");
-    assert_eq!(field(&heard[0], "type"), s("logout"));
-    assert_eq!(field(&heard[0], "session"), s(&session.session));
-    assert!(field(&heard[0], "dbHash").is_null());
-    assert!(
-        stranger_heard.borrow().is_empty(),
-        "another session hears nothing"
-    );
-}
-
-#[wasm_bindgen_test]
-async fn saves_are_heard_by_other_contexts_and_unsubscribe_stops_it() {
-    let session = Session::new();
-    let (a, b) = (session.open().await, session.open().await);
-    let (heard, unsubscribe) = recorder(&b);
-    let (own, _) = recorder(&a);
-    let guard = lock_now(&a).await;
-    done(guard.save_in_memory_and_db(tokens("secret-access-1", None)))
-        .await
-        .unwrap();
-    guard.release();
-    sleep(50).await;
-    {
-        let heard = heard.borrow();
-        assert_eq!(heard.len(), 1);
-        assert_eq!(field(&heard[0], "type"), s("refreshed"));
-        assert_eq!(
-            field(&heard[0], "dbHash").as_string(),
-            a.known_session_hash().as_string()
-        );
-        assert_eq!(field(&heard[0], "generation").as_f64(), Some(1.0));
-    }
-    assert!(own.borrow().is_empty(), "a context does not hear itself");
-    unsubscribe.call0(&JsValue::NULL).unwrap();
-    unsubscribe.call0(&JsValue::NULL).unwrap();
-    let guard = lock_now(&a).await;
-    done(guard.save_in_memory_and_db(tokens("secret-access-2", None)))
-        .await
-        .unwrap();
-    sleep(50).await;
-    assert_eq!(heard.borrow().len(), 1, "no events after unsubscribe");
-    assert_error(b.subscribe(JsValue::from(5)), "InvalidArgumentError");
-    b.close();
-    assert_error(b.subscribe(Function::new_no_args("").into()), "ClosedError");
-}
-
-#[wasm_bindgen_test]
-async fn no_token_reaches_indexeddb_or_a_broadcast() {
-    // Every record in the database and every message on the session's
-    // channel, read raw, contains no substring of any token.
-    let session = Session::new();
-    let world = token_world(0);
-    let (a, b) = (session.open().await, session.open().await);
-    let sniffed = Function::new_with_args(
-        "name",
-        "const seen = []; const ch = new BroadcastChannel(name); ch.onmessage = (e) => seen.push(JSON.stringify(e.data)); return seen;",
-    )
-    .call1(&JsValue::NULL, &s(&session.lock_name()))
-    .unwrap();
-    for tab in [&a, &b] {
-        done(tab.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
-            .await
-            .unwrap();
-    }
-    refresh(&a, handlers_of(&world)).await.unwrap();
-    refresh(&b, handlers_of(&world)).await.unwrap();
-    refresh(&a, handlers_of(&world)).await.unwrap();
-    done(b.on_logout()).await.unwrap();
-    sleep(50).await;
-    let messages: js_sys::Array = sniffed.unchecked_into();
-    assert!(
-        messages.length() >= 3,
-        "the sniffer heard the saves and the logout"
-    );
-    let mut seen: Vec<String> = messages.iter().map(|m| m.as_string().unwrap()).collect();
-    let record = raw_record(&session.database, &session.session).await;
-    seen.push(
-        js_sys::JSON::stringify(&record)
-            .unwrap()
-            .as_string()
-            .unwrap(),
-    );
-    let hash_bytes: Vec<u8> = js_sys::Uint8Array::new(&field(&record, "hash")).to_vec();
-    seen.push(String::from_utf8_lossy(&hash_bytes).into_owned());
-    for text in &seen {
-        assert!(!text.contains("secret"), "a token leaked: {text}");
-    }
 }

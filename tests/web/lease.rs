@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use cross_tab_refresh::api::CrossTabRefreshManager;
-use js_sys::{Function, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -31,16 +31,9 @@ async fn lease_tab(session: &Session, lease_ms: u32) -> CrossTabRefreshManager {
 #[wasm_bindgen_test]
 async fn auto_takes_the_lease_lock_where_web_locks_are_missing() {
     let session = Session::new();
-    let hide = Function::new_no_args(
-        "Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
-         return () => { delete navigator.locks; };",
-    )
-    .call0(&JsValue::NULL)
-    .unwrap();
+    let restore = inject("no navigator.locks");
     let result = open(session.options()).await;
-    hide.unchecked_ref::<Function>()
-        .call0(&JsValue::NULL)
-        .unwrap();
+    restore.call0(&JsValue::NULL).unwrap();
     let tab = result.unwrap();
     assert_eq!(tab.lock_kind(), "lease");
     let guard = lock_now(&tab).await;
@@ -120,25 +113,7 @@ async fn a_holder_whose_lease_lapsed_cannot_write() {
         lease_tab(&session, 5000).await,
     );
     let guard_a = lock_now(&a).await;
-    let lapse = Function::new_with_args(
-        "db, name",
-        "return new Promise((res, rej) => { const r = indexedDB.open(db); r.onsuccess = () => {
-           const conn = r.result; const tx = conn.transaction('leases', 'readwrite');
-           const store = tx.objectStore('leases'); const get = store.get(name);
-           get.onsuccess = () => store.put({ ...get.result, expiresAt: 0 }, name);
-           tx.oncomplete = () => { conn.close(); res(); }; tx.onerror = () => rej(tx.error); }; r.onerror = () => rej(r.error); });",
-    );
-    JsFuture::from(js_sys::Promise::from(
-        lapse
-            .call2(
-                &JsValue::NULL,
-                &s(&session.database),
-                &s(&session.lock_name()),
-            )
-            .unwrap(),
-    ))
-    .await
-    .unwrap();
+    lapse_lease(&session.database, &session.lock_name()).await;
     let guard_b = lock(&b, obj(&[("timeoutMs", JsValue::from(2000))]))
         .await
         .unwrap();

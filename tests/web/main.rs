@@ -8,6 +8,7 @@ mod flow;
 mod guard;
 mod inputs;
 mod lease;
+mod notify;
 mod regressions;
 mod rust_api;
 mod seed;

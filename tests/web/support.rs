@@ -142,76 +142,90 @@ pub fn assert_error<T>(result: Result<T, JsValue>, name: &str) -> JsValue {
     }
 }
 
-fn js_async(args: &str, body: &str) -> Function {
-    Function::new_with_args(args, &format!("return (async () => {{ {body} }})();"))
+#[wasm_bindgen(module = "/tests/web/helpers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = rawValue)]
+    fn raw_value(database: &str, store: &str, key: &str) -> Promise;
+    #[wasm_bindgen(js_name = putRawValue)]
+    fn put_raw_value(database: &str, store: &str, key: &str, value: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = lapseLease)]
+    fn lapse_lease_js(database: &str, name: &str) -> Promise;
+    #[wasm_bindgen(js_name = deleteDatabase)]
+    fn delete_database_js(database: &str) -> Promise;
+    #[wasm_bindgen(js_name = lockIsFree)]
+    fn lock_is_free_js(name: &str) -> Promise;
+    fn nudge(collect: bool) -> Promise;
+    /// Every message on the channel `name` from now on, as JSON text.
+    #[wasm_bindgen(js_name = sniffChannel)]
+    pub fn sniff_channel(name: &str) -> js_sys::Array;
+    #[wasm_bindgen(js_name = workerHolding)]
+    fn worker_holding_js(name: &str) -> Promise;
+    #[wasm_bindgen(js_name = refreshInWorker)]
+    fn refresh_in_worker_js(world: &JsValue, database: &str, session: &str) -> Promise;
+    #[wasm_bindgen(js_name = moduleWorker)]
+    fn module_worker_js(body: &str) -> Promise;
+    #[wasm_bindgen(js_name = tokenWorld)]
+    fn token_world_js(latency_ms: u32) -> JsValue;
+    /// A fresh handlers object of one behaviour, by name (see helpers.js).
+    #[wasm_bindgen(js_name = handlersNamed)]
+    pub fn handlers_named(name: &str) -> JsValue;
+    /// A new function that does nothing.
+    #[wasm_bindgen(js_name = noopFunction)]
+    pub fn noop() -> Function;
 }
 
-async fn call(function: &Function, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let array: js_sys::Array = args.iter().collect();
-    let promise: Promise = function.apply(&JsValue::NULL, &array)?.unchecked_into();
-    JsFuture::from(promise).await
+#[wasm_bindgen(module = "/tests/web/faults.js")]
+extern "C" {
+    /// Injects the platform fault of that name (see faults.js); returns the
+    /// function that takes it out.
+    pub fn inject(fault: &str) -> Function;
 }
-
-const OPEN_DB: &str = "const conn = await new Promise((res, rej) => { const r = indexedDB.open(db); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });";
 
 /// The raw record of `session` in `database`, read by plain JavaScript.
 pub async fn raw_record(database: &str, session: &str) -> JsValue {
-    let f = js_async(
-        "db, key",
-        &format!(
-            "{OPEN_DB} try {{ const tx = conn.transaction('sessions'); return await new Promise((res, rej) => {{ const g = tx.objectStore('sessions').get(key); g.onsuccess = () => res(g.result); g.onerror = () => rej(g.error); }}); }} finally {{ conn.close(); }}"
-        ),
-    );
-    call(&f, &[s(database), s(session)]).await.unwrap()
+    JsFuture::from(raw_value(database, "sessions", session))
+        .await
+        .unwrap()
 }
 
 /// Writes `value` as the raw record of `session` (to simulate corruption).
 pub async fn put_raw_record(database: &str, session: &str, value: &JsValue) {
-    let f = js_async(
-        "db, key, value",
-        &format!(
-            "{OPEN_DB} try {{ const tx = conn.transaction('sessions', 'readwrite'); tx.objectStore('sessions').put(value, key); await new Promise((res, rej) => {{ tx.oncomplete = res; tx.onerror = () => rej(tx.error); }}); }} finally {{ conn.close(); }}"
-        ),
-    );
-    call(&f, &[s(database), s(session), value.clone()])
+    JsFuture::from(put_raw_value(database, "sessions", session, value))
+        .await
+        .unwrap();
+}
+
+/// Makes the lease of the lock `name` look lapsed, from plain JavaScript.
+pub async fn lapse_lease(database: &str, name: &str) {
+    JsFuture::from(lapse_lease_js(database, name))
         .await
         .unwrap();
 }
 
 /// Deletes `database` from plain JavaScript; resolves once deleted, rejects if blocked for 2 s.
 pub async fn delete_database(database: &str) -> Result<(), JsValue> {
-    let f = js_async(
-        "db",
-        "await new Promise((res, rej) => { const r = indexedDB.deleteDatabase(db); r.onsuccess = res; r.onerror = () => rej(r.error); r.onblocked = () => setTimeout(() => rej(new Error('blocked')), 2000); });",
-    );
-    call(&f, &[s(database)]).await.map(drop)
+    JsFuture::from(delete_database_js(database)).await.map(drop)
 }
 
 /// Is the Web Lock `name` free right now (probed without waiting)?
 pub async fn lock_is_free(name: &str) -> bool {
-    let f = js_async(
-        "name",
-        "return await navigator.locks.request(name, { ifAvailable: true }, (lock) => lock !== null);",
-    );
-    call(&f, &[s(name)]).await.unwrap().as_bool().unwrap()
+    JsFuture::from(lock_is_free_js(name))
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap()
 }
 
 /// Waits up to `ms` for the Web Lock `name` to be free, nudging the garbage
 /// collector in between (with `gc()` where the browser exposes it, else by
 /// allocating).
 pub async fn lock_freed_within(name: &str, ms: u32, collect_garbage: bool) -> bool {
-    let nudge = js_async(
-        "collect",
-        "if (collect) { if (typeof gc === 'function') { gc(); } else { let junk = []; for (let i = 0; i < 200; i++) junk.push(new Array(50000).fill(i)); junk = null; } } await new Promise((r) => setTimeout(r, 20));",
-    );
     let start = js_sys::Date::now();
     while js_sys::Date::now() - start < f64::from(ms) {
         if lock_is_free(name).await {
             return true;
         }
-        call(&nudge, &[JsValue::from_bool(collect_garbage)])
-            .await
-            .unwrap();
+        JsFuture::from(nudge(collect_garbage)).await.unwrap();
     }
     false
 }
@@ -219,11 +233,10 @@ pub async fn lock_freed_within(name: &str, ms: u32, collect_garbage: bool) -> bo
 /// A dedicated worker that takes the Web Lock `name` and holds it until
 /// terminated. Resolves once the worker holds the lock.
 pub async fn worker_holding(name: &str) -> web_sys_worker::Worker {
-    let f = js_async(
-        "name",
-        "const src = `navigator.locks.request(${JSON.stringify(name)}, () => { postMessage('held'); return new Promise(() => {}); });`; const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' }))); await new Promise((res, rej) => { w.onmessage = res; w.onerror = (e) => rej(new Error('worker failed: ' + e.message)); }); return w;",
-    );
-    call(&f, &[s(name)]).await.unwrap().unchecked_into()
+    JsFuture::from(worker_holding_js(name))
+        .await
+        .unwrap()
+        .unchecked_into()
 }
 
 pub mod web_sys_worker {
@@ -248,36 +261,7 @@ pub async fn sleep(ms: i32) {
 /// `{ issued, calls, invalidGrants, storage, handlers(), exchange() }`.
 /// Each refresh token works once; the endpoint answers after `latencyMs`.
 pub fn token_world(latency_ms: u32) -> JsValue {
-    Function::new_with_args(
-        "latencyMs",
-        "const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-         const world = { issued: 0, calls: 0, invalidGrants: 0, broadcasts: [],
-           storage: { accessToken: 'secret-access-0', refreshToken: 'secret-refresh-0' } };
-         world.gates = [];
-         world.exchange = async (refreshToken) => {
-           world.calls++;
-           const gate = world.gates.shift();
-           if (gate) { gate.enter(); await gate.gate; }
-           await sleep(latencyMs);
-           if (refreshToken !== 'secret-refresh-' + world.issued) { world.invalidGrants++; throw new Error('invalid_grant'); }
-           world.issued++;
-           return { accessToken: 'secret-access-' + world.issued, refreshToken: 'secret-refresh-' + world.issued, expiresIn: 300 };
-         };
-         world.handlers = () => ({
-           refresh: () => world.exchange(world.storage.refreshToken),
-           reload: async () => ({ ...world.storage }),
-           save: async (tokens) => { world.storage = { ...tokens }; },
-         });
-         world.serve = (worker) => { worker.addEventListener('message', async (e) => {
-           const { id, call, arg } = e.data || {};
-           if (!call) return;
-           try { const h = world.handlers(); const value = await h[call](arg); worker.postMessage({ id, value }); }
-           catch (error) { worker.postMessage({ id, error: String(error && error.message) }); }
-         }); };
-         return world;",
-    )
-    .call1(&JsValue::NULL, &JsValue::from(latency_ms))
-    .unwrap()
+    token_world_js(latency_ms)
 }
 
 #[wasm_bindgen(module = "/tests/web/helpers.js")]
@@ -315,36 +299,11 @@ pub fn handlers_of(world: &JsValue) -> JsValue {
 /// the page's `world` over `postMessage`. Resolves with the worker's result:
 /// `{ outcome, accessToken }` or `{ error }`.
 pub async fn refresh_in_worker(session: &Session, world: &JsValue) -> Result<JsValue, JsValue> {
-    let f = js_async(
-        "world, db, session",
-        "const moduleUrl = new URL('wasm-bindgen-test', location.href).href;
-         const wasmUrl = new URL('wasm-bindgen-test_bg.wasm', location.href).href;
-         const src = `
-           import init, { CrossTabRefreshManager } from ${JSON.stringify(moduleUrl)};
-           let next = 0; const pending = new Map();
-           self.onmessage = (e) => { const p = pending.get(e.data.id); if (p) { pending.delete(e.data.id); e.data.error ? p.reject(new Error(e.data.error)) : p.resolve(e.data.value); } };
-           const ask = (call, arg) => new Promise((resolve, reject) => { const id = next++; pending.set(id, { resolve, reject }); postMessage({ id, call, arg }); });
-           try {
-             await init({ module_or_path: ${JSON.stringify(wasmUrl)} });
-             const m = await CrossTabRefreshManager.open({ session: ${JSON.stringify(session)}, databaseName: ${JSON.stringify(db)} });
-             await m.restoreSession({ accessToken: 'secret-access-0', refreshToken: 'secret-refresh-0' });
-             const r = await m.refresh({ refresh: () => ask('refresh'), reload: () => ask('reload'), save: (t) => ask('save', t) });
-             postMessage({ done: { outcome: r.outcome, accessToken: r.tokens.accessToken, scope: self.constructor.name } });
-           } catch (error) { postMessage({ done: { error: String(error && (error.name + ': ' + error.message)) } }); }
-         `;
-         const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
-         world.serve(worker);
-         try {
-           return await new Promise((resolve, reject) => {
-             worker.addEventListener('message', (e) => { if (e.data && e.data.done) resolve(e.data.done); });
-             worker.onerror = (e) => reject(new Error('worker failed: ' + (e.message || 'unknown')));
-           });
-         } finally { worker.terminate(); }",
-    );
-    call(
-        &f,
-        &[world.clone(), s(&session.database), s(&session.session)],
-    )
+    JsFuture::from(refresh_in_worker_js(
+        world,
+        &session.database,
+        &session.session,
+    ))
     .await
 }
 
@@ -352,23 +311,29 @@ pub async fn refresh_in_worker(session: &Session, world: &JsValue) -> Result<JsV
 /// use `CrossTabRefreshManager` and `postMessage`). Resolves with the worker
 /// once it posts `"ready"`.
 pub async fn module_worker(body: &str) -> web_sys_worker::Worker {
-    let f = js_async(
-        "body",
-        "const moduleUrl = new URL('wasm-bindgen-test', location.href).href;
-         const wasmUrl = new URL('wasm-bindgen-test_bg.wasm', location.href).href;
-         const src = `import init, { CrossTabRefreshManager } from ${JSON.stringify(moduleUrl)};
-           await init({ module_or_path: ${JSON.stringify(wasmUrl)} });
-           try { ${body} } catch (error) { postMessage('failed: ' + error.name + ': ' + error.message); }`;
-         const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
-         await new Promise((resolve, reject) => {
-           worker.onmessage = (e) => e.data === 'ready' ? resolve() : reject(new Error(String(e.data)));
-           worker.onerror = (e) => reject(new Error('worker failed: ' + e.message));
-           setTimeout(() => reject(new Error('the worker did not get ready within 30 s')), 30000);
-         });
-         return worker;",
-    );
-    call(&f, &[s(body)])
+    JsFuture::from(module_worker_js(body))
         .await
         .unwrap_or_else(|e| panic!("worker: {}", describe(&e)))
         .unchecked_into()
+}
+
+/// `manager.refresh(handlers)`, awaited.
+pub async fn refresh(
+    manager: &CrossTabRefreshManager,
+    handlers: JsValue,
+) -> Result<JsValue, JsValue> {
+    JsFuture::from(manager.refresh(handlers)).await
+}
+
+/// Waits until `condition` holds, checking every 5 ms; panics naming
+/// `what` after `ms`.
+pub async fn until(what: &str, ms: u32, condition: impl Fn() -> bool) {
+    let start = js_sys::Date::now();
+    while !condition() {
+        assert!(
+            js_sys::Date::now() - start < f64::from(ms),
+            "{what}: not within {ms} ms"
+        );
+        sleep(5).await;
+    }
 }

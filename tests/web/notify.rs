@@ -1,0 +1,211 @@
+//! Notifications over BroadcastChannel: who hears a save or a logout, who
+//! does not, and that no token travels.
+//!
+//! A message that should arrive is waited for (polled until heard). That
+//! one should not arrive is checked after 50 ms more ([`quiet`]): nothing
+//! signals that a message will not come.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cross_tab_refresh::api::CrossTabRefreshManager;
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+type Heard = Rc<RefCell<Vec<JsValue>>>;
+
+/// Collects the events a manager's `subscribe` listener receives.
+fn recorder(manager: &CrossTabRefreshManager) -> (Heard, Function) {
+    let events: Heard = Rc::default();
+    let sink = events.clone();
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |event| sink.borrow_mut().push(event))
+        .into_js_value();
+    let unsubscribe = manager.subscribe(listener).unwrap().unchecked_into();
+    (events, unsubscribe)
+}
+
+/// Before a check that something was *not* heard: no event says that a
+/// message will not come, so this gives it 50 ms to arrive.
+async fn quiet() {
+    sleep(50).await;
+}
+
+/// Waits until `heard` holds `count` events.
+async fn heard_at_least(heard: &Heard, count: usize) {
+    until("the notification", 5_000, || heard.borrow().len() >= count).await;
+}
+
+#[wasm_bindgen(module = "/tests/web/helpers.js")]
+extern "C" {
+    type ChannelWatch;
+    #[wasm_bindgen(js_name = watchChannelHandlers)]
+    fn watch_channel_handlers() -> ChannelWatch;
+    #[wasm_bindgen(method)]
+    fn listening(this: &ChannelWatch) -> u32;
+    #[wasm_bindgen(method)]
+    fn restore(this: &ChannelWatch);
+}
+
+#[wasm_bindgen_test]
+async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
+    // 1. Tab A refreshes; its token request waits at the endpoint.
+    // 2. Meanwhile tab B logs out; then A's request completes.
+    // 3. A's write is fenced and A sees the logout: refresh() rejects with
+    //    LoggedOutError, the session stays out.
+    // 4. Subscribers of this session hear "logout"; those of another session hear nothing.
+    let session = Session::new();
+    let other_session = Session {
+        database: session.database.clone(),
+        session: unique("other"),
+    };
+    let world = token_world(120);
+    let (a, b, c) = (
+        session.open().await,
+        session.open().await,
+        session.open().await,
+    );
+    let stranger = other_session.open().await;
+    let (heard, _) = recorder(&c);
+    let (stranger_heard, _) = recorder(&stranger);
+    done(a.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+        .await
+        .unwrap();
+    let (a_calling, let_a_through) = arm_gate(&world);
+    let flow_a = JsFuture::from(a.refresh(handlers_of(&world)));
+    let logout_b = async {
+        JsFuture::from(a_calling).await.unwrap();
+        done(b.on_logout()).await.unwrap();
+        let_a_through.call0(&JsValue::NULL).unwrap();
+    };
+    let (result_a, ()) = futures::join!(flow_a, logout_b);
+    assert_error(result_a, "LoggedOutError");
+    let record = raw_record(&session.database, &session.session).await;
+    assert!(field(&record, "hash").is_null(), "still logged out");
+    assert!(lock_now(&c).await.db_hash().is_null());
+    heard_at_least(&heard, 1).await;
+    quiet().await;
+    let heard = heard.borrow();
+    assert_eq!(heard.len(), 1, "one event: the logout");
+    assert_eq!(field(&heard[0], "type"), s("logout"));
+    assert_eq!(field(&heard[0], "session"), s(&session.session));
+    assert!(field(&heard[0], "dbHash").is_null());
+    assert!(
+        stranger_heard.borrow().is_empty(),
+        "another session hears nothing"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn saves_are_heard_by_other_contexts_and_unsubscribe_stops_it() {
+    let session = Session::new();
+    let (a, b) = (session.open().await, session.open().await);
+    let (heard, unsubscribe) = recorder(&b);
+    let (own, _) = recorder(&a);
+    let guard = lock_now(&a).await;
+    done(guard.save_in_memory_and_db(tokens("secret-access-1", None)))
+        .await
+        .unwrap();
+    guard.release();
+    heard_at_least(&heard, 1).await;
+    quiet().await;
+    {
+        let heard = heard.borrow();
+        assert_eq!(heard.len(), 1);
+        assert_eq!(field(&heard[0], "type"), s("refreshed"));
+        assert_eq!(
+            field(&heard[0], "dbHash").as_string(),
+            a.known_session_hash().as_string()
+        );
+        assert_eq!(field(&heard[0], "generation").as_f64(), Some(1.0));
+    }
+    assert!(own.borrow().is_empty(), "a context does not hear itself");
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+    let guard = lock_now(&a).await;
+    done(guard.save_in_memory_and_db(tokens("secret-access-2", None)))
+        .await
+        .unwrap();
+    quiet().await;
+    assert_eq!(heard.borrow().len(), 1, "no events after unsubscribe");
+    assert_error(b.subscribe(JsValue::from(5)), "InvalidArgumentError");
+    b.close();
+    assert_error(b.subscribe(noop().into()), "ClosedError");
+}
+
+#[wasm_bindgen_test]
+async fn no_token_reaches_indexeddb_or_a_broadcast() {
+    // Every record in the database and every message on the session's
+    // channel, read raw, contains no substring of any token.
+    let session = Session::new();
+    let world = token_world(0);
+    let (a, b) = (session.open().await, session.open().await);
+    let messages = sniff_channel(&session.lock_name());
+    for tab in [&a, &b] {
+        done(tab.restore_session(tokens("secret-access-0", Some("secret-refresh-0"))))
+            .await
+            .unwrap();
+    }
+    refresh(&a, handlers_of(&world)).await.unwrap();
+    refresh(&b, handlers_of(&world)).await.unwrap();
+    refresh(&a, handlers_of(&world)).await.unwrap();
+    done(b.on_logout()).await.unwrap();
+    until("the saves and the logout on the channel", 5_000, || {
+        messages.length() >= 3
+    })
+    .await;
+    assert!(
+        messages.length() >= 3,
+        "the sniffer heard the saves and the logout"
+    );
+    let mut seen: Vec<String> = messages.iter().map(|m| m.as_string().unwrap()).collect();
+    let record = raw_record(&session.database, &session.session).await;
+    seen.push(
+        js_sys::JSON::stringify(&record)
+            .unwrap()
+            .as_string()
+            .unwrap(),
+    );
+    let hash_bytes: Vec<u8> = js_sys::Uint8Array::new(&field(&record, "hash")).to_vec();
+    seen.push(String::from_utf8_lossy(&hash_bytes).into_owned());
+    for text in &seen {
+        assert!(!text.contains("secret"), "a token leaked: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_context_listens_only_while_it_has_listeners() {
+    // A context that subscribes to nothing does no work when another
+    // writes: its channel gets a message handler with the first listener
+    // and loses it with the last.
+    let watch = watch_channel_handlers();
+    let session = Session::new();
+    let (a, b) = (session.open().await, session.open().await);
+    let idle = watch.listening();
+    let (heard, unsubscribe) = recorder(&b);
+    let with_one = watch.listening();
+    let (_, unsubscribe_other) = recorder(&b);
+    unsubscribe.call0(&JsValue::NULL).unwrap();
+    let with_the_other = watch.listening();
+    unsubscribe_other.call0(&JsValue::NULL).unwrap();
+    let with_none = watch.listening();
+    let (heard_again, _) = recorder(&b);
+    watch.restore();
+    assert_eq!(idle, 0, "no handler while nothing is subscribed");
+    assert_eq!(with_one, 1);
+    assert_eq!(with_the_other, 1, "one listener left");
+    assert_eq!(with_none, 0, "the last listener took the handler away");
+    // Subscribing again hears the next save.
+    let guard = lock_now(&a).await;
+    done(guard.save_in_memory_and_db(tokens("secret-access-1", None)))
+        .await
+        .unwrap();
+    heard_at_least(&heard_again, 1).await;
+    assert!(
+        heard.borrow().is_empty(),
+        "the first listener left before the save"
+    );
+}
