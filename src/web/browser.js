@@ -1,6 +1,6 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
-// Locks request, disposable timers and abort waits, and the IndexedDB
-// upgrade and versionchange handlers. One module, so that loading the
+// Locks request, disposable timers and abort waits, the IndexedDB upgrade
+// and versionchange handlers, and the classes' `[Symbol.dispose]`. One module, so that loading the
 // library costs one request more than its glue, not three.
 
 // ---- Web Locks (src/web/locks.rs) ----
@@ -114,4 +114,16 @@ export function closeOnVersionChange(db, then) {
     },
     { once: true },
   );
+}
+
+// ---- Symbol.dispose (src/api/dispose.rs) ----
+
+// Points `[Symbol.dispose]` of the class of `instance` at its idempotent
+// `method` (wasm-bindgen's own frees the object, after which every call
+// fails). Does nothing where `Symbol.dispose` does not exist.
+export function wireDispose(instance, method) {
+  const prototype = Object.getPrototypeOf(instance);
+  if (typeof Symbol.dispose === "symbol" && typeof prototype[method] === "function") {
+    prototype[Symbol.dispose] = prototype[method];
+  }
 }

@@ -83,7 +83,7 @@ function assertLockedSave(result, where) {
   assert.equal(result.namedError, "InvalidArgumentError");
 }
 
-test("a Vite app (vite build, no plugin, no configuration)", async () => {
+test("a Vite app (vite build, no plugin, no configuration), the .wasm fetched alongside the import", async () => {
   assertLockedSave(await resultOf("/"), "vite");
 });
 
