@@ -1,7 +1,7 @@
 //! The portable browser tests, run inside a service worker.
 #![cfg(target_arch = "wasm32")]
 
-#[path = "web/support.rs"]
+#[path = "web/support/mod.rs"]
 mod support;
 
 #[path = "contexts/portable.rs"]

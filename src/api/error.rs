@@ -5,7 +5,7 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use super::handlers::JsTokens;
-use crate::core::RefreshError;
+use crate::core::{RefreshError, Remedy};
 
 #[wasm_bindgen(typescript_custom_section)]
 const ERROR_NAMES: &'static str = r#"
@@ -17,23 +17,21 @@ export type CrossTabRefreshErrorName =
   | "ReentrancyError";
 "#;
 
-/// The message JavaScript sees: the core's, except where it advises a call,
-/// which here is named as JavaScript spells it.
+/// The message JavaScript sees: the core's, with its remedy, where it has
+/// one, named as a JavaScript call.
 fn message(error: &RefreshError) -> String {
-    match error {
-        RefreshError::InvalidPreviousHash { reason } => format!(
-            "the stored session hash is unreadable ({reason}); call onLogout() to replace it with an empty record"
-        ),
-        RefreshError::Closed => {
-            "this manager is closed; open a new one with CrossTabRefreshManager.open()".to_owned()
-        }
-        RefreshError::GuardReleased => {
-            "this guard was released and no longer holds the lock; take a new one with spinLock()"
-                .to_owned()
-        }
-        RefreshError::Reentrant => "a refresh handler called refresh() of its own manager, which would wait for itself; return tokens from the handler instead".to_owned(),
-        other => other.to_string(),
-    }
+    let text = error.to_string();
+    let Some(remedy) = error.remedy() else {
+        return text;
+    };
+    let what = text.strip_suffix(remedy.text()).unwrap_or(&text);
+    let call = match remedy {
+        Remedy::LogOut => "call onLogout() to replace it with an empty record",
+        Remedy::OpenAnother => "open a new one with CrossTabRefreshManager.open()",
+        Remedy::LockAgain => "take a new one with spinLock()",
+        Remedy::ReturnTokens => "return tokens from the handler instead of calling refresh()",
+    };
+    format!("{what}{call}")
 }
 
 /// The JavaScript `Error` for `error`.

@@ -1,6 +1,7 @@
 //! The one error type of the crate, with the stable names JavaScript sees.
 //! Messages name no call of either API (JavaScript or Rust): they say what
-//! happened and what to do in words both can follow.
+//! happened and what to do in words both can follow. Where what to do is one
+//! call, it is a [`Remedy`], which an API layer may name in its own terms.
 
 use std::any::Any;
 use std::rc::Rc;
@@ -27,6 +28,32 @@ impl Cause {
 impl std::fmt::Debug for Cause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Cause(..)")
+    }
+}
+
+/// The one thing to do about an error, where there is one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// Log out: the unreadable record becomes an empty one.
+    LogOut,
+    /// Open another manager.
+    OpenAnother,
+    /// Take the lock again.
+    LockAgain,
+    /// Return tokens from the handler instead of refreshing from inside it.
+    ReturnTokens,
+}
+
+impl Remedy {
+    /// The remedy in words that name no API call; every message that has a
+    /// remedy ends with this text.
+    pub const fn text(self) -> &'static str {
+        match self {
+            Self::LogOut => "logging out replaces it with an empty record",
+            Self::OpenAnother => "open a new manager to go on",
+            Self::LockAgain => "take the lock again for a new guard",
+            Self::ReturnTokens => "return tokens from the handler instead",
+        }
     }
 }
 
@@ -66,9 +93,7 @@ pub enum RefreshError {
     },
 
     /// The stored record cannot be read as a session hash.
-    #[error(
-        "the stored session hash is unreadable ({reason}); logging out replaces it with an empty record"
-    )]
+    #[error("the stored session hash is unreadable ({reason}); {}", Remedy::LogOut.text())]
     InvalidPreviousHash {
         /// What is wrong with the record.
         reason: String,
@@ -91,12 +116,13 @@ pub enum RefreshError {
     InvalidArgument(String),
 
     /// The manager was closed.
-    #[error("this manager is closed; open a new manager to go on")]
+    #[error("this manager is closed; {}", Remedy::OpenAnother.text())]
     Closed,
 
     /// The guard was released; its lock is gone.
     #[error(
-        "this guard was released and no longer holds the lock; take the lock again for a new guard"
+        "this guard was released and no longer holds the lock; {}",
+        Remedy::LockAgain.text()
     )]
     GuardReleased,
 
@@ -124,7 +150,8 @@ pub enum RefreshError {
     /// A refresh callback called back into the refresh it is part of, which
     /// could only wait for itself.
     #[error(
-        "a refresh handler started a refresh of its own manager, which would wait for itself; return tokens from the handler instead"
+        "a refresh handler started a refresh of its own manager, which would wait for itself; {}",
+        Remedy::ReturnTokens.text()
     )]
     Reentrant,
 }
@@ -145,6 +172,18 @@ impl RefreshError {
             Self::Callback { .. } => "CallbackError",
             Self::LoggedOut => "LoggedOutError",
             Self::Reentrant => "ReentrancyError",
+        }
+    }
+
+    /// The one thing to do about this error, if there is one; the message
+    /// then ends with its [`Remedy::text`].
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::InvalidPreviousHash { .. } => Some(Remedy::LogOut),
+            Self::Closed => Some(Remedy::OpenAnother),
+            Self::GuardReleased => Some(Remedy::LockAgain),
+            Self::Reentrant => Some(Remedy::ReturnTokens),
+            _ => None,
         }
     }
 

@@ -85,7 +85,10 @@ export function whenAborted(signal) {
 // connection upgrades or deletes the database.
 
 // Opens `name` at `version`, creates whichever of `stores` are missing,
-// closes it again. Rejects with the request's DOMException.
+// closes it again. Rejects with the request's DOMException, or at once when
+// another connection blocks the upgrade (one that stays open on
+// versionchange: the request would wait for as long as it lives; should it
+// go through later, its connection is closed).
 export function createStores(name, version, ...stores) {
   return new Promise((resolve, reject) => {
     const request = indexedDB.open(name, version);
@@ -100,6 +103,13 @@ export function createStores(name, version, ...stores) {
       resolve();
     };
     request.onerror = () => reject(request.error);
+    request.onblocked = () => {
+      const error = new Error(
+        "another connection to the database blocks its upgrade: it stays open when asked to close (a tab running an older version of this app?)",
+      );
+      error.name = "BlockedError";
+      reject(error);
+    };
   });
 }
 

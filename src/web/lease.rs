@@ -20,10 +20,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::*;
-
-use super::global::{clear_interval, set_interval};
-use super::lease_record::{Acquirer, LeaseRecord};
+use super::global::clear_interval;
+use super::lease_held::{LeaseGuard, Shared};
+use super::lease_record::LeaseRecord;
 use super::locks::LockOptions;
 use super::wait::{give_up, sleep, wait_kind};
 use crate::core::lease::{LeaseOp, is_live};
@@ -33,54 +32,6 @@ use crate::core::{CrossContextLock, RefreshError, WaitKind};
 const FIRST_BACKOFF_MS: u32 = 10;
 /// Longest wait between two attempts.
 const MAX_BACKOFF_MS: u32 = 250;
-
-/// An acquisition that holds the lease: its token and renewal timer.
-struct Held {
-    token: String,
-    renewal: JsValue,
-    _renew: Closure<dyn FnMut()>,
-}
-
-/// What a lease lock and its guards share.
-struct Shared {
-    record: LeaseRecord,
-    holder: String,
-    lease_ms: u32,
-    next_token: Cell<u32>,
-    held: RefCell<Vec<Held>>,
-}
-
-impl Shared {
-    fn acquirer<'a>(&'a self, token: &'a str) -> Acquirer<'a> {
-        Acquirer {
-            holder: &self.holder,
-            token,
-        }
-    }
-
-    /// Gives the lease of `token` back, if it holds it (best effort: if
-    /// this fails, the lease lapses).
-    fn release(self: &Rc<Self>, token: String) {
-        if let Some(held) = self.forget(&token) {
-            clear_interval(&held.renewal);
-        }
-        let shared = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let who = shared.acquirer(&token);
-            let now = js_sys::Date::now();
-            let _ = shared
-                .record
-                .apply(&who, LeaseOp::Release, now, shared.lease_ms)
-                .await;
-        });
-    }
-
-    fn forget(&self, token: &str) -> Option<Held> {
-        let mut held = self.held.borrow_mut();
-        let index = held.iter().position(|h| h.token == token)?;
-        Some(held.remove(index))
-    }
-}
 
 /// A lock held as a lease in IndexedDB.
 pub struct LeaseLock {
@@ -169,57 +120,6 @@ impl LeaseLock {
             .apply(&who, op, now, self.shared.lease_ms)
             .await
     }
-
-    fn renewing_guard(&self, token: String) -> LeaseGuard {
-        let renew = {
-            let (shared, token) = (Rc::downgrade(&self.shared), token.clone());
-            Closure::<dyn FnMut()>::new(move || {
-                let (Some(shared), token) = (shared.upgrade(), token.clone()) else {
-                    return;
-                };
-                wasm_bindgen_futures::spawn_local(async move {
-                    let who = shared.acquirer(&token);
-                    let now = js_sys::Date::now();
-                    let renewed = shared
-                        .record
-                        .apply(&who, LeaseOp::Renew, now, shared.lease_ms)
-                        .await;
-                    // Lost (taken by another after a lapse) or failed: stop
-                    // renewing; the fence keeps a late write harmless.
-                    if !matches!(renewed, Ok(true))
-                        && let Some(held) = shared.forget(&token)
-                    {
-                        clear_interval(&held.renewal);
-                    }
-                });
-            })
-        };
-        let every = i32::try_from((self.shared.lease_ms / 3).max(1)).unwrap_or(i32::MAX);
-        let renewal = set_interval(renew.as_ref().unchecked_ref(), every);
-        self.shared.held.borrow_mut().push(Held {
-            token: token.clone(),
-            renewal,
-            _renew: renew,
-        });
-        LeaseGuard {
-            shared: self.shared.clone(),
-            token: Some(token),
-        }
-    }
-}
-
-/// Holds a lease; renews it until dropped, then gives it back.
-pub struct LeaseGuard {
-    shared: Rc<Shared>,
-    token: Option<String>,
-}
-
-impl Drop for LeaseGuard {
-    fn drop(&mut self) {
-        if let Some(token) = self.token.take() {
-            self.shared.release(token);
-        }
-    }
 }
 
 /// An acquisition in progress. Dropped before it holds (a timeout, an
@@ -263,7 +163,7 @@ impl CrossContextLock for LeaseLock {
         loop {
             if self.try_take(&token, options.steal).await? {
                 attempt.token = None;
-                return Ok(self.renewing_guard(token));
+                return Ok(self.shared.hold(token));
             }
             if wait_kind(&options) == WaitKind::IfFree {
                 attempt.token = None;

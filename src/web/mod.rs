@@ -9,6 +9,7 @@ pub mod broadcast;
 pub mod global;
 pub mod idb;
 pub mod lease;
+mod lease_held;
 pub mod lease_record;
 pub mod locks;
 pub mod session;
@@ -16,7 +17,8 @@ pub mod store;
 pub mod wait;
 
 pub use broadcast::BroadcastNotifier;
-pub use lease::{LeaseGuard, LeaseLock};
+pub use lease::LeaseLock;
+pub use lease_held::LeaseGuard;
 pub use locks::{LockOptions, WebLockGuard, WebLocks};
 pub use session::{LockChoice, SessionConfig, WebRefreshManager, close_session, open_session};
 pub use store::IdbHashStore;

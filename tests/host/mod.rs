@@ -1,6 +1,11 @@
 //! Host-side test doubles: a rotating token server, the app's token storage,
-//! handlers that use them, and a scheduler that interleaves contexts.
+//! handlers that use them, and a scheduler that interleaves contexts; the
+//! setups the tests share are in `setup.rs`.
 #![allow(dead_code)]
+
+mod setup;
+
+pub use setup::*;
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

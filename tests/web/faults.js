@@ -1,5 +1,5 @@
 // Faults the browser tests inject into the platform, and the plain-JS steps
-// of tests/web/faults.rs, bound with #[wasm_bindgen(module)].
+// of tests/web/faults_*.rs, bound with #[wasm_bindgen(module)].
 
 // Each fault: the object, the property, and its replacement given the original.
 const FAULTS = {
@@ -85,6 +85,16 @@ export function storesAndVersion(db) {
       conn.close();
       resolve(names.join(",") + "@" + version);
     };
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** Opens `db` and keeps the connection open when another asks it to close
+ * (no versionchange handler), as an older version of an app might. */
+export function openStubbornly(db) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(db);
+    request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
 }

@@ -183,3 +183,62 @@ async fn lock_kind_and_null_hashes() {
         "no hash is null, not undefined"
     );
 }
+
+#[wasm_bindgen_test]
+async fn error_messages_name_the_javascript_call_that_helps() {
+    // Where an error has one remedy, the message says what happened in the
+    // core's words and names the remedy as a JavaScript call.
+    let session = Session::new();
+    let tab = session.open().await;
+    let guard = lock_now(&tab).await;
+    guard.release();
+    let released = assert_error(
+        done(guard.save_in_memory_and_db(next())).await,
+        "GuardReleasedError",
+    );
+    put_raw_record(&session.database, &session.session, &s("not a record")).await;
+    let unreadable = assert_error(
+        lock(&tab, JsValue::UNDEFINED).await,
+        "InvalidPreviousHashError",
+    );
+    let js_tab = wasm_bindgen_futures::JsFuture::from(
+        cross_tab_refresh::api::CrossTabRefreshManager::open(Session::new().options()),
+    )
+    .await
+    .unwrap();
+    let reentrant = reentrant_refresh(&js_tab, &next());
+    let reentrant = assert_error(
+        wasm_bindgen_futures::JsFuture::from(within(&reentrant, 3_000)).await,
+        "CallbackError",
+    );
+    let reentrant = Reflect::get(&reentrant, &s("cause")).unwrap();
+    tab.close();
+    let closed = assert_error(lock(&tab, JsValue::UNDEFINED).await, "ClosedError");
+    for (error, what, call) in [
+        (released, "was released", "take a new one with spinLock()"),
+        (unreadable, "is unreadable", "call onLogout()"),
+        (
+            reentrant,
+            "would wait for itself",
+            "instead of calling refresh()",
+        ),
+        (closed, "is closed", "CrossTabRefreshManager.open()"),
+    ] {
+        let text = message(&error);
+        assert!(text.contains(what), "says what happened: {text}");
+        assert!(
+            text.ends_with(call) || text.contains(call),
+            "names {call}: {text}"
+        );
+        for core_words in [
+            "take the lock again",
+            "logging out replaces",
+            "open a new manager",
+        ] {
+            assert!(
+                !text.contains(core_words),
+                "the core's remedy is replaced: {text}"
+            );
+        }
+    }
+}

@@ -3,13 +3,17 @@
 //! a dedicated worker stands in for another context holding the lock.
 #![cfg(target_arch = "wasm32")]
 
-mod faults;
+mod faults_indexeddb;
+mod faults_inputs;
+mod faults_platform;
 mod flow;
 mod guard;
 mod inputs;
 mod lease;
 mod notify;
-mod regressions;
+mod regressions_generation;
+mod regressions_lock;
+mod regressions_session;
 mod rust_api;
 mod seed;
 mod store;

@@ -1,0 +1,113 @@
+//! The leases a lease lock holds: each acquisition's token and renewal
+//! timer, renewed every third of the lease while its guard lives, given back
+//! when it drops.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use super::global::{clear_interval, set_interval};
+use super::lease_record::{Acquirer, LeaseRecord};
+use crate::core::lease::LeaseOp;
+
+/// An acquisition that holds the lease: its token and renewal timer.
+pub(super) struct Held {
+    pub(super) token: String,
+    pub(super) renewal: JsValue,
+    _renew: Closure<dyn FnMut()>,
+}
+
+/// What a lease lock and its guards share.
+pub(super) struct Shared {
+    pub(super) record: LeaseRecord,
+    pub(super) holder: String,
+    pub(super) lease_ms: u32,
+    pub(super) next_token: Cell<u32>,
+    pub(super) held: RefCell<Vec<Held>>,
+}
+
+impl Shared {
+    pub(super) fn acquirer<'a>(&'a self, token: &'a str) -> Acquirer<'a> {
+        Acquirer {
+            holder: &self.holder,
+            token,
+        }
+    }
+
+    /// Gives the lease of `token` back, if it holds it (best effort: if
+    /// this fails, the lease lapses).
+    pub(super) fn release(self: &Rc<Self>, token: String) {
+        if let Some(held) = self.forget(&token) {
+            clear_interval(&held.renewal);
+        }
+        let shared = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let who = shared.acquirer(&token);
+            let now = js_sys::Date::now();
+            let _ = shared
+                .record
+                .apply(&who, LeaseOp::Release, now, shared.lease_ms)
+                .await;
+        });
+    }
+
+    pub(super) fn forget(&self, token: &str) -> Option<Held> {
+        let mut held = self.held.borrow_mut();
+        let index = held.iter().position(|h| h.token == token)?;
+        Some(held.remove(index))
+    }
+
+    /// Holds the lease `token` took: renews it every third of the lease
+    /// until the guard drops, then gives it back.
+    pub(super) fn hold(self: &Rc<Self>, token: String) -> LeaseGuard {
+        let renew = {
+            let (shared, token) = (Rc::downgrade(self), token.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                let (Some(shared), token) = (shared.upgrade(), token.clone()) else {
+                    return;
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    let who = shared.acquirer(&token);
+                    let now = js_sys::Date::now();
+                    let renewed = shared
+                        .record
+                        .apply(&who, LeaseOp::Renew, now, shared.lease_ms)
+                        .await;
+                    // Lost (taken by another after a lapse) or failed: stop
+                    // renewing; the fence keeps a late write harmless.
+                    if !matches!(renewed, Ok(true))
+                        && let Some(held) = shared.forget(&token)
+                    {
+                        clear_interval(&held.renewal);
+                    }
+                });
+            })
+        };
+        let every = i32::try_from((self.lease_ms / 3).max(1)).unwrap_or(i32::MAX);
+        let renewal = set_interval(renew.as_ref().unchecked_ref(), every);
+        self.held.borrow_mut().push(Held {
+            token: token.clone(),
+            renewal,
+            _renew: renew,
+        });
+        LeaseGuard {
+            shared: self.clone(),
+            token: Some(token),
+        }
+    }
+}
+
+/// Holds a lease; renews it until dropped, then gives it back.
+pub struct LeaseGuard {
+    shared: Rc<Shared>,
+    token: Option<String>,
+}
+
+impl Drop for LeaseGuard {
+    fn drop(&mut self) {
+        if let Some(token) = self.token.take() {
+            self.shared.release(token);
+        }
+    }
+}

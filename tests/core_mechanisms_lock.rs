@@ -1,0 +1,115 @@
+//! The manager's lock on the host: close ends a wait and later calls, a
+//! dropped wait leaves nothing queued, `if_free`, a failing store, and what
+//! the guard and the manager report.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod host;
+
+use std::task::Poll;
+
+use cross_tab_refresh::core::memory::MemoryLockOptions;
+use cross_tab_refresh::core::{RefreshError, SessionHash};
+use futures::executor::block_on;
+use host::*;
+
+#[test]
+fn close_ends_a_wait_for_the_lock_and_later_calls() {
+    let (manager, _) = manager();
+    block_on(async {
+        let held = manager.spin_lock(WAIT).await.unwrap();
+        let mut waiting = Box::pin(manager.spin_lock(WAIT));
+        assert!(poll_once(waiting.as_mut()).is_pending());
+        manager.close();
+        match poll_once(waiting.as_mut()) {
+            Poll::Ready(Err(error)) => assert_eq!(error.name(), "ClosedError"),
+            _ => panic!("the wait ends with ClosedError"),
+        }
+        drop(held);
+        let later = manager.spin_lock(WAIT).await;
+        assert_eq!(later.err().unwrap().name(), "ClosedError");
+        let restore = manager.restore_session(&TokenServer::tokens(0)).await;
+        assert_eq!(restore.unwrap_err().name(), "ClosedError");
+    });
+}
+
+#[test]
+fn a_dropped_wait_leaves_nothing_queued() {
+    let (manager, _) = manager();
+    block_on(async {
+        let held = manager.spin_lock(WAIT).await.unwrap();
+        let mut dropped = Box::pin(manager.spin_lock(WAIT));
+        assert!(poll_once(dropped.as_mut()).is_pending());
+        drop(dropped);
+        drop(held);
+        assert!(!manager.is_locked_here());
+        let mut next = Box::pin(manager.spin_lock(WAIT));
+        assert!(
+            poll_once(next.as_mut()).is_ready(),
+            "the lock is free at once"
+        );
+    });
+}
+
+#[test]
+fn if_free_fails_at_once_when_this_context_holds_the_lock() {
+    let (manager, store) = manager();
+    store.fail_next(0);
+    block_on(async {
+        let held = manager.spin_lock(WAIT).await.unwrap();
+        let if_free = MemoryLockOptions {
+            steal: false,
+            if_free: true,
+        };
+        let error = manager.spin_lock(if_free).await.err().unwrap();
+        assert!(matches!(error, RefreshError::LockTimeout { timeout_ms: 0 }));
+        drop(held);
+        drop(manager.spin_lock(if_free).await.unwrap());
+    });
+}
+
+#[test]
+fn a_failing_store_is_a_store_error_and_recovers() {
+    let (manager, store) = manager();
+    block_on(async {
+        store.fail_next(1);
+        let error = manager.spin_lock(WAIT).await.err().unwrap();
+        assert_eq!(error.name(), "StoreError");
+        assert!(
+            !manager.is_locked_here(),
+            "the failed read released the lock"
+        );
+        drop(manager.spin_lock(WAIT).await.unwrap());
+    });
+}
+
+#[test]
+fn the_guard_reports_its_generation_and_the_manager_its_lock_and_store() {
+    let (manager, store) = manager();
+    block_on(async {
+        assert!(!manager.is_locked_here());
+        let guard = manager.spin_lock(WAIT).await.unwrap();
+        assert!(manager.is_locked_here());
+        assert_eq!(guard.generation(), 0);
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(1))
+            .await
+            .unwrap();
+        assert_eq!(guard.generation(), 2);
+        assert_eq!(store.writes(), 2);
+        let stored = manager.stored_state().await.unwrap();
+        assert_eq!(stored.generation, 2);
+        assert_eq!(stored.hash, Some(SessionHash::of(&TokenServer::tokens(1))));
+        // Trusted tokens equal to the stored ones: nothing is written.
+        guard
+            .handle_mismatch(&TokenServer::tokens(1))
+            .await
+            .unwrap();
+        assert_eq!(store.writes(), 2);
+        drop(guard);
+        assert!(!manager.is_locked_here());
+    });
+}

@@ -1,0 +1,102 @@
+//! Logouts on the host: a stale context cannot refresh over one (a new
+//! login works), a guard taken before it cannot bring the hash back, and a
+//! logout during a refresh of a context that knew nothing stands.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod host;
+
+use cross_tab_refresh::core::memory::{MemoryLock, MemoryStore};
+use cross_tab_refresh::core::{
+    RefreshError, RefreshHandlers, RefreshManager, RefreshOutcome, SessionTokens,
+};
+use futures::executor::block_on;
+use host::*;
+
+#[test]
+fn a_stale_context_cannot_refresh_over_a_logout_but_a_new_login_works() {
+    let store = MemoryStore::default();
+    let lock = MemoryLock::default();
+    let a = RefreshManager::new(lock.clone(), store.clone());
+    let b = RefreshManager::new(lock, store.clone());
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        drop(guard);
+        b.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        a.on_logout().await.unwrap();
+        let handlers = Handlers::new(&server, &storage);
+        let error = b.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError");
+        assert_eq!(handlers.network_calls.get(), 0);
+        assert_eq!(b.known_session_hash(), None);
+        // The seed's own flow sees a mismatch, and cannot write.
+        b.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        a.on_logout().await.unwrap();
+        let guard = b.spin_lock(WAIT).await.unwrap();
+        assert!(guard.logged_out() && guard.hash_mismatch());
+        let refused = guard.save_in_memory_and_db(&TokenServer::tokens(1)).await;
+        assert_eq!(refused.unwrap_err().name(), "LoggedOutError");
+        drop(guard);
+        // A new login after the logout.
+        b.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        let (outcome, _) = b.refresh(WAIT, &handlers).await.unwrap();
+        assert_eq!(outcome, RefreshOutcome::Refreshed);
+    });
+}
+
+#[test]
+fn a_guard_taken_before_this_contexts_logout_cannot_bring_the_hash_back() {
+    let (manager, _) = manager();
+    block_on(async {
+        let guard = manager.spin_lock(WAIT).await.unwrap();
+        manager.on_logout().await.unwrap();
+        let error = guard
+            .handle_mismatch(&TokenServer::tokens(0))
+            .await
+            .unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError");
+        assert_eq!(manager.known_session_hash(), None);
+    });
+}
+
+/// A login in progress (no known session) while another context logs out.
+struct LogoutDuringRefresh<'a> {
+    other: &'a Manager,
+    inner: Handlers,
+}
+
+impl RefreshHandlers for LogoutDuringRefresh<'_> {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.other.on_logout().await?;
+        self.inner.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await
+    }
+}
+
+#[test]
+fn a_logout_during_a_refresh_of_a_context_that_knew_nothing_stays_a_logout() {
+    let store = MemoryStore::default();
+    let lock = MemoryLock::default();
+    let fresh = RefreshManager::new(lock.clone(), store.clone());
+    let other = RefreshManager::new(lock, store.clone());
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        let handlers = LogoutDuringRefresh {
+            other: &other,
+            inner: Handlers::new(&server, &storage),
+        };
+        let error = fresh.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError");
+        assert_eq!(fresh.stored_state().await.unwrap().hash, None);
+    });
+}

@@ -1,0 +1,186 @@
+//! The inventory of bad inputs and faults, its IndexedDB part: another
+//! connection upgrading the database, a quota error, an aborted transaction,
+//! a failing open, and a database of that name without the stores (and that
+//! upgrade blocked by another connection); also,
+//! reading the stored state without the lock. Each fault gets a named error,
+//! and the library keeps working afterwards. Faults are injected by patching
+//! the platform's prototypes for the length of one test (tests run one at a
+//! time).
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+#[wasm_bindgen(module = "/tests/web/faults.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = upgradeDatabase)]
+    fn upgrade_database(database: &str, version: u32, store: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = storesAndVersion)]
+    fn stores_and_version(database: &str) -> js_sys::Promise;
+    type IdbConnection;
+    #[wasm_bindgen(js_name = openStubbornly)]
+    fn open_stubbornly(database: &str) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn close(this: &IdbConnection);
+}
+
+#[wasm_bindgen_test]
+async fn another_connection_upgrading_the_database_is_not_blocked() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+    guard.release();
+    // Another connection (a newer app version, say) upgrades the database.
+    let upgraded = JsFuture::from(upgrade_database(&session.database, 7, "something-else")).await;
+    assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
+    // The library reopens at the new version and finds its record.
+    let guard = lock_now(&tab).await;
+    assert_eq!(
+        guard.db_hash().as_string(),
+        tab.known_session_hash().as_string()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_quota_error_on_write_is_a_store_error_and_nothing_changes() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let restore = inject("put throws QuotaExceededError");
+    let guard = lock_now(&tab).await;
+    let result = done(guard.save_in_memory_and_db(tokens("secret-a", None))).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "StoreError");
+    assert_eq!(cause_name(&error), "QuotaExceededError");
+    assert!(tab.known_session_hash().is_null(), "memory unchanged");
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_transaction_is_a_store_error_and_writes_nothing() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let restore = inject("put aborts its transaction");
+    let guard = lock_now(&tab).await;
+    let result = done(guard.save_in_memory_and_db(tokens("secret-a", None))).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    assert_error(result, "StoreError");
+    assert!(
+        raw_record(&session.database, &session.session)
+            .await
+            .is_undefined(),
+        "rolled back"
+    );
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
+    let session = Session::new();
+    let tab = session.open().await;
+    // Drop the connection (deletion makes the library close it), then make opening fail.
+    delete_database(&session.database).await.unwrap();
+    let restore = inject("indexedDB.open throws InvalidStateError");
+    let result = lock(&tab, JsValue::UNDEFINED).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "StoreError");
+    // indexed_db_futures drops the thrown exception; the message says what failed.
+    assert!(
+        message(&error).contains("indexedDB.open threw"),
+        "{}",
+        message(&error)
+    );
+    lock_now(&tab).await;
+}
+
+#[wasm_bindgen_test]
+async fn stored_state_reads_without_the_lock() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let empty = JsFuture::from(tab.stored_state()).await.unwrap();
+    assert!(Reflect::get(&empty, &s("dbHash")).unwrap().is_null());
+    assert_eq!(
+        Reflect::get(&empty, &s("generation")).unwrap().as_f64(),
+        Some(0.0)
+    );
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+    // Read while the lock is held: no waiting.
+    let stored = JsFuture::from(tab.stored_state()).await.unwrap();
+    assert_eq!(
+        Reflect::get(&stored, &s("dbHash")).unwrap().as_string(),
+        tab.known_session_hash().as_string()
+    );
+    assert_eq!(
+        Reflect::get(&stored, &s("generation")).unwrap().as_f64(),
+        Some(1.0)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_database_of_that_name_without_the_stores_gets_them_and_keeps_its_own() {
+    let session = Session::new();
+    // An app already has a database of that name, at version 3, holding
+    // something else.
+    let created = JsFuture::from(upgrade_database(&session.database, 3, "something-else")).await;
+    assert!(created.is_ok(), "{created:?}");
+    let tab = session.open().await;
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+    guard.release();
+    let record = raw_record(&session.database, &session.session).await;
+    assert!(record.is_object(), "the record was written: {record:?}");
+    let stores = JsFuture::from(stores_and_version(&session.database))
+        .await
+        .unwrap();
+    assert_eq!(
+        stores.as_string().unwrap(),
+        "leases,sessions,something-else@4"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_upgrade_blocked_by_a_connection_that_stays_open_fails_at_once() {
+    // 1. An app's database of that name lacks the library's stores, and a
+    //    connection to it ignores versionchange (an older version of the app
+    //    in another tab).
+    // 2. Opening a manager needs an upgrade that this connection blocks: it
+    //    fails with a StoreError, not a wait for as long as the tab lives.
+    // 3. Once that connection closes, opening works.
+    let session = Session::new();
+    JsFuture::from(upgrade_database(&session.database, 1, "something-else"))
+        .await
+        .unwrap();
+    let stubborn: IdbConnection = JsFuture::from(open_stubbornly(&session.database))
+        .await
+        .unwrap()
+        .unchecked_into();
+    let opening = cross_tab_refresh::api::CrossTabRefreshManager::open(session.options());
+    let result = JsFuture::from(within(&opening, 3_000)).await;
+    stubborn.close();
+    let error = assert_error(result, "StoreError");
+    assert_eq!(cause_name(&error), "BlockedError");
+    assert!(
+        message(&error).contains("upgrading the database"),
+        "{}",
+        message(&error)
+    );
+    let tab = session.open().await;
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+}

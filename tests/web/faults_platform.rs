@@ -1,0 +1,105 @@
+//! The inventory of bad inputs and faults, its platform part: a throwing
+//! lock manager, no IndexedDB or no Web Locks, and a refresh callback that
+//! hangs holding the lock. Each gets a named error, and the library keeps
+//! working afterwards. Faults are injected by patching the platform's
+//! prototypes for the length of one test (tests run one at a time).
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+#[wasm_bindgen_test]
+async fn a_throwing_lock_manager_is_not_supported() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let restore = inject("navigator.locks.request throws SecurityError");
+    let result = lock(&tab, JsValue::UNDEFINED).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "NotSupportedError");
+    assert_eq!(cause_name(&error), "SecurityError");
+    lock_now(&tab).await;
+}
+
+#[wasm_bindgen_test]
+async fn no_indexeddb_or_no_web_locks_is_not_supported() {
+    let session = Session::new();
+    let restore = inject("no indexedDB");
+    let result = session_open(&session).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "NotSupportedError");
+    assert!(message(&error).contains("IndexedDB"), "{}", message(&error));
+
+    // Without Web Locks, "web-locks" is refused ("auto" takes the lease lock: see lease.rs).
+    let options = session.options();
+    Reflect::set(&options, &s("lock"), &s("web-locks")).unwrap();
+    let restore = inject("no navigator.locks");
+    let result = open(options).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "NotSupportedError");
+    assert!(
+        message(&error).contains("secure context"),
+        "{}",
+        message(&error)
+    );
+}
+
+async fn session_open(
+    session: &Session,
+) -> Result<cross_tab_refresh::api::CrossTabRefreshManager, JsValue> {
+    open(session.options()).await
+}
+
+#[wasm_bindgen_test]
+async fn a_hung_refresh_is_bounded_by_the_others_timeout_and_its_late_write_is_fenced() {
+    // 1. The hung tab's refresh callback is entered, and hangs (lock held).
+    // 2. The other tab's refresh times out after its lockTimeoutMs.
+    // 3. The other tab steals the lock and stores tokens b.
+    // 4. The hung callback resolves at last, with tokens of its own: its
+    //    write is fenced, it adopts b, and the store keeps b.
+    let session = Session::new();
+    let hung = session.open().await;
+    let options = obj(&[
+        ("session", s(&session.session)),
+        ("databaseName", s(&session.database)),
+        ("lockTimeoutMs", JsValue::from(200)),
+    ]);
+    let other = open(options).await.unwrap();
+    let gated = gated_handlers(&tokens("secret-late", None), &tokens("secret-b", None));
+    let pending = JsFuture::from(hung.refresh(field(&gated, "handlers")));
+    let entered: js_sys::Promise = field(&gated, "entered").unchecked_into();
+    let others = async {
+        JsFuture::from(entered).await.unwrap();
+        let handlers = handlers_named("refresh returns an access token");
+        assert_error(
+            JsFuture::from(other.refresh(handlers)).await,
+            "LockTimeoutError",
+        );
+        // The way out: steal the lock.
+        let guard = lock(&other, obj(&[("steal", JsValue::TRUE)]))
+            .await
+            .unwrap();
+        done(guard.save_in_memory_and_db(tokens("secret-b", None)))
+            .await
+            .unwrap();
+        guard.release();
+        let open: Function = field(&gated, "open").unchecked_into();
+        open.call0(&JsValue::NULL).unwrap();
+    };
+    let (late, ()) = futures::join!(pending, others);
+    let late = late.unwrap_or_else(|e| panic!("the late refresh failed: {}", describe(&e)));
+    assert_eq!(
+        field(&late, "outcome"),
+        s("adopted"),
+        "its write was fenced"
+    );
+    assert_eq!(field(&field(&late, "tokens"), "accessToken"), s("secret-b"));
+    let stored = JsFuture::from(other.stored_state()).await.unwrap();
+    assert_eq!(
+        field(&stored, "dbHash").as_string(),
+        other.known_session_hash().as_string(),
+        "the store keeps b"
+    );
+}

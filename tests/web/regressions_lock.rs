@@ -1,0 +1,199 @@
+//! Regression tests of the lock, one per defect an independent review found
+//! (each seen failing before its fix): the lease lock's in-context exclusion
+//! and `timeoutMs: 0`, dropped futures, leaks per acquisition, and work left
+//! running at `close()`.
+
+use cross_tab_refresh::api::CrossTabRefreshManager;
+use cross_tab_refresh::web::{LockChoice, LockOptions, SessionConfig, open_session};
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+#[wasm_bindgen(module = "/tests/web/helpers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = databaseNames)]
+    fn database_names() -> Promise;
+    #[wasm_bindgen(js_name = memoryBytes)]
+    fn memory_bytes(memory: &JsValue) -> f64;
+}
+
+fn lease_options(session: &Session) -> JsValue {
+    obj(&[
+        ("session", s(&session.session)),
+        ("databaseName", s(&session.database)),
+        ("lock", s("lease")),
+    ])
+}
+
+async fn lease_tab(session: &Session) -> CrossTabRefreshManager {
+    open(lease_options(session)).await.unwrap()
+}
+
+fn timeout(ms: u32) -> JsValue {
+    obj(&[("timeoutMs", JsValue::from(ms))])
+}
+
+/// Item 1: two acquisitions of one lease-lock manager never hold at once.
+#[wasm_bindgen_test]
+async fn the_lease_lock_excludes_two_acquisitions_of_one_manager() {
+    let session = Session::new();
+    let tab = lease_tab(&session).await;
+    let first = lock_now(&tab).await;
+    let second = lock(&tab, timeout(300)).await;
+    assert_error(second, "LockTimeoutError");
+    first.release();
+    lock(&tab, timeout(2_000)).await.unwrap();
+}
+
+/// Item 2: `timeoutMs: 0` takes a free lease every time.
+#[wasm_bindgen_test]
+async fn lease_timeout_zero_takes_a_free_lease_every_time() {
+    for _ in 0..20 {
+        let session = Session::new();
+        let tab = lease_tab(&session).await;
+        let guard = lock(&tab, timeout(0)).await;
+        assert!(
+            guard.is_ok(),
+            "a free lease was refused: {}",
+            describe(&guard.err().unwrap())
+        );
+    }
+}
+
+/// Item 4: a Rust `spin_lock` future dropped while it waits leaves nothing
+/// queued: once the holder releases, the lock is free.
+#[wasm_bindgen_test]
+async fn a_dropped_rust_spin_lock_future_leaks_no_lock() {
+    let session = Session::new();
+    let config = || {
+        let mut config = SessionConfig::new(session.session.clone());
+        config.database_name = session.database.clone();
+        config.lock = LockChoice::WebLocks;
+        config
+    };
+    let holder = open_session(config()).await.unwrap();
+    let waiter = open_session(config()).await.unwrap();
+    let held = holder.spin_lock(LockOptions::waiting(1_000)).await.unwrap();
+    {
+        // Drop the wait once its request is queued at the browser.
+        let wait = std::pin::pin!(waiter.spin_lock(LockOptions::waiting(10_000)));
+        let queued = std::pin::pin!(async {
+            for _ in 0..500 {
+                if holder.lock().state().await.unwrap().waiting == Some(1) {
+                    return;
+                }
+            }
+            panic!("the wait never reached the lock manager");
+        });
+        let first = futures::future::select(wait, queued).await;
+        assert!(
+            matches!(first, futures::future::Either::Right(_)),
+            "the wait ended before it was dropped"
+        );
+    }
+    drop(held);
+    assert!(
+        lock_freed_within(&session.lock_name(), 2_000, false).await,
+        "the dropped wait took the lock and kept it"
+    );
+}
+
+/// Item 6: acquisitions that are granted, and waits that time out, leak
+/// nothing: the module's memory stays put over thousands of them.
+#[wasm_bindgen_test]
+async fn thousands_of_acquisitions_do_not_grow_memory() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let other = session.open().await;
+    let cycle = |n: u32| {
+        let (tab, other) = (&tab, &other);
+        async move {
+            for i in 0..n {
+                let guard = lock(tab, timeout(1_000)).await.unwrap();
+                if i % 10 == 0 {
+                    assert_error(lock(other, timeout(1)).await, "LockTimeoutError");
+                }
+                guard.release();
+            }
+        }
+    };
+    cycle(500).await;
+    let start = memory_bytes(&wasm_bindgen::memory());
+    cycle(6_000).await;
+    let grown = memory_bytes(&wasm_bindgen::memory()) - start;
+    assert!(
+        grown < 65_536.0 * 2.0,
+        "memory grew by {grown} bytes over 6000 acquisitions"
+    );
+}
+
+/// Item 7: a wait in progress at `close()` rejects instead of resolving
+/// later with a live guard.
+#[wasm_bindgen_test]
+async fn a_wait_at_close_rejects_with_closed_error() {
+    let session = Session::new();
+    let holder = session.open().await;
+    let tab = session.open().await;
+    let held = lock_now(&holder).await;
+    let waiting = tab.spin_lock(Some(timeout(5_000)));
+    // Close only once the wait is queued at the browser.
+    let mut queued = false;
+    for _ in 0..200 {
+        let state = JsFuture::from(holder.lock_state()).await.unwrap();
+        if field(&state, "waiting").as_f64() == Some(1.0) {
+            queued = true;
+            break;
+        }
+    }
+    assert!(queued, "the wait never reached the lock manager");
+    tab.close();
+    held.release();
+    let settled = JsFuture::from(within(&waiting, 2_000)).await;
+    assert_error(settled, "ClosedError");
+}
+
+/// Item 7: releasing a lease guard after `close()` does not reopen (and so
+/// recreate) the database.
+#[wasm_bindgen_test]
+async fn a_lease_released_after_close_does_not_reopen_the_database() {
+    let session = Session::new();
+    let tab = lease_tab(&session).await;
+    let guard = lock_now(&tab).await;
+    tab.close();
+    delete_database(&session.database).await.unwrap();
+    guard.release();
+    // A later open of another database goes through the same factory queue
+    // after anything the release started.
+    let probe = Session::new();
+    drop(probe.open().await);
+    let names = JsFuture::from(database_names()).await.unwrap();
+    let names: Vec<String> = js_sys::Array::from(&names)
+        .iter()
+        .filter_map(|n| n.as_string())
+        .collect();
+    assert!(
+        !names.contains(&session.database),
+        "the database came back: {names:?}"
+    );
+}
+
+/// Item 7: `close()` gives back a lease the manager holds, instead of
+/// leaving everyone else to wait until it lapses.
+#[wasm_bindgen_test]
+async fn close_gives_the_lease_back() {
+    let session = Session::new();
+    let tab = lease_tab(&session).await;
+    let other = lease_tab(&session).await;
+    let _held = lock_now(&tab).await;
+    tab.close();
+    // Well within the 20 s lease.
+    let taken = lock(&other, timeout(2_000)).await;
+    assert!(
+        taken.is_ok(),
+        "the lease was kept: {}",
+        describe(&taken.err().unwrap())
+    );
+}
