@@ -1,0 +1,44 @@
+//! The invariants checked once a run has ended: no issued tokens dropped,
+//! and with nothing failing, no spent refresh token sent and one network
+//! call per rotation.
+
+use super::super::world::{AppStorage, Endpoint, Pair};
+use super::Ledger;
+
+pub(super) fn end_checks(
+    endpoint: &Endpoint,
+    storage: &AppStorage,
+    ledger: &Ledger,
+    faulted: bool,
+    violations: &mut Vec<String>,
+) {
+    // Nothing lost: the newest pair of every live grant is in the app's
+    // storage, was handed back, or died with a crashed context.
+    let stored = storage.tokens.borrow().as_ref().map(Pair::of);
+    for newest in endpoint.current.borrow().iter() {
+        let accounted = stored == Some(*newest)
+            || ledger.handed_back.borrow().contains(newest)
+            || ledger.lost_in_crash.borrow().contains(newest)
+            || ledger.logged_out_grants.borrow().contains(&newest.grant)
+            || endpoint.is_revoked(newest.grant)
+            || newest.index == 0;
+        if !accounted {
+            violations.push(format!("tokens {newest:?} were issued, then dropped"));
+        }
+    }
+    if !faulted {
+        if endpoint.reuses.get() > 0 {
+            violations.push(format!(
+                "a spent refresh token was sent {} time(s) with nothing failing: the grant is revoked",
+                endpoint.reuses.get()
+            ));
+        }
+        if endpoint.calls.get() != endpoint.rotations.get() {
+            violations.push(format!(
+                "{} network calls for {} rotations with nothing failing",
+                endpoint.calls.get(),
+                endpoint.rotations.get()
+            ));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The token endpoint the model's contexts refresh against, which rotates
+//! refresh tokens and revokes the grant when a spent one comes back, and the
+//! app's token storage the contexts share.
+
+use std::cell::{Cell, RefCell};
+
+use cross_tab_refresh::core::SessionTokens;
+
+/// One pair the endpoint issued: grant and rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pair {
+    pub grant: u32,
+    pub index: u32,
+}
+
+impl Pair {
+    pub fn tokens(self) -> SessionTokens {
+        SessionTokens::new(
+            format!("at-{}-{}", self.grant, self.index),
+            Some(format!("rt-{}-{}", self.grant, self.index)),
+        )
+    }
+
+    pub fn of(tokens: &SessionTokens) -> Self {
+        let rt = tokens.refresh_token.as_deref().unwrap_or_default();
+        let mut parts = rt.trim_start_matches("rt-").split('-');
+        let mut next = || {
+            parts
+                .next()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(u32::MAX)
+        };
+        Self {
+            grant: next(),
+            index: next(),
+        }
+    }
+}
+
+/// A token endpoint as oidc-provider runs it: each refresh token works once;
+/// a spent one revokes its whole grant.
+#[derive(Default)]
+pub struct Endpoint {
+    /// The newest pair of each grant; a grant is born by a login.
+    pub current: RefCell<Vec<Pair>>,
+    pub revoked: RefCell<Vec<bool>>,
+    pub calls: Cell<u32>,
+    pub rotations: Cell<u32>,
+    pub reuses: Cell<u32>,
+}
+
+impl Endpoint {
+    pub fn login(&self) -> Pair {
+        let mut current = self.current.borrow_mut();
+        let pair = Pair {
+            grant: current.len() as u32,
+            index: 0,
+        };
+        current.push(pair);
+        self.revoked.borrow_mut().push(false);
+        pair
+    }
+
+    pub fn exchange(&self, presented: Pair) -> Result<Pair, &'static str> {
+        self.calls.set(self.calls.get() + 1);
+        let g = presented.grant as usize;
+        let mut current = self.current.borrow_mut();
+        let Some(newest) = current.get_mut(g) else {
+            return Err("invalid_grant");
+        };
+        if self.revoked.borrow()[g] {
+            return Err("invalid_grant");
+        }
+        if presented.index != newest.index {
+            // Reuse detection: a spent token revokes the grant.
+            self.reuses.set(self.reuses.get() + 1);
+            self.revoked.borrow_mut()[g] = true;
+            return Err("invalid_grant");
+        }
+        newest.index += 1;
+        self.rotations.set(self.rotations.get() + 1);
+        Ok(*newest)
+    }
+
+    pub fn newest(&self) -> Option<Pair> {
+        self.current.borrow().last().copied()
+    }
+
+    pub fn is_revoked(&self, grant: u32) -> bool {
+        self.revoked.borrow()[grant as usize]
+    }
+}
+
+/// The app's token storage, shared by its contexts (localStorage, say).
+#[derive(Default)]
+pub struct AppStorage {
+    pub tokens: RefCell<Option<SessionTokens>>,
+    /// The next `save` fails (a full quota, say).
+    pub fail_next_save: Cell<bool>,
+}
