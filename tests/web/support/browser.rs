@@ -1,4 +1,4 @@
-//! The browser from plain JavaScript (helpers.js, faults.js): raw
+//! The browser from plain JavaScript (browser.js, faults.js, helpers.js): raw
 //! IndexedDB records and leases, Web Locks, workers, channel messages,
 //! injected faults, and a time limit on a promise.
 
@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::manager::Session;
 use super::values::describe;
 
-#[wasm_bindgen(module = "/tests/web/helpers.js")]
+#[wasm_bindgen(module = "/tests/web/browser.js")]
 extern "C" {
     #[wasm_bindgen(js_name = rawValue)]
     fn raw_value(database: &str, store: &str, key: &str) -> Promise;
@@ -31,6 +31,10 @@ extern "C" {
     fn refresh_in_worker_js(world: &JsValue, database: &str, session: &str) -> Promise;
     #[wasm_bindgen(js_name = moduleWorker)]
     fn module_worker_js(body: &str) -> Promise;
+}
+
+#[wasm_bindgen(module = "/tests/web/helpers.js")]
+extern "C" {
     /// Settles `promise`, or rejects with "still pending" after `ms`.
     pub fn within(promise: &Promise, ms: u32) -> Promise;
     /// `manager.refresh()` whose refresh handler calls `manager.refresh()`.
