@@ -80,9 +80,9 @@ export function whenAborted(signal) {
 
 // ---- IndexedDB (src/web/idb.rs) ----
 
-// The two IndexedDB steps that need an event handler of their own: creating
-// the object stores in an upgrade, and stepping aside when another
-// connection upgrades or deletes the database.
+// The IndexedDB steps that need an event handler of their own: creating
+// the object stores in an upgrade, a plain read, and stepping aside when
+// another connection upgrades or deletes the database.
 
 // Opens `name` at `version`, creates whichever of `stores` are missing,
 // closes it again. Rejects with the request's DOMException, or at once when
@@ -110,6 +110,17 @@ export function createStores(name, version, ...stores) {
       error.name = "BlockedError";
       reject(error);
     };
+  });
+}
+
+// The value under `key` in object store `store` of `db` (undefined if
+// none): one request in a readonly transaction of its own, which commits by
+// itself. Rejects with the DOMException of whichever step failed.
+export function readValue(db, store, key) {
+  return new Promise((resolve, reject) => {
+    const request = db.transaction(store, "readonly").objectStore(store).get(key);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
   });
 }
 

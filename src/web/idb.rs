@@ -23,6 +23,9 @@ extern "C" {
     #[wasm_bindgen(js_name = createStores)]
     fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;
 
+    #[wasm_bindgen(js_name = readValue)]
+    fn read_value_js(database: &JsValue, store: &str, key: &str) -> js_sys::Promise;
+
     #[wasm_bindgen(js_name = closeOnVersionChange)]
     fn close_on_version_change(database: &JsValue, then: &Closure<dyn FnMut()>);
 }
@@ -210,6 +213,21 @@ pub fn object_store<'a>(
     transaction
         .object_store(name)
         .map_err(fail("opening the object store"))
+}
+
+/// The value stored under `key` in `store_name`, read outside any
+/// transaction of the caller's (one request of its own, in JavaScript: the
+/// read a lock holder makes first, kept to the fewest steps).
+pub async fn read_value(
+    database: &Database,
+    store_name: &str,
+    key: &str,
+    step: &'static str,
+) -> Result<Option<JsValue>, RefreshError> {
+    let value = JsFuture::from(read_value_js(database.as_sys(), store_name, key))
+        .await
+        .map_err(|error| store_error(step, error))?;
+    Ok((!value.is_undefined()).then_some(value))
 }
 
 /// The value stored under `key`, if any.

@@ -9,7 +9,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{
-    Connection, LEASE_STORE, begin, commit, fail, get_value, object_store, put_value,
+    Connection, LEASE_STORE, begin, commit, fail, get_value, object_store, put_value, read_value,
 };
 use crate::core::RefreshError;
 use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
@@ -97,9 +97,7 @@ impl LeaseRecord {
     /// The lease as stored now, if readable.
     pub async fn read(&self) -> Result<Option<Lease>, RefreshError> {
         let database = self.connection.database().await?;
-        let transaction = begin(&database, LEASE_STORE, TransactionMode::Readonly)?;
-        let store = object_store(&transaction, LEASE_STORE)?;
-        let current = get_value(&store, &self.name, "reading the lease").await?;
+        let current = read_value(&database, LEASE_STORE, &self.name, "reading the lease").await?;
         Ok(current.as_ref().and_then(lease_of))
     }
 }

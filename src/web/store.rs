@@ -7,7 +7,9 @@ use indexed_db_futures::transaction::TransactionMode;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::idb::{Connection, OBJECT_STORE, begin, commit, get_value, object_store, put_value};
+use super::idb::{
+    Connection, OBJECT_STORE, begin, commit, get_value, object_store, put_value, read_value,
+};
 use crate::core::fence::{fence, tombstone_generation};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
@@ -66,9 +68,14 @@ impl IdbHashStore {
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
         let database = self.connection.database().await?;
-        let transaction = begin(&database, OBJECT_STORE, TransactionMode::Readonly)?;
-        let store = object_store(&transaction, OBJECT_STORE)?;
-        decode(&self.read_raw(&store).await?)
+        let value = read_value(
+            &database,
+            OBJECT_STORE,
+            &self.session,
+            "reading the session record",
+        )
+        .await?;
+        decode(&value.map_or(RawRecord::Absent, |value| raw_record(&value)))
     }
 
     async fn store_if(
