@@ -145,9 +145,13 @@ export async function openWindows(driver, url, count) {
 }
 
 /**
- * Every window runs `body(at)` at one instant (each is armed first, then all
- * fire at `at`); resolves with each window's result. By default the body is
- * the demo's refresh through the library.
+ * Every window runs `body(at, fired)` at one instant (each is armed first,
+ * then all fire at `at`); resolves with each window's result. By default the
+ * body is the demo's refresh through the library. A body that calls
+ * `fired()` (once it has read what it must read of its window at that
+ * instant) makes the collection wait until every window has, before it
+ * switches between them: switching makes a tab visible, and a hidden tab's
+ * throttled timer may fire late.
  */
 export async function raceWindows(driver, handles, body = (t) => window.demo.refreshAt(t)) {
   const at = Date.now() + 400 + 150 * handles.length;
@@ -158,8 +162,9 @@ export async function raceWindows(driver, handles, body = (t) => window.demo.ref
       (source, t) => {
         // eslint-disable-next-line no-new-func
         const run = new Function(`return (${source})`)();
+        const fired = () => localStorage.setItem(`raced:${t}:${Math.random()}`, "1");
         window.raced = Promise.resolve()
-          .then(() => run(t))
+          .then(() => run(t, fired))
           .then(
             (value) => ({ value }),
             (error) => ({ error: String(error) }),
@@ -167,6 +172,21 @@ export async function raceWindows(driver, handles, body = (t) => window.demo.ref
       },
       body.toString(),
       at,
+    );
+  }
+  if (body.length >= 2) {
+    // In the window selected now: wait until every window has fired.
+    await driver.executeAsyncScript(
+      (t, count, done) => {
+        const key = `raced:${t}:`;
+        (function poll() {
+          const n = Object.keys(localStorage).filter((k) => k.startsWith(key)).length;
+          if (n >= count) done();
+          else setTimeout(poll, 20);
+        })();
+      },
+      at,
+      handles.length,
     );
   }
   const results = [];

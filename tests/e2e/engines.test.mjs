@@ -209,9 +209,10 @@ for (const engine of ["firefox", "webkit"]) {
         await loginWindows(driver, handles);
         for (let round = 1; round <= 3; round++) {
           await resetStats(server);
-          const results = await raceWindows(driver, handles, async (t) => {
+          const results = await raceWindows(driver, handles, async (t, fired) => {
             await new Promise((resolve) => setTimeout(resolve, t - Date.now()));
             const visibility = document.visibilityState;
+            fired();
             return { ...(await window.demo.refresh()), visibility };
           });
           const hidden = results.filter((r) => r.visibility === "hidden").length;
