@@ -112,13 +112,7 @@ impl LeaseLock {
 
     /// One attempt to take the lease for `token`.
     async fn try_take(&self, token: &str, steal: bool) -> Result<bool, RefreshError> {
-        let who = self.shared.acquirer(token);
-        let now = js_sys::Date::now();
-        let op = LeaseOp::Take { steal };
-        self.shared
-            .record
-            .apply(&who, op, now, self.shared.lease_ms)
-            .await
+        self.shared.apply(token, LeaseOp::Take { steal }).await
     }
 }
 

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::global::{clear_interval, set_interval};
 use super::lease_record::{Acquirer, LeaseRecord};
+use crate::core::RefreshError;
 use crate::core::lease::LeaseOp;
 
 /// An acquisition that holds the lease: its token and renewal timer.
@@ -28,6 +29,14 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    /// Applies `op` to the lease for the acquisition `token`, now.
+    pub(super) async fn apply(&self, token: &str, op: LeaseOp) -> Result<bool, RefreshError> {
+        let now = js_sys::Date::now();
+        self.record
+            .apply(&self.acquirer(token), op, now, self.lease_ms)
+            .await
+    }
+
     pub(super) fn acquirer<'a>(&'a self, token: &'a str) -> Acquirer<'a> {
         Acquirer {
             holder: &self.holder,
@@ -43,12 +52,7 @@ impl Shared {
         }
         let shared = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let who = shared.acquirer(&token);
-            let now = js_sys::Date::now();
-            let _ = shared
-                .record
-                .apply(&who, LeaseOp::Release, now, shared.lease_ms)
-                .await;
+            let _ = shared.apply(&token, LeaseOp::Release).await;
         });
     }
 
@@ -68,12 +72,7 @@ impl Shared {
                     return;
                 };
                 wasm_bindgen_futures::spawn_local(async move {
-                    let who = shared.acquirer(&token);
-                    let now = js_sys::Date::now();
-                    let renewed = shared
-                        .record
-                        .apply(&who, LeaseOp::Renew, now, shared.lease_ms)
-                        .await;
+                    let renewed = shared.apply(&token, LeaseOp::Renew).await;
                     // Lost (taken by another after a lapse) or failed: stop
                     // renewing; the fence keeps a late write harmless.
                     if !matches!(renewed, Ok(true))

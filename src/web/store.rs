@@ -43,7 +43,7 @@ impl IdbHashStore {
 
     async fn read_raw(&self, store: &ObjectStore<'_>) -> Result<RawRecord, RefreshError> {
         let value = get_value(store, &self.session, "reading the session record").await?;
-        Ok(value.map_or(RawRecord::Absent, |value| raw_record(&value)))
+        Ok(raw_or_absent(value))
     }
 
     /// In one readwrite transaction: reads the record, lets `write` decide
@@ -75,7 +75,7 @@ impl HashStore for IdbHashStore {
             "reading the session record",
         )
         .await?;
-        decode(&value.map_or(RawRecord::Absent, |value| raw_record(&value)))
+        decode(&raw_or_absent(value))
     }
 
     async fn store_if(
@@ -119,6 +119,11 @@ fn encode(hash: Option<&SessionHash>, generation: u64) -> JsValue {
         let _ = Reflect::set(&record, &JsValue::from_str(key), &value);
     }
     record.into()
+}
+
+/// A value read, or its absence, in the core's untrusted form.
+fn raw_or_absent(value: Option<JsValue>) -> RawRecord {
+    value.map_or(RawRecord::Absent, |value| raw_record(&value))
 }
 
 /// Reads a stored value into the core's untrusted form.
