@@ -81,7 +81,7 @@ export function whenAborted(signal) {
 // ---- IndexedDB (src/web/idb.rs) ----
 
 // The IndexedDB steps that need an event handler of their own: creating
-// the object stores in an upgrade, a plain read, and stepping aside when
+// the object stores in an upgrade, a plain read, a read-modify-write, and stepping aside when
 // another connection upgrades or deletes the database.
 
 // Opens `name` at `version`, creates whichever of `stores` are missing,
@@ -121,6 +121,52 @@ export function readValue(db, store, key) {
     const request = db.transaction(store, "readonly").objectStore(store).get(key);
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
+  });
+}
+
+// In one readwrite transaction on `store` of `db`: reads the value under
+// `key`, passes it to `decide` (undefined if none), and makes the change
+// `decide` returns: undefined changes nothing, null deletes, any other value
+// is put under `key`. Resolves once the transaction has committed. Rejects
+// with [step, error], step 0 starting the transaction, 1 reading, 2 writing
+// or deleting, 3 committing. A `decide` that throws (its caller went away)
+// aborts the transaction: nothing is written.
+export function updateValue(db, store, key, decide) {
+  return new Promise((resolve, reject) => {
+    let step = 0;
+    let transaction;
+    try {
+      transaction = db.transaction(store, "readwrite");
+      const objects = transaction.objectStore(store);
+      step = 1;
+      const read = objects.get(key);
+      read.onsuccess = () => {
+        try {
+          const next = decide(read.result);
+          step = 2;
+          if (next === null) objects.delete(key);
+          else if (next !== undefined) objects.put(next, key);
+          step = 3;
+        } catch (error) {
+          reject([step, error]);
+          transaction.abort();
+          return;
+        }
+        try {
+          transaction.commit?.();
+        } catch {
+          // Already aborted (by a step of its own): its abort event says why.
+        }
+      };
+    } catch (error) {
+      reject([step, error]);
+      return;
+    }
+    transaction.oncomplete = () => resolve();
+    transaction.onabort = () => {
+      const error = transaction.error ?? new DOMException("the transaction was aborted", "AbortError");
+      reject([step, error]);
+    };
   });
 }
 

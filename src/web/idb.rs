@@ -7,9 +7,6 @@ use std::future::Future;
 use std::rc::Rc;
 
 use indexed_db_futures::database::Database;
-use indexed_db_futures::object_store::ObjectStore;
-use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use wasm_bindgen::prelude::*;
 
 use indexed_db_futures::internals::SystemRepr;
@@ -22,9 +19,6 @@ use crate::core::RefreshError;
 extern "C" {
     #[wasm_bindgen(js_name = createStores)]
     fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;
-
-    #[wasm_bindgen(js_name = readValue)]
-    fn read_value_js(database: &JsValue, store: &str, key: &str) -> js_sys::Promise;
 
     #[wasm_bindgen(js_name = closeOnVersionChange)]
     fn close_on_version_change(database: &JsValue, then: &Closure<dyn FnMut()>);
@@ -190,78 +184,6 @@ async fn open(name: &str) -> Result<Database, RefreshError> {
     Database::open(name)
         .await
         .map_err(fail("opening the database"))
-}
-
-/// A transaction on `store_name`.
-pub fn begin<'a>(
-    database: &'a Database,
-    store_name: &'static str,
-    mode: TransactionMode,
-) -> Result<Transaction<'a>, RefreshError> {
-    database
-        .transaction(store_name)
-        .with_mode(mode)
-        .build()
-        .map_err(fail("starting a transaction"))
-}
-
-/// The object store `name` of `transaction`.
-pub fn object_store<'a>(
-    transaction: &'a Transaction<'_>,
-    name: &str,
-) -> Result<ObjectStore<'a>, RefreshError> {
-    transaction
-        .object_store(name)
-        .map_err(fail("opening the object store"))
-}
-
-/// The value stored under `key` in `store_name`, read outside any
-/// transaction of the caller's (one request of its own, in JavaScript: the
-/// read a lock holder makes first, kept to the fewest steps).
-pub async fn read_value(
-    database: &Database,
-    store_name: &str,
-    key: &str,
-    step: &'static str,
-) -> Result<Option<JsValue>, RefreshError> {
-    let value = JsFuture::from(read_value_js(database.as_sys(), store_name, key))
-        .await
-        .map_err(|error| store_error(step, error))?;
-    Ok((!value.is_undefined()).then_some(value))
-}
-
-/// The value stored under `key`, if any.
-pub async fn get_value(
-    store: &ObjectStore<'_>,
-    key: &str,
-    step: &'static str,
-) -> Result<Option<JsValue>, RefreshError> {
-    store
-        .get(key)
-        .primitive()
-        .map_err(fail(step))?
-        .await
-        .map_err(fail(step))
-}
-
-/// Queues `value` under `key` in the transaction of `store`.
-pub fn put_value(
-    store: &ObjectStore<'_>,
-    key: &str,
-    value: JsValue,
-    step: &'static str,
-) -> Result<(), RefreshError> {
-    store
-        .put(value)
-        .with_key(key)
-        .primitive()
-        .map(drop)
-        .map_err(fail(step))
-}
-
-/// Commits `transaction` (indexed_db_futures rolls back what is not committed).
-pub async fn commit(transaction: Transaction<'_>, step: &'static str) -> Result<(), RefreshError> {
-    transaction.commit().await.map_err(fail(step))
 }
 
 fn has_object_stores(database: &Database) -> bool {

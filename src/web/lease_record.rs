@@ -3,14 +3,12 @@
 //! lease decision.
 
 use indexed_db_futures::database::Database;
-use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::idb::{
-    Connection, LEASE_STORE, begin, commit, fail, get_value, object_store, put_value, read_value,
-};
+use super::idb::{Connection, LEASE_STORE};
+use super::record_io::{Change, Steps, read_value, update_value};
 use crate::core::RefreshError;
 use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
 
@@ -63,35 +61,18 @@ impl LeaseRecord {
         now_ms: f64,
         lease_ms: u32,
     ) -> Result<bool, RefreshError> {
-        let transaction = begin(database, LEASE_STORE, TransactionMode::Readwrite)?;
-        let store = object_store(&transaction, LEASE_STORE)?;
-        let current = get_value(&store, &self.name, "reading the lease").await?;
-        let current = current.as_ref().and_then(lease_of);
-        let held = match decide(
-            current.as_ref(),
-            who.holder,
-            who.token,
-            op,
-            now_ms,
-            lease_ms,
-        ) {
-            LeaseAction::Keep => return Ok(false),
-            LeaseAction::Write(lease) => {
-                put_value(&store, &self.name, encode(&lease), "writing the lease")?;
-                true
-            }
-            LeaseAction::Delete => {
-                store
-                    .delete(self.name.as_str())
-                    .primitive()
-                    .map(drop)
-                    .map_err(fail("deleting the lease"))?;
-                false
-            }
+        let (holder, token) = (who.holder.to_owned(), who.token.to_owned());
+        let decide = move |value: Option<JsValue>| {
+            let current = value.as_ref().and_then(lease_of);
+            Ok(
+                match decide(current.as_ref(), &holder, &token, op, now_ms, lease_ms) {
+                    LeaseAction::Keep => (Change::Keep, false),
+                    LeaseAction::Write(lease) => (Change::Put(Stored::from(lease)), true),
+                    LeaseAction::Delete => (Change::Delete, false),
+                },
+            )
         };
-        drop(store);
-        commit(transaction, "committing the lease").await?;
-        Ok(held)
+        update_value(database, LEASE_STORE, &self.name, &STEPS, decide).await
     }
 
     /// The lease as stored now, if readable.
@@ -118,14 +99,29 @@ fn lease_of(value: &JsValue) -> Option<Lease> {
     })
 }
 
-fn encode(lease: &Lease) -> JsValue {
-    let record = Object::new();
-    for (key, value) in [
-        ("holder", JsValue::from_str(&lease.holder)),
-        ("token", JsValue::from_str(&lease.token)),
-        ("expiresAt", JsValue::from(lease.expires_at_ms)),
-    ] {
-        let _ = Reflect::set(&record, &JsValue::from_str(key), &value);
+/// The steps of a lease change, as its errors name them.
+const STEPS: Steps = Steps {
+    read: "reading the lease",
+    write: "writing the lease",
+    delete: "deleting the lease",
+    commit: "committing the lease",
+};
+
+/// The lease as written: `{ holder, token, expiresAt }`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Stored {
+    holder: String,
+    token: String,
+    expires_at: f64,
+}
+
+impl From<Lease> for Stored {
+    fn from(lease: Lease) -> Self {
+        Self {
+            holder: lease.holder,
+            token: lease.token,
+            expires_at: lease.expires_at_ms,
+        }
     }
-    record.into()
 }

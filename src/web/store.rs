@@ -2,14 +2,12 @@
 //! written in single readwrite transactions that apply the core's fence and
 //! tombstone rules, so a write commits only over the record its guard read.
 
-use indexed_db_futures::object_store::ObjectStore;
-use indexed_db_futures::transaction::TransactionMode;
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
+use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::idb::{
-    Connection, OBJECT_STORE, begin, commit, get_value, object_store, put_value, read_value,
-};
+use super::idb::{Connection, OBJECT_STORE};
+use super::record_io::{Change, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
@@ -41,29 +39,34 @@ impl IdbHashStore {
         self.connection.database().await.map(drop)
     }
 
-    async fn read_raw(&self, store: &ObjectStore<'_>) -> Result<RawRecord, RefreshError> {
-        let value = get_value(store, &self.session, "reading the session record").await?;
-        Ok(raw_or_absent(value))
-    }
-
     /// In one readwrite transaction: reads the record, lets `write` decide
     /// what to store from it, writes that and commits.
     async fn update(
         &self,
-        write: impl FnOnce(&RawRecord) -> Result<StoredState, RefreshError>,
+        write: impl FnOnce(&RawRecord) -> Result<StoredState, RefreshError> + 'static,
     ) -> Result<StoredState, RefreshError> {
         let database = self.connection.database().await?;
-        let transaction = begin(&database, OBJECT_STORE, TransactionMode::Readwrite)?;
-        let store = object_store(&transaction, OBJECT_STORE)?;
-        // On an error, the transaction is dropped uncommitted: nothing written.
-        let state = write(&self.read_raw(&store).await?)?;
-        let record = encode(state.hash.as_ref(), state.generation);
-        put_value(&store, &self.session, record, "writing the session record")?;
-        drop(store);
-        commit(transaction, "committing the session record").await?;
-        Ok(state)
+        let decide = |value| {
+            let state = write(&raw_or_absent(value))?;
+            let record = Record {
+                format: RECORD_FORMAT,
+                hash: state.hash.clone().map(HashBytes),
+                // The core keeps generations at most 2^53 - 1: exact as a number.
+                generation: state.generation as f64,
+            };
+            Ok((Change::Put(record), state))
+        };
+        update_value(&database, OBJECT_STORE, &self.session, &STEPS, decide).await
     }
 }
+
+/// The steps of a write, as its errors name them.
+const STEPS: Steps = Steps {
+    read: "reading the session record",
+    write: "writing the session record",
+    delete: "deleting the session record",
+    commit: "committing the session record",
+};
 
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
@@ -83,10 +86,11 @@ impl HashStore for IdbHashStore {
         read: &StoredState,
         hash: &SessionHash,
     ) -> Result<StoredState, RefreshError> {
-        self.update(|raw| {
-            let generation = fence(read, &decode(raw)?)?;
+        let (read, hash) = (read.clone(), hash.clone());
+        self.update(move |raw| {
+            let generation = fence(&read, &decode(raw)?)?;
             Ok(StoredState {
-                hash: Some(hash.clone()),
+                hash: Some(hash),
                 generation,
             })
         })
@@ -104,21 +108,22 @@ impl HashStore for IdbHashStore {
     }
 }
 
-/// The record written for `hash` at `generation`.
-fn encode(hash: Option<&SessionHash>, generation: u64) -> JsValue {
-    let record = Object::new();
-    let hash = hash.map_or(JsValue::NULL, |hash| {
-        Uint8Array::from(hash.as_bytes()).into()
-    });
-    for (key, value) in [
-        ("format", JsValue::from(RECORD_FORMAT)),
-        ("hash", hash),
-        // Generations stay below 2^53, so the conversion is exact.
-        ("generation", JsValue::from(generation as f64)),
-    ] {
-        let _ = Reflect::set(&record, &JsValue::from_str(key), &value);
+/// The record as written: `{ format, hash, generation }`, the hash as a
+/// `Uint8Array` or `null` after a logout, the generation a number.
+#[derive(Serialize)]
+struct Record {
+    format: u32,
+    hash: Option<HashBytes>,
+    generation: f64,
+}
+
+/// A session hash, written as bytes.
+struct HashBytes(SessionHash);
+
+impl Serialize for HashBytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0.as_bytes())
     }
-    record.into()
 }
 
 /// A value read, or its absence, in the core's untrusted form.

@@ -21,6 +21,14 @@ const FAULTS = {
         return request;
       },
   ],
+  "get throws InvalidStateError": () => [
+    IDBObjectStore.prototype,
+    "get",
+    () =>
+      function () {
+        throw new DOMException("the connection is closing", "InvalidStateError");
+      },
+  ],
   "indexedDB.open throws InvalidStateError": () => [
     IDBFactory.prototype,
     "open",

@@ -57,6 +57,7 @@ async fn a_quota_error_on_write_is_a_store_error_and_nothing_changes() {
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "StoreError");
     assert_eq!(cause_name(&error), "QuotaExceededError");
+    assert_step(&error, "writing the session record");
     assert!(tab.known_session_hash().is_null(), "memory unchanged");
     done(guard.save_in_memory_and_db(tokens("secret-a", None)))
         .await
@@ -71,7 +72,8 @@ async fn an_aborted_transaction_is_a_store_error_and_writes_nothing() {
     let guard = lock_now(&tab).await;
     let result = done(guard.save_in_memory_and_db(tokens("secret-a", None))).await;
     restore.call0(&JsValue::NULL).unwrap();
-    assert_error(result, "StoreError");
+    let error = assert_error(result, "StoreError");
+    assert_step(&error, "committing the session record");
     assert!(
         raw_record(&session.database, &session.session)
             .await

@@ -6,6 +6,7 @@
 mod faults_indexeddb;
 mod faults_inputs;
 mod faults_platform;
+mod faults_steps;
 mod flow;
 mod guard;
 mod inputs;

@@ -83,3 +83,14 @@ pub fn assert_error<T>(result: Result<T, JsValue>, name: &str) -> JsValue {
         }
     }
 }
+
+/// Asserts that the message of `error` names the failed `step` (as
+/// "…: step: cause").
+#[track_caller]
+pub fn assert_step(error: &JsValue, step: &str) {
+    let message = message(error);
+    assert!(
+        message.contains(&format!(": {step}: ")),
+        "expected the step {step:?}: {message}"
+    );
+}

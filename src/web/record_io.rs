@@ -1,0 +1,138 @@
+//! Reading and changing one record in IndexedDB: each is one transaction of
+//! its own, run by `browser.js` (one promise per call instead of one per
+//! request), with the change decided in Rust while the transaction is open.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::internals::SystemRepr;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::global::store_error;
+use crate::core::RefreshError;
+
+#[wasm_bindgen(module = "/src/web/browser.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readValue)]
+    fn read_value_js(database: &JsValue, store: &str, key: &str) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = updateValue)]
+    fn update_value_js(
+        database: &JsValue,
+        store: &str,
+        key: &str,
+        decide: &Closure<dyn FnMut(JsValue) -> JsValue>,
+    ) -> js_sys::Promise;
+}
+
+/// The value stored under `key` in `store_name` (one readonly transaction):
+/// the read a lock holder makes first, kept to the fewest steps.
+pub async fn read_value(
+    database: &Database,
+    store_name: &str,
+    key: &str,
+    step: &'static str,
+) -> Result<Option<JsValue>, RefreshError> {
+    let value = JsFuture::from(read_value_js(database.as_sys(), store_name, key))
+        .await
+        .map_err(|error| store_error(step, error))?;
+    Ok((!value.is_undefined()).then_some(value))
+}
+
+/// What an update does with the record it read.
+pub enum Change<R> {
+    /// Nothing: the transaction commits empty.
+    Keep,
+    /// Writes this serde-derived record in its place.
+    Put(R),
+    /// Deletes it.
+    Delete,
+}
+
+/// The steps of an update on one record, as its errors name them.
+pub struct Steps {
+    /// Reading the record.
+    pub read: &'static str,
+    /// Writing it.
+    pub write: &'static str,
+    /// Deleting it.
+    pub delete: &'static str,
+    /// Committing the transaction.
+    pub commit: &'static str,
+}
+
+/// How records are written: serde-derived structs as plain objects, `None`
+/// as `null`, bytes as a `Uint8Array`.
+const RECORD_SERIALIZER: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+
+/// In one readwrite transaction on `store_name`: reads the value under
+/// `key`, lets `decide` choose the change from it, makes the change and
+/// commits. Returns what `decide` returned once the change is committed; on
+/// any error (of `decide` too) nothing is written.
+///
+/// If this future is dropped first, the transaction is aborted when
+/// `decide` would run: nothing is written for a caller that went away.
+pub async fn update_value<R: serde::Serialize, T: 'static>(
+    database: &Database,
+    store_name: &str,
+    key: &str,
+    steps: &Steps,
+    decide: impl FnOnce(Option<JsValue>) -> Result<(Change<R>, T), RefreshError> + 'static,
+) -> Result<T, RefreshError> {
+    let outcome: Rc<RefCell<Option<Result<T, RefreshError>>>> = Rc::default();
+    let deleting = Rc::new(Cell::new(false));
+    let write = steps.write;
+    let decide = {
+        let (outcome, deleting) = (outcome.clone(), deleting.clone());
+        Closure::once(move |value: JsValue| -> JsValue {
+            let value = (!value.is_undefined()).then_some(value);
+            let (change, result) = match decide(value) {
+                Ok(decided) => decided,
+                Err(error) => {
+                    *outcome.borrow_mut() = Some(Err(error));
+                    return JsValue::UNDEFINED;
+                }
+            };
+            let next = match change {
+                Change::Keep => Ok(JsValue::UNDEFINED),
+                Change::Delete => {
+                    deleting.set(true);
+                    Ok(JsValue::NULL)
+                }
+                Change::Put(record) => record
+                    .serialize(&RECORD_SERIALIZER)
+                    .map_err(|error| store_error(write, error.into())),
+            };
+            let (next, result) = match next {
+                Ok(next) => (next, Ok(result)),
+                Err(error) => (JsValue::UNDEFINED, Err(error)),
+            };
+            *outcome.borrow_mut() = Some(result);
+            next
+        })
+    };
+    let done = JsFuture::from(update_value_js(database.as_sys(), store_name, key, &decide)).await;
+    if let Err(rejection) = done {
+        let step = js_sys::Reflect::get(&rejection, &0.into())
+            .ok()
+            .and_then(|step| step.as_f64());
+        let cause = js_sys::Reflect::get(&rejection, &1.into()).unwrap_or(rejection);
+        let name = match step {
+            Some(1.0) => steps.read,
+            Some(2.0) if deleting.get() => steps.delete,
+            Some(2.0) => steps.write,
+            Some(3.0) => steps.commit,
+            _ => "starting a transaction",
+        };
+        return Err(store_error(name, cause));
+    }
+    outcome.borrow_mut().take().unwrap_or_else(|| {
+        Err(store_error(
+            steps.read,
+            js_sys::Error::new("the transaction ended before the record was read").into(),
+        ))
+    })
+}
