@@ -82,6 +82,19 @@ window.bench = {
     return (performance.now() - t0) / n;
   },
 
+  /** `blocks` rounds of `n` cycles of each implementation in turn, the
+   * order swapped every round, so that whatever else the machine does falls
+   * on both alike. Returns ms per cycle of each block, by implementation. */
+  async interleaved(session, blocks, n, write) {
+    const samples = { lib: [], plain: [] };
+    for (let block = 0; block < blocks; block++) {
+      for (const impl of block % 2 ? ["plain", "lib"] : ["lib", "plain"]) {
+        samples[impl].push(await this.cycles(impl, session, n, write));
+      }
+    }
+    return samples;
+  },
+
   /** `n` read-increment-writes of a shared counter under the lock, each with a fenced save. */
   async contend(impl, session, n, startAt) {
     const m = await manager(impl, session);

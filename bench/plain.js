@@ -1,5 +1,7 @@
 // The plain-JS way of doing the library's work, for the benchmark only:
-// Web Locks + raw IndexedDB + crypto.subtle, with the same fenced write.
+// Web Locks + raw IndexedDB + crypto.subtle, with the same fenced write and,
+// as the library does after every save, a BroadcastChannel message telling
+// the other tabs the new hash and generation.
 const STORE = "sessions";
 
 function request(req) {
@@ -22,6 +24,8 @@ async function sha256(tokens) {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
+const hex = (bytes) => "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
 const equal = (a, b) => a === b || (a && b && a.length === b.length && a.every((x, i) => x === b[i]));
 
 export class PlainManager {
@@ -30,11 +34,13 @@ export class PlainManager {
     open.onupgradeneeded = () => open.result.createObjectStore(STORE);
     const db = await request(open);
     db.onversionchange = () => db.close();
-    return new PlainManager(db, session, `plain:${databaseName}:${session}`);
+    const channel = new BroadcastChannel(`plain:${databaseName}`);
+    return new PlainManager(db, channel, session, `plain:${databaseName}:${session}`);
   }
 
-  constructor(db, session, lockName) {
+  constructor(db, channel, session, lockName) {
     this.db = db;
+    this.channel = channel;
     this.session = session;
     this.lockName = lockName;
     this.known = null;
@@ -93,6 +99,7 @@ class PlainGuard {
     await done(tx);
     this.generation += 1;
     this.manager.known = hash;
+    this.manager.channel.postMessage({ type: "refreshed", session, dbHash: hex(hash), generation: this.generation });
   }
 
   async handleMismatch(tokens) {

@@ -1,5 +1,5 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
-// Locks request, disposable timers and abort waits, the IndexedDB upgrade
+// Locks request, disposable abort waits, the IndexedDB upgrade
 // and versionchange handlers, and the classes' `[Symbol.dispose]`. One module, so that loading the
 // library costs one request more than its glue, not three.
 
@@ -39,26 +39,12 @@ export function requestLock(locks, name, options) {
   return { granted, abandon };
 }
 
-// ---- timers and abort signals (src/web/wait.rs) ----
+// ---- abort signals (src/web/wait.rs) ----
 
-// Timers and abort signals as promises that can be disposed of: a wait that
-// ends otherwise clears its timer and removes its listener. Disposing also
+// An abort signal as a promise that can be disposed of: a wait that ends
+// otherwise removes its listener. Disposing also
 // settles the promise, so that whatever awaits it is let go (a promise that
 // never settles would keep its callbacks, and what they hold, for ever).
-
-export function timer(ms) {
-  let id;
-  let settle;
-  const promise = new Promise((resolve) => {
-    settle = resolve;
-    id = setTimeout(resolve, ms);
-  });
-  const dispose = () => {
-    clearTimeout(id);
-    settle();
-  };
-  return { promise, dispose };
-}
 
 export function whenAborted(signal) {
   let settle;
@@ -187,10 +173,15 @@ export function closeOnVersionChange(db, then) {
 
 // Points `[Symbol.dispose]` of the class of `instance` at its idempotent
 // `method` (wasm-bindgen's own frees the object, after which every call
-// fails). Does nothing where `Symbol.dispose` does not exist.
+// fails). Does nothing where `Symbol.dispose` does not exist, or once done
+// (changing a prototype costs every later call on its instances).
 export function wireDispose(instance, method) {
   const prototype = Object.getPrototypeOf(instance);
-  if (typeof Symbol.dispose === "symbol" && typeof prototype[method] === "function") {
+  if (
+    typeof Symbol.dispose === "symbol" &&
+    typeof prototype[method] === "function" &&
+    prototype[Symbol.dispose] !== prototype[method]
+  ) {
     prototype[Symbol.dispose] = prototype[method];
   }
 }

@@ -2,6 +2,12 @@
 //! its signal aborts ([`give_up`], for both locks), and a sleep that clears
 //! its timer when dropped.
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -12,12 +18,19 @@ use super::locks::LockOptions;
 use crate::core::closing::first;
 use crate::core::{RefreshError, WaitKind};
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Closure<dyn FnMut()>, ms: i32) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     /// A promise and the function that cancels what would settle it.
     type Disposable;
-
-    fn timer(ms: i32) -> Disposable;
 
     #[wasm_bindgen(js_name = whenAborted)]
     fn when_aborted(signal: &AbortSignal) -> Disposable;
@@ -53,11 +66,73 @@ impl Drop for Settling {
     }
 }
 
-/// Resolves after `ms`; dropping it clears the timer.
-pub async fn sleep(ms: u32) {
-    Settling::new(timer(i32::try_from(ms).unwrap_or(i32::MAX)))
-        .settled()
-        .await;
+/// Resolves after `ms`; dropping it clears the timer. One `setTimeout`
+/// whose callback wakes the task: no promise in between.
+pub fn sleep(ms: u32) -> Sleep {
+    Sleep {
+        ms: i32::try_from(ms).unwrap_or(i32::MAX),
+        timer: None,
+    }
+}
+
+/// The future of [`sleep`].
+pub struct Sleep {
+    ms: i32,
+    /// Set once polled.
+    timer: Option<Timer>,
+}
+
+/// A running `setTimeout`: its id, its callback, and what they share.
+struct Timer {
+    id: JsValue,
+    _fire: Closure<dyn FnMut()>,
+    elapsed: Rc<Elapsed>,
+}
+
+#[derive(Default)]
+struct Elapsed {
+    done: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let ms = self.ms;
+        let timer = self.timer.get_or_insert_with(|| {
+            let elapsed = Rc::new(Elapsed::default());
+            let fire = {
+                let elapsed = elapsed.clone();
+                Closure::new(move || {
+                    elapsed.done.set(true);
+                    if let Some(waker) = elapsed.waker.borrow_mut().take() {
+                        waker.wake();
+                    }
+                })
+            };
+            Timer {
+                id: set_timeout(&fire, ms),
+                _fire: fire,
+                elapsed,
+            }
+        });
+        if timer.elapsed.done.get() {
+            return Poll::Ready(());
+        }
+        *timer.elapsed.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(timer) = &self.timer
+            && !timer.elapsed.done.get()
+        {
+            clear_timeout(&timer.id);
+        }
+    }
 }
 
 /// Resolves with the signal's reason once it aborts (at once if it has).
