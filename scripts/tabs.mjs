@@ -2,7 +2,10 @@
 // the end-to-end tests. Uses Debian's Chromium through playwright-core; no
 // browser is ever downloaded.
 import { chromium } from "playwright-core";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -36,6 +39,51 @@ export async function launchBrowser() {
 }
 
 /** Opens a tab on `url` and waits for the demo to be ready. */
+/**
+ * Chromium started by hand, attached over CDP with no focus emulation:
+ * Playwright's own launch keeps every page "visible", and a frozen or hidden
+ * page then is not. Resolves with `{ context, close() }`.
+ */
+export async function launchUnemulated() {
+  const profile = mkdtempSync(join(tmpdir(), "ctr-chromium-"));
+  const child = spawn(
+    CHROMIUM,
+    [
+      "--headless",
+      ...CHROMIUM_ARGS,
+      `--user-data-dir=${profile}`,
+      "--remote-debugging-port=0",
+      "about:blank",
+    ],
+    // Its own process group, so that its helpers go with it.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
+  );
+  const endpoint = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error("Chromium printed no DevTools endpoint")), 20_000);
+    child.stderr.on("data", (chunk) => {
+      seen += chunk;
+      const found = seen.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
+  });
+  const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
+  return {
+    context: browser.contexts()[0],
+    close: async () => {
+      await browser.close().catch(() => {});
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGKILL");
+      await exited;
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
+}
+
 export async function openTab(context, url) {
   const page = await context.newPage();
   const problems = [];

@@ -50,9 +50,6 @@ done
 echo
 echo "=== browser suite summary ==="
 status=0
-TESTS=(web in_window in_dedicated_worker in_shared_worker in_service_worker)
-TEST_ARGS=()
-for t in "${TESTS[@]}"; do TEST_ARGS+=(--test "$t"); done
 for engine in "$@"; do
   echo "$engine: ${result[$engine]}"
   [[ "${result[$engine]}" == ok* ]] || status=1

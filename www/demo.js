@@ -1,54 +1,17 @@
 // The multi-tab demo: each tab opens a manager of one session and refreshes
 // through it. `window.demo` exposes the same actions for automated runs.
 import init, { CrossTabRefreshManager } from "/pkg/cross_tab_refresh.js";
+import { $, log, renderLock, renderState, setStatus, short, status } from "/view.js";
 import { clearTokens, completeLogin, loadTokens, login, pageQuery, refreshGrant, revoke, serverKind, storeTokens, userinfoEndpoint } from "/tokens.js";
 
 export const SESSION = "@demo:localhost|DEMO";
-const $ = (id) => document.getElementById(id);
-const short = (hash) => (hash ? `${hash.slice(0, 10)}…${hash.slice(-6)}` : "none");
 
 const control = new BroadcastChannel("cross-tab-refresh-demo");
 let manager;
 /** The tokens this tab uses now (from its last refresh, or as restored). */
 let held = null;
-let status = "starting";
 const counters = { refreshed: 0, adopted: 0, errors: 0 };
-
-function log(kind, text) {
-  const item = document.createElement("li");
-  item.className = kind;
-  item.innerHTML = `<span>${new Date().toLocaleTimeString()}</span> <b>${kind}</b> `;
-  item.append(text);
-  $("log").prepend(item);
-  while ($("log").children.length > 200) $("log").lastChild.remove();
-}
-
-function setStatus(text, tone) {
-  status = text;
-  $("status").textContent = text;
-  $("status").className = `pill ${tone ?? ""}`;
-}
-
-async function render() {
-  if (!manager) return;
-  $("known-hash").textContent = short(manager.knownSessionHash);
-  const stored = await manager.storedState().catch(() => null);
-  $("stored-hash").textContent = stored ? short(stored.dbHash) : "unreadable";
-  $("generation").textContent = stored ? String(stored.generation) : "–";
-  const stats = await fetch("/stats").then((r) => r.json()).catch(() => null);
-  if (stats) $("server-stats").textContent = `${stats.refreshes} refreshed, ${stats.invalidGrant} invalid_grant`;
-  const loggedIn = loadTokens() !== null;
-  $("login").disabled = loggedIn;
-  for (const id of ["refresh", "expire-all", "logout", "worker"]) $(id).disabled = !loggedIn;
-}
-
-async function renderLock() {
-  const state = await manager.lockState().catch(() => null);
-  if (!state) return;
-  const text = state.heldByThisManager ? "held by this tab" : state.held ? "held by another context" : "free";
-  $("lock-state").textContent = state.waiting ? `${text} · ${state.waiting} waiting` : text;
-  $("lock-state").className = `pill ${state.heldByThisManager ? "busy" : state.held ? "warn" : "ok"}`;
-}
+const render = () => renderState(manager);
 
 /** For the lifecycle tests: a point where the next refresh stops until `resume()`. */
 const pause = { at: null, reached: null, resume: null };
@@ -245,7 +208,7 @@ async function start() {
   $("logout").onclick = logout;
   $("open-tab").onclick = () => window.open(location.href, "_blank");
   $("worker").onclick = refreshFromWorker;
-  setInterval(renderLock, 250);
+  setInterval(() => renderLock(manager), 250);
   window.addEventListener("storage", render);
   await render();
   log("ready", `${manager.holder} opened ${SESSION} with ${manager.lockKind}, against ${serverKind() === "oidc" ? "oidc-provider" : "the mock server"}`);
@@ -273,7 +236,7 @@ async function start() {
     state: async () => ({
       holder: manager.holder,
       lockKind: manager.lockKind,
-      status,
+      status: status(),
       knownHash: manager.knownSessionHash,
       stored: await manager.storedState(),
       counters: { ...counters },

@@ -4,8 +4,8 @@
 //   before and after its token request: the others time out and steal, the
 //   thawed tab's late write is fenced, it ends on the newest tokens, and the
 //   grant is never revoked;
-// - offline, then online: a refresh fails with a named error, the store is
-//   untouched, the next refresh after `online` succeeds.
+// - real background throttling of hidden tabs, and the back/forward cache.
+// (Clock jumps, a closed tab and going offline: interruptions.test.mjs.)
 //
 // Playwright's own launch emulates focus, which keeps every page "visible",
 // and then freezing a page freezes nothing. So the freeze tests start
@@ -13,15 +13,9 @@
 // check that the frozen tab's timers really stopped.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { startServer } from "../../www/server.mjs";
-import { CHROMIUM_ARGS, launchBrowser, login, openTabs, race, resetStats, setLatency, stats, states, waitReady } from "../../scripts/tabs.mjs";
+import { launchUnemulated, login, openTabs, race, resetStats, stats, states, waitReady } from "../../scripts/tabs.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const LOCK_TIMEOUT_MS = 1_500;
 
 let server;
@@ -33,47 +27,6 @@ before(async () => {
 after(async () => {
   await server?.close();
 });
-
-/** Chromium started by hand, attached over CDP with no focus emulation. */
-async function launchUnemulated() {
-  const profile = mkdtempSync(join(tmpdir(), "ctr-chromium-"));
-  const child = spawn(
-    CHROMIUM,
-    [
-      "--headless",
-      ...CHROMIUM_ARGS,
-      `--user-data-dir=${profile}`,
-      "--remote-debugging-port=0",
-      "about:blank",
-    ],
-    // Its own process group, so that its helpers go with it.
-    { stdio: ["ignore", "ignore", "pipe"], detached: true },
-  );
-  const endpoint = await new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => reject(new Error("Chromium printed no DevTools endpoint")), 20_000);
-    child.stderr.on("data", (chunk) => {
-      seen += chunk;
-      const found = seen.match(/DevTools listening on (ws:\/\/\S+)/);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
-  });
-  const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
-  return {
-    context: browser.contexts()[0],
-    close: async () => {
-      await browser.close().catch(() => {});
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-child.pid, "SIGKILL");
-      await exited;
-      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    },
-  };
-}
 
 /** Counts timer ticks in `page` (every 50 ms), to tell whether it was frozen. */
 async function startTicking(page) {
@@ -252,131 +205,4 @@ describe("the back/forward cache", () => {
       }
     });
   }
-});
-
-describe("clock jumps under the lease lock", () => {
-  /** A tab whose clock is `offsetMs` off (Date.now, which the lease uses). */
-  async function tabWithClock(context, offsetMs) {
-    const page = await context.newPage();
-    await page.addInitScript((offset) => {
-      const real = Date.now;
-      Date.now = () => real() + offset;
-    }, offsetMs);
-    await page.goto(`${server.url}/?lock=lease&lockTimeoutMs=${LOCK_TIMEOUT_MS}`);
-    await waitReady(page);
-    return page;
-  }
-
-  for (const [who, holderOffset, waiterOffset] of [
-    ["the holder's clock jumps ahead 1 hour", 3_600_000, 0],
-    ["the holder's clock jumps back 1 hour", -3_600_000, 0],
-    ["the waiter's clock jumps ahead 1 hour", 0, 3_600_000],
-  ]) {
-    test(`${who}: no spent token is sent, the late write is fenced, the grant lives`, async () => {
-      const browser = await launchBrowser();
-      try {
-        const context = await browser.newContext();
-        const holder = await tabWithClock(context, holderOffset);
-        const waiter = await tabWithClock(context, waiterOffset);
-        await login([holder, waiter]);
-        await resetStats(server);
-        await holder.evaluate(() => window.demo.pauseAt("before-network"));
-        const late = holder.evaluate(() => window.demo.refresh()).catch((error) => ({ outcome: "gone", error: String(error) }));
-        await holder.waitForFunction(() => window.demo.paused() === "before-network", null, { polling: 50 });
-        // A lease that looks live to the waiter: it waits, times out, steals.
-        // One that looks lapsed: it takes the lease at once.
-        const looksLive = holderOffset - waiterOffset > 0 || holderOffset === waiterOffset;
-        const first = await waiter.evaluate(() => window.demo.refresh());
-        if (looksLive) {
-          assert.match(first.error ?? "", /^LockTimeoutError/, JSON.stringify(first));
-          assert.equal((await waiter.evaluate(() => window.demo.refreshStealing())).outcome, "refreshed");
-        } else {
-          assert.equal(first.outcome, "refreshed", `the lease looked lapsed: ${JSON.stringify(first)}`);
-        }
-        await holder.evaluate(() => window.demo.resume());
-        const result = await late;
-        assert.equal(result.outcome, "adopted", `its write was fenced: ${JSON.stringify(result)}`);
-        const s = await stats(server);
-        assert.equal(s.invalidGrant, 0, "no spent refresh token was sent");
-        assert.equal(s.revoked, 0);
-        for (const page of [holder, waiter]) assert.equal(await page.evaluate(() => window.demo.whoami()), 200);
-      } finally {
-        await browser.close();
-      }
-    });
-  }
-});
-
-describe("a tab closed after its token request reached the real server", () => {
-  test("the answer is lost with the tab; the tab that takes over sends the spent token once; the provider revokes the grant", async () => {
-    const browser = await launchBrowser();
-    try {
-      const context = await browser.newContext();
-      const pages = await openTabs(context, server.url, 3);
-      await login(pages);
-      const [holder, other, witness] = pages;
-      await setLatency(server, 2_000);
-      await resetStats(server);
-      const dying = holder.evaluate(() => window.demo.refresh()).catch(() => "gone");
-      // The provider rotated on receipt; the answer is on its way back.
-      while ((await stats(server)).refreshes < 1) await new Promise((r) => setTimeout(r, 10));
-      const waiting = other.evaluate(() => window.demo.refresh());
-      await other.waitForFunction(() => document.getElementById("status").textContent === "refreshing", null, { polling: 50 });
-      await holder.close();
-      await setLatency(server, 20);
-      const result = await waiting;
-      await dying;
-      // What really happens: the refresh token everyone else knows is spent.
-      assert.equal(result.outcome, "error");
-      assert.match(result.error, /^CallbackError/);
-      const s = await stats(server);
-      assert.equal(s.invalidGrant, 1, "the tab that took over sent the spent token once");
-      assert.equal(s.revoked, 1, "and oidc-provider revoked the grant, as reuse detection does");
-      // Nothing got worse: the store is as it was, the lock is free, and
-      // after a logout and a new login the tabs go on as usual.
-      const [view] = await states([witness]);
-      assert.notEqual(view.stored.dbHash, null);
-      await other.evaluate(() => window.demo.logout());
-      await login([other]);
-      assert.equal((await witness.evaluate(() => window.demo.refresh())).outcome, "adopted");
-      await resetStats(server);
-      const { results } = await race([other, witness]);
-      assert.equal((await stats(server)).refreshes, 1, JSON.stringify(results));
-      assert.equal(await witness.evaluate(() => window.demo.whoami()), 200);
-    } finally {
-      await browser.close();
-    }
-  });
-});
-
-describe("offline, then online", () => {
-  test("a refresh offline fails with a named error and leaves the store; the next one online succeeds", async () => {
-    const browser = await launchBrowser();
-    try {
-      const context = await browser.newContext();
-      const pages = await openTabs(context, server.url, 2);
-      await login(pages);
-      const [tab] = pages;
-      const [before] = await states([tab]);
-      await resetStats(server);
-      await context.setOffline(true);
-      const offline = await tab.evaluate(() => window.demo.refresh());
-      assert.equal(offline.outcome, "error");
-      assert.match(offline.error, /^CallbackError: the refresh\(\) callback failed/);
-      const [during] = await states([tab]);
-      assert.deepEqual(during.stored, before.stored, "the stored hash is untouched");
-      assert.equal(during.knownHash, before.knownHash);
-      await context.setOffline(false);
-      await tab.evaluate(() => new Promise((resolve) => (navigator.onLine ? resolve() : addEventListener("online", resolve, { once: true }))));
-      const online = await tab.evaluate(() => window.demo.refresh());
-      assert.equal(online.outcome, "refreshed", JSON.stringify(online));
-      const s = await stats(server);
-      assert.equal(s.refreshes, 1);
-      assert.equal(s.invalidGrant, 0);
-      assert.equal(s.revoked, 0);
-      assert.equal(await tab.evaluate(() => window.demo.whoami()), 200);
-    } finally {
-      await browser.close();
-    }
-  });
 });

@@ -2,10 +2,70 @@
 //! network call to the token endpoint, a reload and a save of the app's
 //! storage, each a step the scheduler may cut), and what each op does.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use cross_tab_refresh::core::{Cause, RefreshError, RefreshHandlers, SessionTokens};
 
-use super::super::world::{ModelOptions, Pair, Watch, yield_now};
-use super::{Handlers, Manager, Op};
+use super::super::world::{AppStorage, Endpoint, ModelOptions, Pair, Watch, yield_now};
+use super::{Flag, Handlers, Ledger, Manager, Op, Scenario, Task};
+
+/// What every task of a run shares.
+pub(super) struct Shared<'a> {
+    pub(super) endpoint: &'a Rc<Endpoint>,
+    pub(super) storage: &'a Rc<AppStorage>,
+    pub(super) ledger: &'a Rc<Ledger>,
+    pub(super) watch: &'a Rc<Watch>,
+}
+
+/// One task per `(context, ops)` of `scenario`: it runs its ops in order
+/// and stops at the first error, which goes in the ledger (with any tokens
+/// the error hands back).
+pub(super) fn spawn_tasks(
+    scenario: &Scenario,
+    managers: &[Manager],
+    mines: &[Rc<RefCell<Option<SessionTokens>>>],
+    shared: &Shared<'_>,
+) -> Vec<Task> {
+    scenario
+        .tasks
+        .iter()
+        .map(|(context, ops)| {
+            let (context, ops) = (*context, ops.clone());
+            let manager = managers[context].clone();
+            let handlers = Handlers {
+                context,
+                endpoint: shared.endpoint.clone(),
+                storage: shared.storage.clone(),
+                mine: mines[context].clone(),
+                ledger: shared.ledger.clone(),
+            };
+            let watch = shared.watch.clone();
+            let ledger = shared.ledger.clone();
+            let future = async move {
+                for op in ops {
+                    if let Err(error) = run_op(op, &manager, &handlers, &watch).await {
+                        if let Some(tokens) = error.unsaved_tokens::<SessionTokens>() {
+                            ledger.handed_back.borrow_mut().push(Pair::of(tokens));
+                        }
+                        ledger
+                            .errors
+                            .borrow_mut()
+                            .push(format!("{op:?}: {}", error.name()));
+                        break;
+                    }
+                }
+            };
+            Task {
+                context,
+                future: Some(Box::pin(future)),
+                flag: Arc::new(Flag(AtomicBool::new(true))),
+            }
+        })
+        .collect()
+}
 
 fn callback(name: &'static str, why: &'static str) -> RefreshError {
     RefreshError::Callback {

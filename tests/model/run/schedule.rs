@@ -4,8 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Waker};
 
 use cross_tab_refresh::core::memory::MemoryStore;
@@ -15,8 +14,8 @@ use super::super::world::{
     AppStorage, ContextLock, ContextStore, Endpoint, LockWorld, ModelOptions, Pair, Watch,
 };
 use super::checks::end_checks;
-use super::handlers::run_op;
-use super::{Choice, Flag, Handlers, Ledger, Manager, Op, Report, Scenario, Task, settle};
+use super::handlers::{Shared, spawn_tasks};
+use super::{Choice, Ledger, Manager, Op, Report, Scenario, settle};
 
 /// Runs `scenario` once; `choose(step, choices)` picks an index into
 /// `choices`.
@@ -66,42 +65,13 @@ pub fn run(scenario: &Scenario, choose: &mut dyn FnMut(usize, &[Choice]) -> usiz
         *mine.borrow_mut() = Some(first.clone());
     }
 
-    let mut tasks: Vec<Task> = scenario
-        .tasks
-        .iter()
-        .map(|(context, ops)| {
-            let (context, ops) = (*context, ops.clone());
-            let manager = managers[context].clone();
-            let handlers = Handlers {
-                context,
-                endpoint: endpoint.clone(),
-                storage: storage.clone(),
-                mine: mines[context].clone(),
-                ledger: ledger.clone(),
-            };
-            let watch = watch.clone();
-            let ledger = ledger.clone();
-            let future = async move {
-                for op in ops {
-                    if let Err(error) = run_op(op, &manager, &handlers, &watch).await {
-                        if let Some(tokens) = error.unsaved_tokens::<SessionTokens>() {
-                            ledger.handed_back.borrow_mut().push(Pair::of(tokens));
-                        }
-                        ledger
-                            .errors
-                            .borrow_mut()
-                            .push(format!("{op:?}: {}", error.name()));
-                        break;
-                    }
-                }
-            };
-            Task {
-                context,
-                future: Some(Box::pin(future)),
-                flag: Arc::new(Flag(AtomicBool::new(true))),
-            }
-        })
-        .collect();
+    let shared = Shared {
+        endpoint: &endpoint,
+        storage: &storage,
+        ledger: &ledger,
+        watch: &watch,
+    };
+    let mut tasks = spawn_tasks(scenario, &managers, &mines, &shared);
 
     let mut budget = scenario.faults;
     let mut preemptions = scenario.preemptions;

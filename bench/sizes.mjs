@@ -1,0 +1,50 @@
+// What each part of the .wasm is for, for BENCHMARKS.md's size table
+// (bench/run.mjs): one line per crate or section twiggy reports, and the
+// groups the paragraph under the table sums.
+
+// What each part of the .wasm is for, and why it stays.
+const WHY = {
+  "cross_tab_refresh::api":
+    "the exported methods: each async one (refresh, spinLock, saveInMemoryAndDb, handleMismatch, restoreSession, onLogout, open, storedState, lockState) is one state machine, with the core's steps inlined into it (refresh, spinLock and save are 4-6 KiB each); reading options, tokens and handlers with a named error for each bad field; errors as JS Errors with name, cause and tokens",
+  "cross_tab_refresh::web":
+    "the browser adapters: the IndexedDB connection (open, upgrade, versionchange), the session and lease records (each change decided in Rust inside the readwrite transaction browser.js runs, each step named in its error), Web Locks requests, the lease lock's polling and renewal, BroadcastChannel, timers and abort waits",
+  "cross_tab_refresh::core":
+    "the core's futures not inlined into a method: spin_lock (about 8 KiB: the in-context turn, either cross-context lock, raced against timeout, signal and close()), the fenced save, adoption, the reread; record decoding with its messages; the SHA-256 input",
+  core: "Rust's core: drop glue for the futures and shared state, string formatting for error messages (integers and text only; no float formatting is linked)",
+  "data (strings, tables)": "error messages, option names and error names (every error stays as precise as before), panic locations of dependencies, the hex table",
+  "wasm sections": "import names wasm-bindgen generates (one per browser function called), types, the function table",
+  sha2: "SHA-256 of the session (the named crate; crypto.subtle would be async and unavailable in insecure contexts)",
+  alloc: "Vec, String, Rc, VecDeque",
+  dlmalloc: "Rust's default allocator for wasm32",
+  "exports (wasm-bindgen shims)": "argument and result conversion of each exported method",
+  js_sys: "the promise executor and Promise/Uint8Array/Function bindings",
+  tokio: "tokio::sync channels that indexed_db_futures uses for its open request (no feature turns them off)",
+  indexed_db_futures: "opening the database and the Database handle; the record reads and read-modify-writes are one transaction each in browser.js (one promise per call instead of one per request), and the upgrade and version-change listeners are not used",
+  wasm_bindgen: "the externref table, closures (the deciding step of each record change is one), string passing",
+  std: "thread-local and once cells",
+  serde_wasm_bindgen: "writing the session and lease records from serde-derived structs (its cache of field names as JS strings is most of it)",
+};
+// The table in three groups, for the paragraph under it.
+const GROUPS = {
+  "this library (api, web, core)": (c) => c.startsWith("cross_tab_refresh"),
+  "the named crates (sha2, indexed_db_futures and the tokio it uses, serde-wasm-bindgen)": (c) => ["sha2", "indexed_db_futures", "tokio", "serde_wasm_bindgen"].includes(c),
+  "what any Rust library compiled with wasm-bindgen carries (Rust's core, alloc, std and allocator, wasm-bindgen, js_sys, the export shims and wasm sections)": (c) =>
+    ["core", "alloc", "std", "dlmalloc", "wasm_bindgen", "js_sys", "exports (wasm-bindgen shims)", "wasm sections"].includes(c),
+  "data (messages, names, tables)": (c) => c.startsWith("data"),
+};
+/**
+ * The per-crate table's rows, the group totals for the paragraph under it,
+ * and the bytes of everything that is not this library's own code.
+ */
+export function sizeTables(crates) {
+  const groupText = Object.entries(GROUPS)
+    .map(([label, inGroup]) => `${(crates.filter(([c]) => inGroup(c)).reduce((sum, [, b]) => sum + b, 0) / 1024).toFixed(1)} KiB ${label}`)
+    .join("; ");
+  const crateRows = crates
+    .map(([crate, bytes]) => `| ${crate} | ${(bytes / 1024).toFixed(1)} | ${WHY[crate] ?? ""} |`)
+    .join("\n");
+  const foreignBytes = crates
+    .filter(([c]) => !c.startsWith("cross_tab_refresh") && !/others/.test(c))
+    .reduce((sum, [, b]) => sum + b, 0);
+  return { groupText, crateRows, foreignBytes };
+}
