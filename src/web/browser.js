@@ -115,11 +115,15 @@ export function readValue(db, store, key) {
 // `decide` returns: undefined changes nothing, null deletes, any other value
 // is put under `key`. Resolves once the transaction has committed. Rejects
 // with [step, error], step 0 starting the transaction, 1 reading, 2 writing
-// or deleting, 3 committing. A `decide` that throws (its caller went away)
+// or deleting (also when the write request fails later, in its own error
+// event, whether the transaction then aborts or commits), 3 committing. A `decide` that throws (its caller went away)
 // aborts the transaction: nothing is written.
 export function updateValue(db, store, key, decide) {
   return new Promise((resolve, reject) => {
     let step = 0;
+    // A write request's own failure: Firefox still commits the transaction
+    // after commit() (the change not made), WebKit aborts it with no error.
+    let failure;
     let transaction;
     try {
       transaction = db.transaction(store, "readwrite");
@@ -130,8 +134,16 @@ export function updateValue(db, store, key, decide) {
         try {
           const next = decide(read.result);
           step = 2;
-          if (next === null) objects.delete(key);
-          else if (next !== undefined) objects.put(next, key);
+          let write;
+          if (next === null) write = objects.delete(key);
+          else if (next !== undefined) write = objects.put(next, key);
+          // Every request of an aborted transaction fails with AbortError:
+          // that one is the commit's failure, not the write's.
+          if (write) {
+            write.onerror = () => {
+              if (write.error?.name !== "AbortError") failure = [2, write.error];
+            };
+          }
           step = 3;
         } catch (error) {
           reject([step, error]);
@@ -146,12 +158,17 @@ export function updateValue(db, store, key, decide) {
       };
     } catch (error) {
       reject([step, error]);
+      try {
+        transaction?.abort();
+      } catch {
+        // Not started, or already over: nothing to undo.
+      }
       return;
     }
-    transaction.oncomplete = () => resolve();
+    transaction.oncomplete = () => (failure ? reject(failure) : resolve());
     transaction.onabort = () => {
       const error = transaction.error ?? new DOMException("the transaction was aborted", "AbortError");
-      reject([step, error]);
+      reject(failure ?? [step, error]);
     };
   });
 }

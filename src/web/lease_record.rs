@@ -101,6 +101,7 @@ fn lease_of(value: &JsValue) -> Option<Lease> {
 
 /// The steps of a lease change, as its errors name them.
 const STEPS: Steps = Steps {
+    start: "starting a transaction on the lease",
     read: "reading the lease",
     write: "writing the lease",
     delete: "deleting the lease",

@@ -53,6 +53,8 @@ pub enum Change<R> {
 
 /// The steps of an update on one record, as its errors name them.
 pub struct Steps {
+    /// Starting the transaction.
+    pub start: &'static str,
     /// Reading the record.
     pub read: &'static str,
     /// Writing it.
@@ -116,6 +118,11 @@ pub async fn update_value<R: serde::Serialize, T: 'static>(
     };
     let done = JsFuture::from(update_value_js(database.as_sys(), store_name, key, &decide)).await;
     if let Err(rejection) = done {
+        // What the change itself decided (a fenced save, say) tells the
+        // caller more than the failure of the empty transaction after it.
+        if let Some(Err(error)) = outcome.borrow_mut().take() {
+            return Err(error);
+        }
         let step = js_sys::Reflect::get(&rejection, &0.into())
             .ok()
             .and_then(|step| step.as_f64());
@@ -125,7 +132,7 @@ pub async fn update_value<R: serde::Serialize, T: 'static>(
             Some(2.0) if deleting.get() => steps.delete,
             Some(2.0) => steps.write,
             Some(3.0) => steps.commit,
-            _ => "starting a transaction",
+            _ => steps.start,
         };
         return Err(store_error(name, cause));
     }

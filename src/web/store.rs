@@ -62,6 +62,7 @@ impl IdbHashStore {
 
 /// The steps of a write, as its errors name them.
 const STEPS: Steps = Steps {
+    start: "starting a transaction on the session record",
     read: "reading the session record",
     write: "writing the session record",
     delete: "deleting the session record",

@@ -21,6 +21,31 @@ const FAULTS = {
         return request;
       },
   ],
+  // add() over an existing record fails later, in its request's error event.
+  "put fails when a record exists (ConstraintError)": () => [
+    IDBObjectStore.prototype,
+    "put",
+    () =>
+      function (...args) {
+        return this.add(...args);
+      },
+  ],
+  "commit aborts the transaction": () => [
+    IDBTransaction.prototype,
+    "commit",
+    () =>
+      function () {
+        this.abort();
+      },
+  ],
+  "transaction throws InvalidStateError": () => [
+    IDBDatabase.prototype,
+    "transaction",
+    () =>
+      function () {
+        throw new DOMException("the connection is closing", "InvalidStateError");
+      },
+  ],
   "get throws InvalidStateError": () => [
     IDBObjectStore.prototype,
     "get",
