@@ -30,6 +30,17 @@ const FAULTS = {
         return this.add(...args);
       },
   ],
+  // Not a fault: counts reads in globalThis.recordReads, for a test that
+  // must act while a transaction is open.
+  "get counts its calls": () => [
+    IDBObjectStore.prototype,
+    "get",
+    (original) =>
+      function (...args) {
+        globalThis.recordReads = (globalThis.recordReads ?? 0) + 1;
+        return original.apply(this, args);
+      },
+  ],
   "commit aborts the transaction": () => [
     IDBTransaction.prototype,
     "commit",

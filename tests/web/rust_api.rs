@@ -178,3 +178,50 @@ async fn lock_state_tells_who_holds_and_who_waits() {
             > js_sys::Date::now()
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_save_dropped_while_its_transaction_is_open_writes_nothing() {
+    // 1. A save is polled until its transaction has asked for the record.
+    // 2. The save is dropped before the read's answer comes back.
+    // 3. Nothing is written, nothing panics, and the guard saves afterwards.
+    let session = Session::new();
+    let manager = open_session(config(&session, LockChoice::WebLocks))
+        .await
+        .unwrap();
+    let guard = manager
+        .spin_lock(LockOptions::waiting(1_000))
+        .await
+        .unwrap();
+    let reads = || {
+        Reflect::get(&js_sys::global(), &s("recordReads"))
+            .unwrap()
+            .as_f64()
+            .unwrap_or(0.0)
+    };
+    let restore = inject("get counts its calls");
+    let before = reads();
+    let tokens = SessionTokens::new("secret-a", None);
+    let mut save = Box::pin(guard.save_in_memory_and_db(&tokens));
+    for _ in 0..50 {
+        assert!(futures::poll!(&mut save).is_pending());
+        if reads() > before {
+            break;
+        }
+    }
+    restore.call0(&JsValue::NULL).unwrap();
+    assert_eq!(reads(), before + 1.0, "the transaction read the record");
+    drop(save);
+    assert!(
+        raw_record(&session.database, &session.session)
+            .await
+            .is_undefined(),
+        "nothing written"
+    );
+    assert!(manager.known_session_hash().is_none(), "memory unchanged");
+    guard.save_in_memory_and_db(&tokens).await.unwrap();
+    assert!(
+        !raw_record(&session.database, &session.session)
+            .await
+            .is_undefined()
+    );
+}
