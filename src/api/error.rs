@@ -4,7 +4,7 @@
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::handlers::JsTokens;
+use super::tokens::JsTokens;
 use crate::core::{RefreshError, Remedy};
 
 #[wasm_bindgen(typescript_custom_section)]

@@ -7,8 +7,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::to_js;
-use super::tokens::session_tokens;
-use crate::core::{RefreshError, RefreshHandlers, SessionTokens};
+use super::tokens::{JsTokens, session_tokens};
+use crate::core::{RefreshError, RefreshHandlers};
 use crate::web::global::js_cause;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -30,21 +30,6 @@ export interface RefreshResult {
   tokens: SessionTokens;
 }
 "#;
-
-/// Tokens as the app's handler returned them: the object itself (handed
-/// back as is, with any extra fields it carries) and its decoded tokens.
-#[derive(Clone)]
-pub struct JsTokens {
-    /// The object the handler resolved with.
-    pub value: JsValue,
-    tokens: SessionTokens,
-}
-
-impl AsRef<SessionTokens> for JsTokens {
-    fn as_ref(&self) -> &SessionTokens {
-        &self.tokens
-    }
-}
 
 /// Checked `RefreshHandlers` of one `refresh()` call.
 pub struct JsHandlers {
@@ -110,7 +95,7 @@ impl JsHandlers {
         let value = self.call(name, f, None).await?;
         let tokens = session_tokens(&value, "the resolved tokens")
             .map_err(|invalid| callback_error(name, to_js(invalid)))?;
-        Ok(JsTokens { value, tokens })
+        Ok(JsTokens::new(value, tokens))
     }
 }
 

@@ -23,8 +23,7 @@ use std::rc::Rc;
 use super::global::clear_interval;
 use super::lease_held::{LeaseGuard, Shared};
 use super::lease_record::LeaseRecord;
-use super::locks::LockOptions;
-use super::wait::{give_up, sleep, wait_kind};
+use super::wait::{LockOptions, give_up, sleep, wait_kind};
 use crate::core::lease::{LeaseOp, is_live};
 use crate::core::{CrossContextLock, RefreshError, WaitKind};
 

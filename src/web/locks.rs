@@ -7,10 +7,10 @@ use std::rc::Rc;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortController;
 
 use super::global::{describe, js_cause, navigator, property};
-use super::wait::{give_up, wait_kind};
+use super::wait::{LockOptions, give_up, wait_kind};
 use crate::core::{CrossContextLock, RefreshError, WaitKind};
 
 #[wasm_bindgen]
@@ -69,17 +69,6 @@ impl WebLocks {
     pub fn name(&self) -> &str {
         &self.name
     }
-}
-
-/// How to wait for a lock.
-#[derive(Clone, Debug, Default)]
-pub struct LockOptions {
-    /// How long to wait; 0 means "only if free right now".
-    pub timeout_ms: u32,
-    /// Aborts the wait.
-    pub signal: Option<AbortSignal>,
-    /// Take the lock from its holder at once.
-    pub steal: bool,
 }
 
 /// Holds a Web Lock: the lock's callback promise settles when this drops.

@@ -20,9 +20,10 @@ pub mod wait;
 pub use broadcast::BroadcastNotifier;
 pub use lease::LeaseLock;
 pub use lease_held::LeaseGuard;
-pub use locks::{LockOptions, WebLockGuard, WebLocks};
+pub use locks::{WebLockGuard, WebLocks};
 pub use session::{LockChoice, SessionConfig, WebRefreshManager, close_session, open_session};
 pub use store::IdbHashStore;
+pub use wait::LockOptions;
 
 use crate::core::{CrossContextLock, RefreshError, WaitKind};
 

@@ -1,6 +1,6 @@
-//! How a wait for a lock ends when it is not granted: its timeout elapses or
-//! its signal aborts ([`give_up`], for both locks), and a sleep that clears
-//! its timer when dropped.
+//! How to wait for a lock ([`LockOptions`], for both locks), how the wait
+//! ends when it is not granted: its timeout elapses or its signal aborts
+//! ([`give_up`]), and a sleep that clears its timer when dropped.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -14,7 +14,6 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::global::js_cause;
-use super::locks::LockOptions;
 use crate::core::closing::first;
 use crate::core::{RefreshError, WaitKind};
 
@@ -64,6 +63,17 @@ impl Drop for Settling {
     fn drop(&mut self) {
         self.disposable.dispose();
     }
+}
+
+/// How to wait for a lock.
+#[derive(Clone, Debug, Default)]
+pub struct LockOptions {
+    /// How long to wait; 0 means "only if free right now".
+    pub timeout_ms: u32,
+    /// Aborts the wait.
+    pub signal: Option<AbortSignal>,
+    /// Take the lock from its holder at once.
+    pub steal: bool,
 }
 
 /// Resolves after `ms`; dropping it clears the timer. One `setTimeout`

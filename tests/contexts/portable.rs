@@ -2,7 +2,7 @@
 //! shared worker and a service worker (see the `in_*` test binaries). Nothing
 //! here assumes `window` or a DOM.
 
-use js_sys::{Function, Reflect};
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -91,11 +91,12 @@ async fn four_managers_refresh_once_and_hear_each_other() {
             .unwrap();
         tabs.push(tab);
     }
-    let heard = Function::new_no_args("const seen = []; self.__seen = seen; return seen;")
-        .call0(&JsValue::NULL)
+    // A context of the session that does not refresh hears the one save.
+    let listener = session.open().await;
+    let recorder = event_recorder();
+    listener
+        .subscribe(Reflect::get(&recorder, &s("listener")).unwrap().into())
         .unwrap();
-    let push: Function = Function::new_with_args("e", "self.__seen.push(e.type);");
-    tabs[3].subscribe(push.into()).unwrap();
     let refreshes: Vec<_> = tabs
         .iter()
         .map(|t| JsFuture::from(t.refresh(handlers_of(&world))))
@@ -116,23 +117,23 @@ async fn four_managers_refresh_once_and_hear_each_other() {
         1,
         "{outcomes:?}"
     );
-    sleep(50).await;
-    let heard: js_sys::Array = heard.unchecked_into();
-    assert!(heard.length() >= 1, "the refresh was broadcast");
+    let heard: Promise = Reflect::get(&recorder, &s("heard")).unwrap().into();
+    let first = JsFuture::from(within(&heard, 5_000)).await;
+    assert_eq!(
+        first.unwrap().as_string().as_deref(),
+        Some("refreshed"),
+        "the refresh was broadcast"
+    );
+    let seen: js_sys::Array = Reflect::get(&recorder, &s("seen")).unwrap().into();
+    assert_eq!(seen.length(), 1, "one save, one broadcast");
 }
 
 #[wasm_bindgen_test]
 async fn the_lease_lock_excludes_and_is_picked_without_web_locks() {
     let session = Session::new();
-    let hide = Function::new_no_args(
-        "Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true }); return () => { delete navigator.locks; };",
-    )
-    .call0(&JsValue::NULL)
-    .unwrap();
+    let restore = inject("no navigator.locks");
     let (a, b) = (open(session.options()).await, open(session.options()).await);
-    hide.unchecked_ref::<Function>()
-        .call0(&JsValue::NULL)
-        .unwrap();
+    restore.call0(&JsValue::NULL).unwrap();
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.lock_kind(), "lease");
     let held = lock_now(&a).await;

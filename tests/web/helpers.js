@@ -188,6 +188,19 @@ export function noopFunction() {
   return () => {};
 }
 
+/** A subscribe() listener that records what it hears: `{ listener, seen,
+ * heard }`, `seen` the event types so far, `heard` a promise of the first. */
+export function eventRecorder() {
+  const seen = [];
+  let first;
+  const heard = new Promise((resolve) => (first = resolve));
+  const listener = (event) => {
+    seen.push(event.type);
+    first(event.type);
+  };
+  return { listener, seen, heard };
+}
+
 /** Watches which BroadcastChannels get a message handler from now on:
  * `{ listening(), restore() }`; `listening()` counts those that have one. */
 export function watchChannelHandlers() {

@@ -17,6 +17,10 @@ extern "C" {
     /// A new function that does nothing.
     #[wasm_bindgen(js_name = noopFunction)]
     pub fn noop() -> Function;
+    /// `{ listener, seen, heard }`: a subscribe() listener, the event types
+    /// it heard, and a promise of the first (see helpers.js).
+    #[wasm_bindgen(js_name = eventRecorder)]
+    pub fn event_recorder() -> JsValue;
 }
 
 /// A rotating token server and the app's shared token storage, in plain JS:
