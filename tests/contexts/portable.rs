@@ -95,7 +95,7 @@ async fn four_managers_refresh_once_and_hear_each_other() {
     let listener = session.open().await;
     let recorder = event_recorder();
     listener
-        .subscribe(Reflect::get(&recorder, &s("listener")).unwrap().into())
+        .subscribe(Reflect::get(&recorder, &s("listener")).unwrap())
         .unwrap();
     let refreshes: Vec<_> = tabs
         .iter()
