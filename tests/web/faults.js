@@ -142,3 +142,27 @@ export function openStubbornly(db) {
     request.onerror = () => reject(request.error);
   });
 }
+
+/** Counts the timers armed from now on that neither fired nor were cleared:
+ * `{ pending(), restore() }`. */
+export function watchTimers() {
+  const { setTimeout: set, clearTimeout: clear } = globalThis;
+  const pending = new Set();
+  globalThis.setTimeout = function (handler, ms, ...args) {
+    const id = set.call(globalThis, (...fired) => {
+      pending.delete(id);
+      if (typeof handler === "function") handler(...fired);
+    }, ms, ...args);
+    pending.add(id);
+    return id;
+  };
+  globalThis.clearTimeout = function (id) {
+    pending.delete(id);
+    return clear.call(globalThis, id);
+  };
+  return {
+    pending: () => pending.size,
+    restore: () => Object.assign(globalThis, { setTimeout: set, clearTimeout: clear }),
+  };
+}
+

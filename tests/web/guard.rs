@@ -1,7 +1,7 @@
 //! The lock and its guard: waiting, timeouts, abort, release, `Symbol.dispose`
 //! and garbage collection.
 
-use js_sys::Reflect;
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 use web_sys::AbortController;
@@ -69,6 +69,36 @@ async fn abort_rejects_a_pending_wait() {
     held.release();
     // The aborted requests left nothing queued: the lock comes free.
     assert!(lock_freed_within(&session.lock_name(), 1000, false).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_wait_that_ends_leaves_no_timer_armed() {
+    // A lock granted at once and a wait aborted early both clear the
+    // timeout they armed: a timer left behind would fire into freed code.
+    let session = Session::new();
+    let tab = session.open().await;
+    let timers = watch_timers();
+    let call = |name: &str| {
+        let f: Function = Reflect::get(&timers, &s(name)).unwrap().into();
+        f.call0(&timers).unwrap()
+    };
+    let long = || obj(&[("timeoutMs", JsValue::from(60_000))]);
+    let held = lock(&tab, long()).await.unwrap();
+    assert_eq!(call("pending").as_f64(), Some(0.0), "granted at once");
+
+    let controller = AbortController::new().unwrap();
+    let options = long();
+    Reflect::set(&options, &s("signal"), &controller.signal()).unwrap();
+    let waiting = tab.spin_lock(Some(options));
+    sleep(30).await;
+    controller.abort();
+    assert_error(
+        settle::<cross_tab_refresh::api::RefreshLockGuard>(waiting).await,
+        "AbortError",
+    );
+    assert_eq!(call("pending").as_f64(), Some(0.0), "aborted");
+    call("restore");
+    held.release();
 }
 
 #[wasm_bindgen_test]

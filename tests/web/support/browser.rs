@@ -47,6 +47,10 @@ extern "C" {
     /// Injects the platform fault of that name (see faults.js); returns the
     /// function that takes it out.
     pub fn inject(fault: &str) -> Function;
+    /// `{ pending(), restore() }`: the timers armed from now on that have
+    /// neither fired nor been cleared (see faults.js).
+    #[wasm_bindgen(js_name = watchTimers)]
+    pub fn watch_timers() -> JsValue;
 }
 
 /// The raw record of `session` in `database`, read by plain JavaScript.
