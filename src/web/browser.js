@@ -1,6 +1,7 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
-// Locks request, disposable abort waits, the IndexedDB upgrade
-// and versionchange handlers, and the classes' `[Symbol.dispose]`. One module, so that loading the
+// Locks request, disposable abort waits, the IndexedDB upgrade, a plain read
+// and a read-modify-write of one record, stepping aside on versionchange,
+// and the classes' `[Symbol.dispose]`. One module, so that loading the
 // library costs one request more than its glue, not three.
 
 // ---- Web Locks (src/web/locks.rs) ----
@@ -116,8 +117,9 @@ export function readValue(db, store, key) {
 // is put under `key`. Resolves once the transaction has committed. Rejects
 // with [step, error], step 0 starting the transaction, 1 reading, 2 writing
 // or deleting (also when the write request fails later, in its own error
-// event, whether the transaction then aborts or commits), 3 committing. A `decide` that throws (its caller went away)
-// aborts the transaction: nothing is written.
+// event, whether the transaction then aborts or commits), 3 committing. A
+// `decide` that throws (its caller went away) aborts the transaction:
+// nothing is written.
 export function updateValue(db, store, key, decide) {
   return new Promise((resolve, reject) => {
     let step = 0;

@@ -165,4 +165,3 @@ export function watchTimers() {
     restore: () => Object.assign(globalThis, { setTimeout: set, clearTimeout: clear }),
   };
 }
-

@@ -118,4 +118,11 @@ async fn a_fenced_save_stays_fenced_when_its_empty_transaction_aborts() {
     let result = done(stale.save_in_memory_and_db(prev())).await;
     restore.call0(&JsValue::NULL).unwrap();
     assert_error(result, "FencedError");
+    guard_b.release();
+    let guard = lock_now(&b).await;
+    assert_eq!(
+        guard.db_hash().as_string(),
+        b.known_session_hash().as_string(),
+        "the stored hash is still the one b saved"
+    );
 }
