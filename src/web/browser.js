@@ -12,8 +12,14 @@
 // when an `ifAvailable` request finds the lock taken; it rejects when the
 // request fails or is aborted. `abandon()` is for a waiter that went away:
 // a lock granted to nobody is released at once, and a rejection nobody
-// awaits is swallowed.
-export function requestLock(locks, name, options) {
+// awaits is swallowed. `how`: 0 queues until `signal` aborts, 1 asks only if
+// the lock is available, 2 steals it (the options are built here, so that no
+// option name crosses from wasm on every request).
+export function requestLock(locks, name, how, signal) {
+  const options = { mode: "exclusive" };
+  if (how === 0) options.signal = signal;
+  else if (how === 1) options.ifAvailable = true;
+  else options.steal = true;
   let abandoned = false;
   let release;
   const held = new Promise((resolve) => {
@@ -109,6 +115,21 @@ export function readValue(db, store, key) {
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
+}
+
+// The fields of a stored session record, `[format, hash, generation]`, read
+// here so that no field name crosses from wasm on every read. A field whose
+// getter throws reads as undefined (missing); IndexedDB's own values have no
+// getters.
+export function recordFields(value) {
+  const field = (key) => {
+    try {
+      return value[key];
+    } catch {
+      return undefined;
+    }
+  };
+  return [field("format"), field("hash"), field("generation")];
 }
 
 // In one readwrite transaction on `store` of `db`: reads the value under

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
@@ -30,8 +30,14 @@ extern "C" {
     /// One request: `{ granted, abandon }` (see `browser.js`).
     type LockRequest;
 
+    /// `how`: 0 queues (until `signal` aborts), 1 only if available, 2 steals.
     #[wasm_bindgen(js_name = requestLock)]
-    fn request_lock(locks: &LockManager, name: &str, options: &Object) -> LockRequest;
+    fn request_lock(
+        locks: &LockManager,
+        name: &JsString,
+        how: u8,
+        signal: Option<&web_sys::AbortSignal>,
+    ) -> LockRequest;
 
     #[wasm_bindgen(method, getter)]
     fn granted(this: &LockRequest) -> Promise;
@@ -52,6 +58,8 @@ pub fn lock_manager() -> Option<LockManager> {
 pub struct WebLocks {
     manager: LockManager,
     name: String,
+    /// The name as a JS string, converted once (every request passes it).
+    js_name: JsString,
     held_here: Rc<Cell<u32>>,
 }
 
@@ -60,6 +68,7 @@ impl WebLocks {
     pub fn new(manager: LockManager, name: String) -> Self {
         Self {
             manager,
+            js_name: JsString::from(name.as_str()),
             name,
             held_here: Rc::default(),
         }
@@ -106,11 +115,6 @@ impl Drop for InFlight {
     }
 }
 
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Defining a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
 fn lock_unusable(value: JsValue) -> RefreshError {
     RefreshError::NotSupported {
         message: format!("navigator.locks.request failed: {}", describe(&value)),
@@ -133,19 +137,18 @@ impl CrossContextLock for WebLocks {
     /// One `navigator.locks.request`. The core bounds the wait (timeout,
     /// signal, `close()`) by dropping this future.
     async fn acquire(&self, options: LockOptions) -> Result<WebLockGuard, RefreshError> {
-        let request_options = Object::new();
-        set(&request_options, "mode", &JsValue::from_str("exclusive"));
         let mut leave_queue = None;
-        match wait_kind(&options) {
-            WaitKind::Steal => set(&request_options, "steal", &JsValue::TRUE),
-            WaitKind::IfFree => set(&request_options, "ifAvailable", &JsValue::TRUE),
+        let how = match wait_kind(&options) {
             WaitKind::Queue => {
                 let controller = AbortController::new().map_err(lock_unusable)?;
-                set(&request_options, "signal", &controller.signal());
                 leave_queue = Some(controller);
+                0
             }
-        }
-        let request = request_lock(&self.manager, &self.name, &request_options);
+            WaitKind::IfFree => 1,
+            WaitKind::Steal => 2,
+        };
+        let signal = leave_queue.as_ref().map(AbortController::signal);
+        let request = request_lock(&self.manager, &self.js_name, how, signal.as_ref());
         let granted = JsFuture::from(request.granted());
         let mut in_flight = InFlight {
             request,

@@ -2,7 +2,7 @@
 //! written in single readwrite transactions that apply the core's fence and
 //! tombstone rules, so a write commits only over the record its guard read.
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
@@ -11,6 +11,13 @@ use super::record_io::{Change, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
+
+#[wasm_bindgen(module = "/src/web/browser.js")]
+extern "C" {
+    /// `[format, hash, generation]` of a stored object (see `browser.js`).
+    #[wasm_bindgen(js_name = recordFields)]
+    fn record_fields(value: &JsValue) -> Array;
+}
 
 /// The session hash of one session, in one IndexedDB database. Clones share
 /// the connection.
@@ -137,12 +144,12 @@ pub fn raw_record(value: &JsValue) -> RawRecord {
     if !value.is_object() {
         return RawRecord::NotAnObject(type_name(value));
     }
-    let field =
-        |key: &str| raw_field(&Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default());
+    let fields = record_fields(value);
+    let field = |index: u32| raw_field(&fields.get(index));
     RawRecord::Fields {
-        format: field("format"),
-        hash: field("hash"),
-        generation: field("generation"),
+        format: field(0),
+        hash: field(1),
+        generation: field(2),
     }
 }
 
