@@ -15,7 +15,8 @@ const WHY = {
   "wasm sections": "import names wasm-bindgen generates (one per browser function called), types, the function table",
   sha2: "SHA-256 of the session (the named crate; crypto.subtle would be async and unavailable in insecure contexts)",
   alloc: "Vec, String, Rc, VecDeque",
-  dlmalloc: "Rust's default allocator for wasm32",
+  dlmalloc: "Rust's default allocator for wasm32 (only with the small-heap feature off)",
+  "cross_tab_refresh::heap": "the allocator of the wasm build (src/heap.rs: power-of-two size classes, one free list each), in place of dlmalloc's 7 KiB",
   "exports (wasm-bindgen shims)": "argument and result conversion of each exported method",
   js_sys: "the promise executor and Promise/Uint8Array/Function bindings",
   tokio: "tokio::sync channels that indexed_db_futures uses for its open request (no feature turns them off)",
@@ -26,7 +27,7 @@ const WHY = {
 };
 // The table in three groups, for the paragraph under it.
 const GROUPS = {
-  "this library (api, web, core)": (c) => c.startsWith("cross_tab_refresh"),
+  "this library (api, web, core, heap)": (c) => c.startsWith("cross_tab_refresh"),
   "the named crates (sha2, indexed_db_futures and the tokio it uses, serde-wasm-bindgen)": (c) => ["sha2", "indexed_db_futures", "tokio", "serde_wasm_bindgen"].includes(c),
   "what any Rust library compiled with wasm-bindgen carries (Rust's core, alloc, std and allocator, wasm-bindgen, js_sys, the export shims and wasm sections)": (c) =>
     ["core", "alloc", "std", "dlmalloc", "wasm_bindgen", "js_sys", "exports (wasm-bindgen shims)", "wasm sections"].includes(c),

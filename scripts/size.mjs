@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
 // says what the bytes above it are for.
-export const BUDGET_BYTES = 76 * 1024;
+export const BUDGET_BYTES = 73.5 * 1024;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 
@@ -103,7 +103,7 @@ function crateOf(name) {
   if (/^(crosstabrefreshmanager|refreshlockguard)_/.test(key)) return "exports (wasm-bindgen shims)";
   // This library, by layer: the first of its modules the item names.
   if (key === "cross_tab_refresh") {
-    const layer = name.match(/cross_tab_refresh::(core|web|api)\b/)?.[1];
+    const layer = name.match(/cross_tab_refresh::(core|web|api|heap)\b/)?.[1];
     return layer ? `cross_tab_refresh::${layer}` : key;
   }
   return key;

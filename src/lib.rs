@@ -10,9 +10,13 @@
 //! - [`core`]: pure Rust logic, tested on the host;
 //! - `web`: the browser adapters (wasm only);
 //! - `api`: the JavaScript classes (wasm only).
+//!
+//! Beside them, [`heap`]: the small allocator of the wasm build.
 #![deny(missing_docs)]
 
 pub mod core;
+
+pub mod heap;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

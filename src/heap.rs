@@ -1,0 +1,241 @@
+//! The memory allocator of the wasm build: blocks in power-of-two size
+//! classes, each freed block kept on its class's list for the next
+//! allocation of the same class. A few hundred bytes of code where Rust's
+//! default (dlmalloc) takes 7 KiB; like it, memory is never given back to the
+//! browser (wasm cannot shrink a memory), and what one class frees serves
+//! that class again, so a steady workload stops growing.
+//!
+//! [`Heap`] is plain Rust over a [`Region`] that can grow, so that the host
+//! checks it (`tests/core_heap.rs`); [`WasmHeap`] puts it over
+//! `memory.grow` as the global allocator of the wasm build, unless the
+//! `small-heap` feature (on by default) is turned off to keep another one.
+
+use core::alloc::Layout;
+
+/// The smallest block is 2^3 = 8 bytes: room for the free list's link.
+const MIN_SHIFT: u32 = 3;
+/// Blocks of 2^3 up to 2^31 bytes.
+const CLASSES: usize = 29;
+/// Blocks are aligned to their size, up to one wasm page.
+pub const MAX_ALIGN: usize = 65536;
+
+/// Space a heap can grow into.
+pub trait Region {
+    /// At least `bytes` more bytes: the address where the new space starts
+    /// and its length, or `None` when there is no more. Addresses are
+    /// 8-aligned and never 0.
+    fn grow(&mut self, bytes: usize) -> Option<(usize, usize)>;
+}
+
+/// A heap of power-of-two blocks carved from a [`Region`].
+pub struct Heap<R> {
+    region: R,
+    /// Per class, the address of the first free block (0: none); each free
+    /// block holds the address of the next.
+    free: [usize; CLASSES],
+    /// The part of the region not carved yet: `next..end`.
+    next: usize,
+    end: usize,
+}
+
+/// The class of a layout, or `None` if no block can hold it.
+fn class_of(layout: Layout) -> Option<usize> {
+    if layout.align() > MAX_ALIGN {
+        return None;
+    }
+    let size = layout
+        .size()
+        .max(layout.align())
+        .max(1 << MIN_SHIFT)
+        .checked_next_power_of_two()?;
+    let class = (size.trailing_zeros() - MIN_SHIFT) as usize;
+    (class < CLASSES).then_some(class)
+}
+
+const fn block_size(class: usize) -> usize {
+    1 << (class as u32 + MIN_SHIFT)
+}
+
+impl<R: Region> Heap<R> {
+    /// An empty heap over `region`.
+    pub const fn new(region: R) -> Self {
+        Self {
+            region,
+            free: [0; CLASSES],
+            next: 0,
+            end: 0,
+        }
+    }
+
+    /// A block for `layout`, or null when the region cannot grow.
+    ///
+    /// # Safety
+    /// The region's space must be memory this heap alone may write.
+    pub unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        let Some(class) = class_of(layout) else {
+            return core::ptr::null_mut();
+        };
+        let head = self.free[class];
+        if head != 0 {
+            // SAFETY: a free block of this heap holds the next one's address.
+            self.free[class] = unsafe { *(head as *const usize) };
+            return head as *mut u8;
+        }
+        // SAFETY: passed on from the caller.
+        unsafe { self.carve(class) }.map_or(core::ptr::null_mut(), |at| at as *mut u8)
+    }
+
+    /// Gives back a block.
+    ///
+    /// # Safety
+    /// `ptr` must come from [`Heap::alloc`] (or [`Heap::realloc`]) of this
+    /// heap with the same `layout`, and not have been given back since.
+    pub unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        if let Some(class) = class_of(layout) {
+            // SAFETY: the block is this heap's and nobody else uses it now.
+            unsafe { self.push(ptr as usize, class) };
+        }
+    }
+
+    /// The block resized to `new_size`: the same block while the class
+    /// stays, otherwise a new one with the contents copied over.
+    ///
+    /// # Safety
+    /// As for [`Heap::dealloc`].
+    pub unsafe fn realloc(&mut self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let Ok(new_layout) = Layout::from_size_align(new_size, layout.align()) else {
+            return core::ptr::null_mut();
+        };
+        if class_of(new_layout) == class_of(layout) {
+            return ptr;
+        }
+        // SAFETY: passed on from the caller; the two blocks do not overlap.
+        unsafe {
+            let moved = self.alloc(new_layout);
+            if !moved.is_null() {
+                core::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+            moved
+        }
+    }
+
+    /// How far the heap has carved into its region (for the tests).
+    pub fn carved_to(&self) -> usize {
+        self.next
+    }
+
+    /// A new block of `class` from the uncarved space, growing the region
+    /// when it is too small. The bytes skipped to align it are kept as
+    /// smaller free blocks.
+    unsafe fn carve(&mut self, class: usize) -> Option<usize> {
+        let size = block_size(class);
+        let align = size.min(MAX_ALIGN);
+        loop {
+            let start = self.next.checked_add(align - 1)? & !(align - 1);
+            if let Some(stop) = start.checked_add(size)
+                && stop <= self.end
+            {
+                // SAFETY: `next..start` is uncarved space of this heap.
+                unsafe { self.keep_gap(self.next, start) };
+                self.next = stop;
+                return Some(start);
+            }
+            let (base, len) = self.region.grow(size.checked_add(align)?.max(MAX_ALIGN))?;
+            if base != self.end {
+                // Not contiguous: what is left of the old space becomes free blocks.
+                // SAFETY: `next..end` is uncarved space of this heap.
+                unsafe { self.keep_gap(self.next, self.end) };
+                self.next = base;
+            }
+            self.end = base.checked_add(len)?;
+        }
+    }
+
+    /// Splits `from..to` (8-aligned ends) into the largest aligned blocks
+    /// that fit, each onto its class's free list.
+    unsafe fn keep_gap(&mut self, mut from: usize, to: usize) {
+        while from < to {
+            let shift = from
+                .trailing_zeros()
+                .min((to - from).ilog2())
+                .min(MIN_SHIFT + CLASSES as u32 - 1);
+            let class = (shift - MIN_SHIFT) as usize;
+            // SAFETY: passed on from the caller.
+            unsafe { self.push(from, class) };
+            from += block_size(class);
+        }
+    }
+
+    unsafe fn push(&mut self, at: usize, class: usize) {
+        // SAFETY: the block at `at` is this heap's, at least 8 bytes, 8-aligned.
+        unsafe { *(at as *mut usize) = self.free[class] };
+        self.free[class] = at;
+    }
+}
+
+/// `memory.grow` of the wasm module's memory.
+#[cfg(target_arch = "wasm32")]
+pub struct Pages;
+
+#[cfg(target_arch = "wasm32")]
+impl Region for Pages {
+    fn grow(&mut self, bytes: usize) -> Option<(usize, usize)> {
+        let pages = bytes.div_ceil(MAX_ALIGN);
+        let before = core::arch::wasm32::memory_grow(0, pages);
+        (before != usize::MAX).then(|| (before * MAX_ALIGN, pages * MAX_ALIGN))
+    }
+}
+
+/// The [`Heap`] over the module's memory, as a global allocator.
+#[cfg(target_arch = "wasm32")]
+pub struct WasmHeap(core::cell::UnsafeCell<Heap<Pages>>);
+
+// SAFETY: the wasm build has no threads (no `atomics` target feature, checked
+// where the allocator is installed), so the heap is never used concurrently,
+// and an allocator's methods never call each other.
+#[cfg(target_arch = "wasm32")]
+unsafe impl Sync for WasmHeap {}
+
+#[cfg(target_arch = "wasm32")]
+impl WasmHeap {
+    /// An empty heap.
+    pub const fn new() -> Self {
+        Self(core::cell::UnsafeCell::new(Heap::new(Pages)))
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Default for WasmHeap {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: the heap hands out disjoint blocks of at least the layout's size
+// and alignment, and only it grows the memory it carves from.
+#[cfg(target_arch = "wasm32")]
+unsafe impl core::alloc::GlobalAlloc for WasmHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: one thread, and no allocator method runs inside another.
+        unsafe { (*self.0.get()).alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above; the caller's promises are the heap's.
+        unsafe { (*self.0.get()).dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as above.
+        unsafe { (*self.0.get()).realloc(ptr, layout, new_size) }
+    }
+}
+
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    feature = "small-heap"
+))]
+#[global_allocator]
+static HEAP: WasmHeap = WasmHeap::new();
