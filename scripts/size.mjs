@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
 // says what the bytes above it are for.
-export const BUDGET_BYTES = 73.5 * 1024;
+export const BUDGET_BYTES = 72 * 1024;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 

@@ -15,6 +15,8 @@ export async function lockedSave(CrossTabRefreshManager, where) {
     where,
     lockKind: first.lockKind,
     saved: stored.dbHash !== null && stored.dbHash === first.knownSessionHash,
+    // A hash of the tokens, never the tokens: checked against SHA-256 computed apart.
+    hash: first.knownSessionHash,
     generation: stored.generation,
     namedError: named,
   };

@@ -3,6 +3,7 @@
 // and its types compile under `tsc --strict`.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
@@ -80,6 +81,9 @@ function assertLockedSave(result, where) {
   assert.equal(result.lockKind, "web-locks");
   assert.equal(result.saved, true, "the save landed in IndexedDB");
   assert.equal(result.generation, 1);
+  // The shipped build's SHA-256 (sha2's compact backend) against Node's, for
+  // the tokens check.js saves: the access token, then the refresh token.
+  assert.equal(result.hash, `0x${createHash("sha256").update("secret-a1secret-r1").digest("hex")}`);
   assert.equal(result.namedError, "InvalidArgumentError");
 }
 
