@@ -13,7 +13,7 @@ const WHY = {
   core: "Rust's core: drop glue for the futures and shared state, string formatting for error messages (integers and text only; no float formatting is linked)",
   "data (strings, tables)": "error messages, option names and error names (every error stays as precise as before), panic locations of dependencies, the hex table",
   "wasm sections": "import names wasm-bindgen generates (one per browser function called), types, the function table",
-  sha2: "SHA-256 of the session (the named crate; crypto.subtle would be async and unavailable in insecure contexts)",
+  sha2: "SHA-256 of the session (the named crate, its compact backend: rounds in a loop; crypto.subtle would be async and unavailable in insecure contexts)",
   alloc: "Vec, String, Rc, VecDeque",
   dlmalloc: "Rust's default allocator for wasm32 (only with the small-heap feature off)",
   "cross_tab_refresh::heap": "the allocator of the wasm build (src/heap.rs: power-of-two size classes, one free list each), in place of dlmalloc's 7 KiB",
