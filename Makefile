@@ -59,7 +59,7 @@ mutants:
 lint:
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
-	cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --quiet --all-targets --target wasm32-unknown-unknown --features small-heap -- -D warnings
 
 test-chromium test-firefox test-webkit: setup
 	@bash scripts/test-engines.sh $(@:test-%=%)
@@ -68,7 +68,7 @@ test-chromium test-firefox test-webkit: setup
 ## dependencies) are written relative, not as this machine's paths.
 build: setup
 	rm -rf pkg/snippets
-	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" wasm-pack build --release --target web --no-pack
+	RUSTFLAGS="$(RELEASE_RUSTFLAGS)" wasm-pack build --release --target web --no-pack -- --features small-heap
 	node scripts/package.mjs
 
 clean:

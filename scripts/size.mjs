@@ -58,7 +58,7 @@ export function crateSizes() {
     run("cargo", ["install", "twiggy", "--locked", "--quiet"], { stdio: "inherit" });
   }
   const out = "target/size";
-  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--quiet"], {
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "small-heap", "--quiet"], {
     stdio: "inherit",
   });
   run("wasm-bindgen", [

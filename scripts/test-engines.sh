@@ -33,13 +33,13 @@ run_context() {
   case "$engine" in
     chromium)
       env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="$(command -v chromedriver)" \
-        wasm-pack test --headless --chrome -- --test "$test" ;;
+        wasm-pack test --headless --chrome -- --features small-heap --test "$test" ;;
     firefox)
       env -u SAFARIDRIVER -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
-        wasm-pack test --headless --firefox -- --test "$test" ;;
+        wasm-pack test --headless --firefox -- --features small-heap --test "$test" ;;
     webkit)
       env -u GECKODRIVER -u CHROMEDRIVER SAFARIDRIVER="$PWD/.tools/bin/safaridriver" \
-        xvfb-run -a wasm-pack test --headless --safari -- --test "$test" ;;
+        xvfb-run -a wasm-pack test --headless --safari -- --features small-heap --test "$test" ;;
   esac
 }
 
@@ -61,10 +61,14 @@ for engine in "$@"; do
     attempt="target/test-$engine-$test.log"
     run_context "$engine" "$test" 2>&1 | tee "$attempt"
     status=${PIPESTATUS[0]}
-    if [ "$status" -ne 0 ] && ! grep -qE '^running [0-9]+ tests?$' "$attempt" &&
-      grep -q 'Failed to detect test as having been run' "$attempt"; then
+    # Never started: the runner timed out with no "running N tests" line, and
+    # the page reported no error of ours (a panic, a wasm trap, a worker's error).
+    if [ "$status" -ne 0 ] && ! grep -qE '^[[:space:]]*running [0-9]+ tests?$' "$attempt" &&
+      grep -q 'Failed to detect test as having been run' "$attempt" &&
+      ! grep -qE 'panicked at|RuntimeError|(Service)?Worker error:' "$attempt"; then
       echo "=== $engine $test: the runner's page never started a test; starting it once more ==="
       retried+=("$test")
+      cat "$attempt" >>"$log"
       run_context "$engine" "$test" 2>&1 | tee "$attempt"
       status=${PIPESTATUS[0]}
     fi

@@ -6,9 +6,11 @@
 //! that class again, so a steady workload stops growing.
 //!
 //! [`Heap`] is plain Rust over a [`Region`] that can grow, so that the host
-//! checks it (`tests/core_heap.rs`); [`WasmHeap`] puts it over
-//! `memory.grow` as the global allocator of the wasm build, unless the
-//! `small-heap` feature (on by default) is turned off to keep another one.
+//! checks it (`tests/core_heap.rs`); `WasmHeap` puts it over `memory.grow`
+//! as the global allocator of the wasm build (wasm32-unknown-unknown without
+//! threads) when the `small-heap` feature is on: the npm package's build
+//! turns it on; a Rust application chooses its own allocator. Layouts
+//! aligned to more than 64 KiB are refused (dlmalloc served them).
 
 use core::alloc::Layout;
 
@@ -20,10 +22,14 @@ const CLASSES: usize = 29;
 pub const MAX_ALIGN: usize = 65536;
 
 /// Space a heap can grow into.
-pub trait Region {
+///
+/// # Safety
+/// Each space [`Region::grow`] returns must be memory that nothing but the
+/// heap reads or writes from then on, overlapping no space returned before;
+/// its start must be 8-aligned and not 0.
+pub unsafe trait Region {
     /// At least `bytes` more bytes: the address where the new space starts
-    /// and its length, or `None` when there is no more. Addresses are
-    /// 8-aligned and never 0.
+    /// and its length, or `None` when there is no more.
     fn grow(&mut self, bytes: usize) -> Option<(usize, usize)>;
 }
 
@@ -82,7 +88,8 @@ impl<R: Region> Heap<R> {
             return head as *mut u8;
         }
         // SAFETY: passed on from the caller.
-        unsafe { self.carve(class) }.map_or(core::ptr::null_mut(), |at| at as *mut u8)
+        unsafe { self.carve(class).or_else(|| self.split_larger(class)) }
+            .map_or(core::ptr::null_mut(), |at| at as *mut u8)
     }
 
     /// Gives back a block.
@@ -112,10 +119,17 @@ impl<R: Region> Heap<R> {
         // SAFETY: passed on from the caller; the two blocks do not overlap.
         unsafe {
             let moved = self.alloc(new_layout);
-            if !moved.is_null() {
-                core::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
+            if moved.is_null() {
+                // A shrink that finds no smaller block keeps the larger one
+                // (freed later into the smaller class: sound, only wasteful).
+                return if new_size <= layout.size() {
+                    ptr
+                } else {
+                    moved
+                };
             }
+            core::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
+            self.dealloc(ptr, layout);
             moved
         }
     }
@@ -148,8 +162,27 @@ impl<R: Region> Heap<R> {
                 unsafe { self.keep_gap(self.next, self.end) };
                 self.next = base;
             }
-            self.end = base.checked_add(len)?;
+            // Whole 8-byte words only (a space ending at the top of the
+            // address space loses its last word).
+            self.end = base.saturating_add(len) & !7;
         }
+    }
+
+    /// When the region cannot grow: the first part of the smallest larger
+    /// free block, the other halves onto the free lists of their classes.
+    unsafe fn split_larger(&mut self, class: usize) -> Option<usize> {
+        let larger = (class + 1..CLASSES).find(|&c| self.free[c] != 0)?;
+        let block = self.free[larger];
+        // SAFETY: a free block of this heap holds the next one's address;
+        // its halves are free blocks of this heap, aligned to their size (or
+        // to a page).
+        unsafe {
+            self.free[larger] = *(block as *const usize);
+            for half in (class..larger).rev() {
+                self.push(block + block_size(half), half);
+            }
+        }
+        Some(block)
     }
 
     /// Splits `from..to` (8-aligned ends) into the largest aligned blocks
@@ -174,68 +207,77 @@ impl<R: Region> Heap<R> {
     }
 }
 
-/// `memory.grow` of the wasm module's memory.
-#[cfg(target_arch = "wasm32")]
-pub struct Pages;
-
-#[cfg(target_arch = "wasm32")]
-impl Region for Pages {
-    fn grow(&mut self, bytes: usize) -> Option<(usize, usize)> {
-        let pages = bytes.div_ceil(MAX_ALIGN);
-        let before = core::arch::wasm32::memory_grow(0, pages);
-        (before != usize::MAX).then(|| (before * MAX_ALIGN, pages * MAX_ALIGN))
-    }
-}
-
-/// The [`Heap`] over the module's memory, as a global allocator.
-#[cfg(target_arch = "wasm32")]
-pub struct WasmHeap(core::cell::UnsafeCell<Heap<Pages>>);
-
-// SAFETY: the wasm build has no threads (no `atomics` target feature, checked
-// where the allocator is installed), so the heap is never used concurrently,
-// and an allocator's methods never call each other.
-#[cfg(target_arch = "wasm32")]
-unsafe impl Sync for WasmHeap {}
-
-#[cfg(target_arch = "wasm32")]
-impl WasmHeap {
-    /// An empty heap.
-    pub const fn new() -> Self {
-        Self(core::cell::UnsafeCell::new(Heap::new(Pages)))
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-impl Default for WasmHeap {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-// SAFETY: the heap hands out disjoint blocks of at least the layout's size
-// and alignment, and only it grows the memory it carves from.
-#[cfg(target_arch = "wasm32")]
-unsafe impl core::alloc::GlobalAlloc for WasmHeap {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: one thread, and no allocator method runs inside another.
-        unsafe { (*self.0.get()).alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above; the caller's promises are the heap's.
-        unsafe { (*self.0.get()).dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as above.
-        unsafe { (*self.0.get()).realloc(ptr, layout, new_size) }
-    }
-}
+/// The heap over the module's memory, for wasm32-unknown-unknown without
+/// threads (the only wasm build where this heap is sound as it stands).
+#[cfg(all(
+    target_arch = "wasm32",
+    target_os = "unknown",
+    not(target_feature = "atomics")
+))]
+pub use wasm::{Pages, WasmHeap};
 
 #[cfg(all(
     target_arch = "wasm32",
-    not(target_feature = "atomics"),
-    feature = "small-heap"
+    target_os = "unknown",
+    not(target_feature = "atomics")
 ))]
-#[global_allocator]
-static HEAP: WasmHeap = WasmHeap::new();
+mod wasm {
+    use super::{Heap, Layout, MAX_ALIGN, Region};
+
+    /// `memory.grow` of the wasm module's memory.
+    pub struct Pages;
+
+    // SAFETY: the pages `memory.grow` just added are new, page-aligned memory
+    // that no other code was given (other allocators get pages of their own).
+    unsafe impl Region for Pages {
+        fn grow(&mut self, bytes: usize) -> Option<(usize, usize)> {
+            let pages = bytes.div_ceil(MAX_ALIGN);
+            let before = core::arch::wasm32::memory_grow(0, pages);
+            (before != usize::MAX).then(|| (before * MAX_ALIGN, pages * MAX_ALIGN))
+        }
+    }
+
+    /// The [`Heap`] over the module's memory, as a global allocator.
+    pub struct WasmHeap(core::cell::UnsafeCell<Heap<Pages>>);
+
+    // SAFETY: this build has no threads (no `atomics` target feature, in the cfg
+    // above), so the heap is never used concurrently, and an allocator's methods
+    // never call each other.
+    unsafe impl Sync for WasmHeap {}
+
+    impl WasmHeap {
+        /// An empty heap.
+        pub const fn new() -> Self {
+            Self(core::cell::UnsafeCell::new(Heap::new(Pages)))
+        }
+    }
+
+    impl Default for WasmHeap {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    // SAFETY: the heap hands out disjoint blocks of at least the layout's size
+    // and alignment, and only it grows the memory it carves from.
+    unsafe impl core::alloc::GlobalAlloc for WasmHeap {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: one thread, and no allocator method runs inside another.
+            unsafe { (*self.0.get()).alloc(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: as above; the caller's promises are the heap's.
+            unsafe { (*self.0.get()).dealloc(ptr, layout) }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: as above.
+            unsafe { (*self.0.get()).realloc(ptr, layout, new_size) }
+        }
+    }
+
+    #[cfg(feature = "small-heap")]
+    #[global_allocator]
+    static HEAP: WasmHeap = WasmHeap::new();
+}

@@ -19,7 +19,8 @@ export function requestLock(locks, name, how, signal) {
   const options = { mode: "exclusive" };
   if (how === 0) options.signal = signal;
   else if (how === 1) options.ifAvailable = true;
-  else options.steal = true;
+  else if (how === 2) options.steal = true;
+  else throw new TypeError(`requestLock: no such way to request a lock: ${how}`);
   let abandoned = false;
   let release;
   const held = new Promise((resolve) => {
