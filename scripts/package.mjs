@@ -6,6 +6,8 @@ import { execFileSync } from "node:child_process";
 import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+import { minifyWasm, renameInGlue, renameInWasmTypes } from "./minify.mjs";
+
 const cargo = await readFile("Cargo.toml", "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"$`, "m"))?.[1];
 const keywords = JSON.parse(cargo.match(/^keywords = (\[.*\])$/m)?.[1] ?? "[]");
@@ -82,9 +84,15 @@ async function jsFiles(dir) {
   return nested.flat();
 }
 
+// Short import and export names in the .wasm, and the same in the glue.
+const glue = "pkg/cross_tab_refresh.js";
+const names = minifyWasm("pkg/cross_tab_refresh_bg.wasm");
+await writeFile(glue, renameInGlue(await readFile(glue, "utf8"), names));
+const wasmTypes = "pkg/cross_tab_refresh_bg.wasm.d.ts";
+await writeFile(wasmTypes, renameInWasmTypes(await readFile(wasmTypes, "utf8"), names));
 // package.json first: `node --check` reads the files as ES modules by it.
 await writeFile("pkg/package.json", `${JSON.stringify(manifest, null, 2)}\n`);
-await slimFile("pkg/cross_tab_refresh.js", "export class CrossTabRefreshManager");
+await slimFile(glue, "export class CrossTabRefreshManager");
 for (const snippet of await jsFiles("pkg/snippets")) await slimFile(snippet, "export function");
 await copyFile("README.md", "pkg/README.md");
 await copyFile("LICENSE", "pkg/LICENSE");

@@ -1,0 +1,104 @@
+// Short names for what the .wasm imports and exports. wasm-bindgen names
+// every import `__wbg_<name>_<16 hex digits>` from "./cross_tab_refresh_bg.js",
+// and the snippets' functions by their module path: about 7 KiB of names in
+// the .wasm and again in the glue. binaryen renames them all (one module "a",
+// names "a", "b", ...) and prints the mapping, from which the glue's import
+// object, its `wasm.<export>` calls and the .wasm's .d.ts are renamed to
+// match. Nothing else changes; every name is checked to have been renamed.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const GLUE_MODULE = "./cross_tab_refresh_bg.js";
+// binaryen from npm (Debian's is too old for this output: TOOLCHAIN trap).
+const bin = (name) => join("node_modules", ".bin", name);
+
+// wasm-opt's flags from Cargo.toml (the features the .wasm uses, and -Oz).
+export function wasmOptFlags() {
+  const cargo = readFileSync("Cargo.toml", "utf8");
+  return JSON.parse(
+    cargo.match(/^wasm-opt = (\[.*\])$/m)?.[1].replace(/,\s*\]/, "]") ?? '["-Oz"]',
+  );
+}
+
+// Renames the imports and exports of the .wasm at `path` in place; returns
+// binaryen's mapping: { imports: [[module, name, short]], exports: [[name, short]] }.
+export function minifyWasm(path, extra = []) {
+  const features = wasmOptFlags().filter((flag) => flag.startsWith("--enable-"));
+  const out = execFileSync(
+    bin("wasm-opt"),
+    [...features, ...extra, "--minify-imports-and-exports-and-modules", path, "-o", path],
+    { encoding: "utf8", maxBuffer: 1 << 24 },
+  );
+  const map = JSON.parse(out);
+  const text = execFileSync(bin("wasm-dis"), [path], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const modules = new Set(Array.from(text.matchAll(/^ \(import "([^"]*)"/gm), (m) => m[1]));
+  if (modules.size !== 1 || !modules.has("a")) {
+    throw new Error(`${path}: expected every import from module "a", found ${[...modules]}`);
+  }
+  return map;
+}
+
+function replaceOnce(text, pattern, replacement, what) {
+  let count = 0;
+  const result = text.replace(pattern, (...args) => {
+    count += 1;
+    return typeof replacement === "function" ? replacement(...args) : replacement;
+  });
+  if (count === 0) throw new Error(`the glue has no ${what}`);
+  return result;
+}
+
+const escape = (name) => name.replace(/[$]/g, "\\$");
+
+// The glue with the short names of `map`.
+export function renameInGlue(glue, map) {
+  let code = glue;
+  // The return of __wbg_get_imports: { "<module>": importN, ... }.
+  const returned = code.match(/return \{\s*__proto__: null,((?:\s*"[^"]+": import\d+,)+)\s*\};/);
+  if (!returned) throw new Error("the glue's import object has no return of its modules");
+  const variableOf = new Map(
+    [...returned[1].matchAll(/"([^"]+)": (import\d+)/g)].map((m) => [m[1], m[2]]),
+  );
+  const glueVariable = variableOf.get(GLUE_MODULE);
+  const fromModules = [];
+  for (const [module, name, short] of map.imports) {
+    if (module === GLUE_MODULE) {
+      // A key of the glue's own import object: `<name>: function(...)`.
+      code = replaceOnce(
+        code,
+        new RegExp(`^(\\s*)${escape(name)}:`, "m"),
+        (_, indent) => `${indent}${short}:`,
+        `import ${name}`,
+      );
+    } else {
+      const variable = variableOf.get(module);
+      if (!variable) throw new Error(`the glue imports nothing from ${module}`);
+      fromModules.push(`${JSON.stringify(short)}: ${variable}.${name}`);
+    }
+  }
+  code = code.replace(
+    returned[0],
+    `return { __proto__: null, a: Object.assign(${glueVariable}, { ${fromModules.join(", ")} }) };`,
+  );
+  // wasm-bindgen exports a few globals the glue never reads (its abort
+  // handler), and names JS functions after some exports: an export is read
+  // as `wasm.<name>` only, never by a string.
+  for (const [name, short] of map.exports) {
+    code = code.replace(new RegExp(`\\bwasm\\.${escape(name)}\\b`, "g"), `wasm.${short}`);
+    if (code.includes(`"${name}"`) || code.includes(`'${name}'`)) {
+      throw new Error(`the glue reads export ${name} by a string`);
+    }
+  }
+  return code;
+}
+
+// The .wasm's own .d.ts (`export const <name>: ...` for each export).
+export function renameInWasmTypes(types, map) {
+  let code = types;
+  for (const [name, short] of map.exports) {
+    code = code.replace(new RegExp(`^export const ${escape(name)}:`, "m"), `export const ${short}:`);
+    if (code.includes(name)) throw new Error(`the .wasm's types still name ${name}`);
+  }
+  return code;
+}
