@@ -31,6 +31,16 @@ export function minifyWasm(path, extra = []) {
     { encoding: "utf8", maxBuffer: 1 << 24 },
   );
   const map = JSON.parse(out);
+  // Short names are property names in the glue but declarations in the
+  // .d.ts, where a reserved word would not compile.
+  const reserved = new Set(["do", "if", "in", "for", "let", "new", "try", "var"]);
+  for (const [, , short] of map.imports) check(short);
+  for (const [, short] of map.exports) check(short);
+  function check(short) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(short) || reserved.has(short)) {
+      throw new Error(`${path}: binaryen's short name ${short} is not a plain identifier`);
+    }
+  }
   const text = execFileSync(bin("wasm-dis"), [path], { encoding: "utf8", maxBuffer: 1 << 28 });
   const modules = new Set(Array.from(text.matchAll(/^ \(import "([^"]*)"/gm), (m) => m[1]));
   if (modules.size !== 1 || !modules.has("a")) {
