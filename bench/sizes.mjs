@@ -16,7 +16,7 @@ const WHY = {
   sha2: "SHA-256 of the session (the named crate, its compact backend: rounds in a loop; crypto.subtle would be async and unavailable in insecure contexts)",
   alloc: "Vec, String, Rc, VecDeque",
   dlmalloc: "Rust's default allocator for wasm32 (only with the small-heap feature off)",
-  "cross_tab_refresh::heap": "the allocator of the wasm build (src/heap.rs: power-of-two size classes, one free list each), in place of dlmalloc's 7 KiB",
+  "cross_tab_refresh::heap": "the allocator of the wasm build (src/heap/: power-of-two size classes, one free list each), in place of dlmalloc's 7 KiB",
   "exports (wasm-bindgen shims)": "argument and result conversion of each exported method",
   js_sys: "the promise executor and Promise/Uint8Array/Function bindings",
   tokio: "tokio::sync channels that indexed_db_futures uses for its open request (no feature turns them off)",

@@ -6,11 +6,12 @@
 //! that class again, so a steady workload stops growing.
 //!
 //! [`Heap`] is plain Rust over a [`Region`] that can grow, so that the host
-//! checks it (`tests/core_heap.rs`); `WasmHeap` puts it over `memory.grow`
-//! as the global allocator of the wasm build (wasm32-unknown-unknown without
-//! threads) when the `small-heap` feature is on: the npm package's build
-//! turns it on; a Rust application chooses its own allocator. Layouts
-//! aligned to more than 64 KiB are refused (dlmalloc served them).
+//! checks it (`tests/core_heap.rs`, `tests/core_heap_cases.rs`); `WasmHeap`
+//! (`wasm.rs`) puts it over `memory.grow` as the global allocator of the
+//! wasm build (wasm32-unknown-unknown without threads) when the `small-heap`
+//! feature is on: the npm package's build turns it on; a Rust application
+//! chooses its own allocator. Layouts aligned to more than 64 KiB are
+//! refused (dlmalloc served them).
 
 use core::alloc::Layout;
 
@@ -221,63 +222,4 @@ pub use wasm::{Pages, WasmHeap};
     target_os = "unknown",
     not(target_feature = "atomics")
 ))]
-mod wasm {
-    use super::{Heap, Layout, MAX_ALIGN, Region};
-
-    /// `memory.grow` of the wasm module's memory.
-    pub struct Pages;
-
-    // SAFETY: the pages `memory.grow` just added are new, page-aligned memory
-    // that no other code was given (other allocators get pages of their own).
-    unsafe impl Region for Pages {
-        fn grow(&mut self, bytes: usize) -> Option<(usize, usize)> {
-            let pages = bytes.div_ceil(MAX_ALIGN);
-            let before = core::arch::wasm32::memory_grow(0, pages);
-            (before != usize::MAX).then(|| (before * MAX_ALIGN, pages * MAX_ALIGN))
-        }
-    }
-
-    /// The [`Heap`] over the module's memory, as a global allocator.
-    pub struct WasmHeap(core::cell::UnsafeCell<Heap<Pages>>);
-
-    // SAFETY: this build has no threads (no `atomics` target feature, in the cfg
-    // above), so the heap is never used concurrently, and an allocator's methods
-    // never call each other.
-    unsafe impl Sync for WasmHeap {}
-
-    impl WasmHeap {
-        /// An empty heap.
-        pub const fn new() -> Self {
-            Self(core::cell::UnsafeCell::new(Heap::new(Pages)))
-        }
-    }
-
-    impl Default for WasmHeap {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
-
-    // SAFETY: the heap hands out disjoint blocks of at least the layout's size
-    // and alignment, carved only from pages it grew itself.
-    unsafe impl core::alloc::GlobalAlloc for WasmHeap {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: one thread, and no allocator method runs inside another.
-            unsafe { (*self.0.get()).alloc(layout) }
-        }
-
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            // SAFETY: as above; the caller's promises are the heap's.
-            unsafe { (*self.0.get()).dealloc(ptr, layout) }
-        }
-
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            // SAFETY: as above.
-            unsafe { (*self.0.get()).realloc(ptr, layout, new_size) }
-        }
-    }
-
-    #[cfg(feature = "small-heap")]
-    #[global_allocator]
-    static HEAP: WasmHeap = WasmHeap::new();
-}
+mod wasm;
