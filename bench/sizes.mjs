@@ -12,7 +12,7 @@ const WHY = {
     "the core's futures not inlined into a method: spin_lock (about 8 KiB: the in-context turn, either cross-context lock, raced against timeout, signal and close()), the fenced save, adoption, the reread; record decoding with its messages; the SHA-256 input",
   core: "Rust's core: drop glue for the futures and shared state, string formatting for error messages (integers and text only; no float formatting is linked)",
   "data (strings, tables)": "error messages, option names and error names (every error stays as precise as before), panic locations of dependencies, the hex table",
-  "wasm sections": "import names wasm-bindgen generates (one per browser function called), types, the function table",
+  "wasm sections": "the import and export sections (one import per browser function called, one export per method; their names shortened to a letter or two by scripts/minify.mjs, from 9.3 KiB), types, the function table",
   sha2: "SHA-256 of the session (the named crate, its compact backend: rounds in a loop; crypto.subtle would be async and unavailable in insecure contexts)",
   alloc: "Vec, String, Rc, VecDeque",
   dlmalloc: "Rust's default allocator for wasm32 (only with the small-heap feature off)",

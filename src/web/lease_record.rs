@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, LEASE_STORE};
-use super::record_io::{Change, Steps, read_value, update_value};
+use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
 use crate::core::RefreshError;
 use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
 
@@ -16,7 +16,7 @@ use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
 #[derive(Clone)]
 pub struct LeaseRecord {
     connection: Connection,
-    name: String,
+    at: RecordAt,
 }
 
 /// Who asks: the context's name and the acquisition's token.
@@ -30,7 +30,10 @@ pub struct Acquirer<'a> {
 impl LeaseRecord {
     /// The lease `name` over `connection`.
     pub fn new(connection: Connection, name: String) -> Self {
-        Self { connection, name }
+        Self {
+            at: RecordAt::new(LEASE_STORE, &name),
+            connection,
+        }
     }
 
     /// The connection this record uses.
@@ -72,13 +75,13 @@ impl LeaseRecord {
                 },
             )
         };
-        update_value(database, LEASE_STORE, &self.name, &STEPS, decide).await
+        update_value(database, &self.at, &STEPS, decide).await
     }
 
     /// The lease as stored now, if readable.
     pub async fn read(&self) -> Result<Option<Lease>, RefreshError> {
         let database = self.connection.database().await?;
-        let current = read_value(&database, LEASE_STORE, &self.name, "reading the lease").await?;
+        let current = read_value(&database, &self.at, "reading the lease").await?;
         Ok(current.as_ref().and_then(lease_of))
     }
 }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::internals::SystemRepr;
+use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -16,26 +17,43 @@ use crate::core::RefreshError;
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     #[wasm_bindgen(js_name = readValue)]
-    fn read_value_js(database: &JsValue, store: &str, key: &str) -> js_sys::Promise;
+    fn read_value_js(database: &JsValue, store: &JsString, key: &JsString) -> js_sys::Promise;
 
     #[wasm_bindgen(js_name = updateValue)]
     fn update_value_js(
         database: &JsValue,
-        store: &str,
-        key: &str,
+        store: &JsString,
+        key: &JsString,
         decide: &Closure<dyn FnMut(JsValue) -> JsValue>,
     ) -> js_sys::Promise;
 }
 
-/// The value stored under `key` in `store_name` (one readonly transaction):
-/// the read a lock holder makes first, kept to the fewest steps.
+/// Where one record lives: its object store and key, as JS strings made
+/// once (every read and write passes them).
+#[derive(Clone)]
+pub struct RecordAt {
+    store: JsString,
+    key: JsString,
+}
+
+impl RecordAt {
+    /// The record under `key` in object store `store`.
+    pub fn new(store: &str, key: &str) -> Self {
+        Self {
+            store: store.into(),
+            key: key.into(),
+        }
+    }
+}
+
+/// The value of the record `at` (one readonly transaction): the read a lock
+/// holder makes first, kept to the fewest steps.
 pub async fn read_value(
     database: &Database,
-    store_name: &str,
-    key: &str,
+    at: &RecordAt,
     step: &'static str,
 ) -> Result<Option<JsValue>, RefreshError> {
-    let value = JsFuture::from(read_value_js(database.as_sys(), store_name, key))
+    let value = JsFuture::from(read_value_js(database.as_sys(), &at.store, &at.key))
         .await
         .map_err(|error| store_error(step, error))?;
     Ok((!value.is_undefined()).then_some(value))
@@ -79,8 +97,7 @@ const RECORD_SERIALIZER: serde_wasm_bindgen::Serializer =
 /// `decide` would run: nothing is written for a caller that went away.
 pub async fn update_value<R: serde::Serialize, T: 'static>(
     database: &Database,
-    store_name: &str,
-    key: &str,
+    at: &RecordAt,
     steps: &Steps,
     decide: impl FnOnce(Option<JsValue>) -> Result<(Change<R>, T), RefreshError> + 'static,
 ) -> Result<T, RefreshError> {
@@ -116,7 +133,13 @@ pub async fn update_value<R: serde::Serialize, T: 'static>(
             next
         })
     };
-    let done = JsFuture::from(update_value_js(database.as_sys(), store_name, key, &decide)).await;
+    let done = JsFuture::from(update_value_js(
+        database.as_sys(),
+        &at.store,
+        &at.key,
+        &decide,
+    ))
+    .await;
     if let Err(rejection) = done {
         // What the change itself decided (a fenced save, say) tells the
         // caller more than the failure of the empty transaction after it.

@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
-use super::record_io::{Change, Steps, read_value, update_value};
+use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
@@ -24,7 +24,7 @@ extern "C" {
 #[derive(Clone)]
 pub struct IdbHashStore {
     connection: Connection,
-    session: String,
+    at: RecordAt,
 }
 
 impl IdbHashStore {
@@ -32,7 +32,7 @@ impl IdbHashStore {
     pub fn new(connection: Connection, session: String) -> Self {
         Self {
             connection,
-            session,
+            at: RecordAt::new(OBJECT_STORE, &session),
         }
     }
 
@@ -63,7 +63,7 @@ impl IdbHashStore {
             };
             Ok((Change::Put(record), state))
         };
-        update_value(&database, OBJECT_STORE, &self.session, &STEPS, decide).await
+        update_value(&database, &self.at, &STEPS, decide).await
     }
 }
 
@@ -79,13 +79,7 @@ const STEPS: Steps = Steps {
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
         let database = self.connection.database().await?;
-        let value = read_value(
-            &database,
-            OBJECT_STORE,
-            &self.session,
-            "reading the session record",
-        )
-        .await?;
+        let value = read_value(&database, &self.at, "reading the session record").await?;
         decode(&raw_or_absent(value))
     }
 
