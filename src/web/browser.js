@@ -47,6 +47,16 @@ export function requestLock(locks, name, how, signal) {
   return { granted, abandon };
 }
 
+// What `navigator.locks.query()` tells of the lock `name`: how many hold it,
+// how many requests wait for it, and the client IDs of its holders (read
+// here, so that no entry of another lock crosses to wasm).
+export async function queryLock(locks, name) {
+  const { held = [], pending = [] } = await locks.query();
+  const ours = (list) => list.filter((lock) => lock.name === name);
+  const holders = ours(held);
+  return [holders.length, ours(pending).length, holders.map((lock) => lock.clientId)];
+}
+
 // ---- abort signals (src/web/wait.rs) ----
 
 // An abort signal as a promise that can be disposed of: a wait that ends

@@ -19,10 +19,6 @@ extern "C" {
     #[wasm_bindgen(extends = Object)]
     #[derive(Clone, Debug)]
     pub type LockManager;
-
-    /// `navigator.locks.query()`.
-    #[wasm_bindgen(method, catch)]
-    pub fn query(this: &LockManager) -> Result<Promise, JsValue>;
 }
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
@@ -44,6 +40,10 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn abandon(this: &LockRequest);
+
+    /// `[held, waiting, holders]` of one lock name (see `browser.js`).
+    #[wasm_bindgen(js_name = queryLock, catch)]
+    fn query_lock(locks: &LockManager, name: &JsString) -> Result<Promise, JsValue>;
 }
 
 /// `navigator.locks`, if this context has it.
@@ -174,29 +174,19 @@ impl CrossContextLock for WebLocks {
 impl WebLocks {
     /// What `navigator.locks.query()` tells of this lock.
     pub async fn state(&self) -> Result<super::LockState, RefreshError> {
-        let snapshot = JsFuture::from(self.manager.query().map_err(lock_unusable)?)
+        let promise = query_lock(&self.manager, &self.js_name).map_err(lock_unusable)?;
+        let found: js_sys::Array = JsFuture::from(promise)
             .await
-            .map_err(lock_unusable)?;
-        let entries = |key: &str| -> Vec<JsValue> {
-            property(&snapshot, key)
-                .map(|list| js_sys::Array::from(&list).iter().collect())
-                .unwrap_or_default()
-        };
-        let ours = |entry: &JsValue| {
-            property(entry, "name")
-                .and_then(|n| n.as_string())
-                .as_deref()
-                == Some(self.name.as_str())
-        };
-        let held: Vec<JsValue> = entries("held").into_iter().filter(|e| ours(e)).collect();
-        let waiting = entries("pending").iter().filter(|e| ours(e)).count();
+            .map_err(lock_unusable)?
+            .unchecked_into();
+        let count = |index| found.get(index).as_f64().unwrap_or(0.0) as u32;
         Ok(super::LockState {
-            held: !held.is_empty(),
+            held: count(0) > 0,
             held_here: self.held_here.get() > 0,
-            waiting: Some(u32::try_from(waiting).unwrap_or(u32::MAX)),
-            holders: held
+            waiting: Some(count(1)),
+            holders: js_sys::Array::from(&found.get(2))
                 .iter()
-                .filter_map(|e| property(e, "clientId").and_then(|id| id.as_string()))
+                .filter_map(|id| id.as_string())
                 .collect(),
             expires_at: None,
         })
