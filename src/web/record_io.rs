@@ -88,10 +88,10 @@ pub struct Steps {
 const RECORD_SERIALIZER: serde_wasm_bindgen::Serializer =
     serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
 
-/// In one readwrite transaction on `store_name`: reads the value under
-/// `key`, lets `decide` choose the change from it, makes the change and
-/// commits. Returns what `decide` returned once the change is committed; on
-/// any error (of `decide` too) nothing is written.
+/// In one readwrite transaction on the record `at`: reads its value, lets
+/// `decide` choose the change from it, makes the change and commits.
+/// Returns what `decide` returned once the change is committed; on any error
+/// (of `decide` too) nothing is written.
 ///
 /// If this future is dropped first, the transaction is aborted when
 /// `decide` would run: nothing is written for a caller that went away.
@@ -101,32 +101,63 @@ pub async fn update_value<R: serde::Serialize, T: 'static>(
     steps: &Steps,
     decide: impl FnOnce(Option<JsValue>) -> Result<(Change<R>, T), RefreshError> + 'static,
 ) -> Result<T, RefreshError> {
-    let outcome: Rc<RefCell<Option<Result<T, RefreshError>>>> = Rc::default();
-    let deleting = Rc::new(Cell::new(false));
+    // The record types differ, the transaction does not: it runs once, in
+    // `run_update`, on a decision that hands back the serialized record.
+    let decided = Rc::new(Cell::new(None));
     let write = steps.write;
+    let erased: Decide = {
+        let decided = decided.clone();
+        Box::new(move |value| {
+            let (change, result) = decide(value)?;
+            let change = match change {
+                Change::Keep => Change::Keep,
+                Change::Delete => Change::Delete,
+                Change::Put(record) => Change::Put(
+                    record
+                        .serialize(&RECORD_SERIALIZER)
+                        .map_err(|error| store_error(write, error.into()))?,
+                ),
+            };
+            decided.set(Some(result));
+            Ok(change)
+        })
+    };
+    run_update(database, at, steps, erased).await?;
+    decided.take().ok_or_else(|| never_read(steps))
+}
+
+/// A decision on the value read, with the record to write as a JS value.
+type Decide = Box<dyn FnOnce(Option<JsValue>) -> Result<Change<JsValue>, RefreshError>>;
+
+/// The transaction ended without handing the record to its decision.
+fn never_read(steps: &Steps) -> RefreshError {
+    store_error(
+        steps.read,
+        js_sys::Error::new("the transaction ended before the record was read").into(),
+    )
+}
+
+/// The transaction of [`update_value`]: `Ok` once `decide` ran, returned
+/// `Ok`, and its change committed.
+async fn run_update(
+    database: &Database,
+    at: &RecordAt,
+    steps: &Steps,
+    decide: Decide,
+) -> Result<(), RefreshError> {
+    let outcome: Rc<RefCell<Option<Result<(), RefreshError>>>> = Rc::default();
+    let deleting = Rc::new(Cell::new(false));
     let decide = {
         let (outcome, deleting) = (outcome.clone(), deleting.clone());
         Closure::once(move |value: JsValue| -> JsValue {
             let value = (!value.is_undefined()).then_some(value);
-            let (change, result) = match decide(value) {
-                Ok(decided) => decided,
-                Err(error) => {
-                    *outcome.borrow_mut() = Some(Err(error));
-                    return JsValue::UNDEFINED;
-                }
-            };
-            let next = match change {
-                Change::Keep => Ok(JsValue::UNDEFINED),
-                Change::Delete => {
+            let (next, result) = match decide(value) {
+                Ok(Change::Keep) => (JsValue::UNDEFINED, Ok(())),
+                Ok(Change::Delete) => {
                     deleting.set(true);
-                    Ok(JsValue::NULL)
+                    (JsValue::NULL, Ok(()))
                 }
-                Change::Put(record) => record
-                    .serialize(&RECORD_SERIALIZER)
-                    .map_err(|error| store_error(write, error.into())),
-            };
-            let (next, result) = match next {
-                Ok(next) => (next, Ok(result)),
+                Ok(Change::Put(record)) => (record, Ok(())),
                 Err(error) => (JsValue::UNDEFINED, Err(error)),
             };
             *outcome.borrow_mut() = Some(result);
@@ -159,10 +190,8 @@ pub async fn update_value<R: serde::Serialize, T: 'static>(
         };
         return Err(store_error(name, cause));
     }
-    outcome.borrow_mut().take().unwrap_or_else(|| {
-        Err(store_error(
-            steps.read,
-            js_sys::Error::new("the transaction ended before the record was read").into(),
-        ))
-    })
+    outcome
+        .borrow_mut()
+        .take()
+        .unwrap_or_else(|| Err(never_read(steps)))
 }

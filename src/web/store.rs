@@ -47,11 +47,9 @@ impl IdbHashStore {
     }
 
     /// In one readwrite transaction: reads the record, lets `write` decide
-    /// what to store from it, writes that and commits.
-    async fn update(
-        &self,
-        write: impl FnOnce(&RawRecord) -> Result<StoredState, RefreshError> + 'static,
-    ) -> Result<StoredState, RefreshError> {
+    /// what to store from it, writes that and commits. (`write` is boxed: a
+    /// save and a logout share one transaction's code.)
+    async fn update(&self, write: Write) -> Result<StoredState, RefreshError> {
         let database = self.connection.database().await?;
         let decide = |value| {
             let state = write(&raw_or_absent(value))?;
@@ -66,6 +64,9 @@ impl IdbHashStore {
         update_value(&database, &self.at, &STEPS, decide).await
     }
 }
+
+/// What a write stores, decided from the record read.
+type Write = Box<dyn FnOnce(&RawRecord) -> Result<StoredState, RefreshError>>;
 
 /// The steps of a write, as its errors name them.
 const STEPS: Steps = Steps {
@@ -89,23 +90,23 @@ impl HashStore for IdbHashStore {
         hash: &SessionHash,
     ) -> Result<StoredState, RefreshError> {
         let (read, hash) = (read.clone(), hash.clone());
-        self.update(move |raw| {
+        self.update(Box::new(move |raw| {
             let generation = fence(&read, &decode(raw)?)?;
             Ok(StoredState {
                 hash: Some(hash),
                 generation,
             })
-        })
+        }))
         .await
     }
 
     async fn tombstone(&self) -> Result<StoredState, RefreshError> {
-        self.update(|raw| {
+        self.update(Box::new(|raw| {
             Ok(StoredState {
                 hash: None,
                 generation: tombstone_generation(readable_generation(raw)),
             })
-        })
+        }))
         .await
     }
 }
