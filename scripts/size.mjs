@@ -92,6 +92,14 @@ export function crateSizes() {
 // The crate an item belongs to: the first path segment of the item, or of
 // the implementing type (of the trait, when the type is a generic parameter).
 function crateOf(name) {
+  // Drop glue belongs to the type it drops: to this library's layer when
+  // it drops one of its types (its futures, an Rc of its state), else to the
+  // type's crate.
+  const dropped = name.replace(/::h[0-9a-f]{16}$/, "").match(/^core::ptr::drop_in_place<(.+)>$/)?.[1];
+  if (dropped) {
+    const layer = dropped.match(/cross_tab_refresh::(core|web|api|heap)\b/)?.[1];
+    return layer ? `cross_tab_refresh::${layer}` : crateOf(dropped.replace(/^[(&]+|^dyn /g, ""));
+  }
   if (name.startsWith("data segment")) return "data (strings, tables)";
   if (/^(import|export|type|elem|table|code|global|memory)\b/.test(name)) return "wasm sections";
   const impl = name.match(/^<&?(?:mut )?(?:dyn )?([A-Za-z_][\w]*)[^ ]* as &?([A-Za-z_][\w]*)/);
