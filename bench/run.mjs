@@ -219,8 +219,12 @@ ${((sizes.total - 40_000) / 1024).toFixed(0)} KiB gzipped off the library's own 
 |---|---|---|
 ${crateRows}
 
-serde-wasm-bindgen writes the records (serde-derived structs, \`None\` as
-\`null\`, the hash as a \`Uint8Array\`): about 2.5 KiB gzipped. Reading them
+serde-wasm-bindgen writes the records (each record's \`Serialize\` a map of its
+three fields, written as a plain object, \`None\` as \`null\`, the hash as a
+\`Uint8Array\`). They are not derived structs: serde-wasm-bindgen turns a struct's
+field names into JS strings through a cache (a \`HashMap\` of its own), and the
+same records written from derived structs made the package 1.1 KiB gzipped
+larger (2026-12-05). Reading them
 with it was measured and left out (2026-12-02): a serde-derived struct whose
 three fields stay JavaScript values, so no error got less precise, made the
 package 96.9 KiB gzipped instead of 75.9: serde's error messages

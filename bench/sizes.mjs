@@ -23,7 +23,7 @@ const WHY = {
   indexed_db_futures: "opening the database and the Database handle; the record reads and read-modify-writes are one transaction each in browser.js (one promise per call instead of one per request), and the upgrade and version-change listeners are not used",
   wasm_bindgen: "the externref table, closures (the deciding step of each record change is one), string passing",
   std: "thread-local and once cells",
-  serde_wasm_bindgen: "writing the session and lease records from serde-derived structs (its cache of field names as JS strings is most of it)",
+  serde_wasm_bindgen: "writing the session and lease records (each a map of three fields, as a plain object)",
 };
 // The table in three groups, for the paragraph under it.
 const GROUPS = {

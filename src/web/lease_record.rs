@@ -4,7 +4,7 @@
 
 use indexed_db_futures::database::Database;
 use js_sys::Reflect;
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, LEASE_STORE};
@@ -111,13 +111,22 @@ const STEPS: Steps = Steps {
     commit: "committing the lease",
 };
 
-/// The lease as written: `{ holder, token, expiresAt }`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The lease as written: `{ holder, token, expiresAt }`. A map, not a
+/// derived struct (see `RECORD_SERIALIZER` in `record_io.rs`).
 struct Stored {
     holder: String,
     token: String,
     expires_at: f64,
+}
+
+impl Serialize for Stored {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("holder", &self.holder)?;
+        map.serialize_entry("token", &self.token)?;
+        map.serialize_entry("expiresAt", &self.expires_at)?;
+        map.end()
+    }
 }
 
 impl From<Lease> for Stored {

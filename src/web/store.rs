@@ -3,7 +3,7 @@
 //! tombstone rules, so a write commits only over the record its guard read.
 
 use js_sys::{Array, Uint8Array};
-use serde::{Serialize, Serializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
@@ -112,12 +112,22 @@ impl HashStore for IdbHashStore {
 }
 
 /// The record as written: `{ format, hash, generation }`, the hash as a
-/// `Uint8Array` or `null` after a logout, the generation a number.
-#[derive(Serialize)]
+/// `Uint8Array` or `null` after a logout, the generation a number. A map,
+/// not a derived struct (see `RECORD_SERIALIZER` in `record_io.rs`).
 struct Record {
     format: u32,
     hash: Option<HashBytes>,
     generation: f64,
+}
+
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("format", &self.format)?;
+        map.serialize_entry("hash", &self.hash)?;
+        map.serialize_entry("generation", &self.generation)?;
+        map.end()
+    }
 }
 
 /// A session hash, written as bytes.
