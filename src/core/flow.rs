@@ -114,41 +114,42 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         if guard.logged_out() {
             return Err(RefreshError::LoggedOut);
         }
-        if guard.hash_mismatch() {
-            return adopt(&self.shared.flight, &guard, handlers).await;
-        }
         let flight = &self.shared.flight;
-        let tokens = match flight.handler(handlers.refresh()).await {
-            Ok(tokens) => tokens,
-            Err(error) => {
-                if guard.reread().await? {
-                    return adopt(flight, &guard, handlers).await;
+        // Every way to adoption ends at the one `adopt` below.
+        if !guard.hash_mismatch() {
+            match flight.handler(handlers.refresh()).await {
+                Err(error) => {
+                    if !guard.reread().await? {
+                        if guard.logged_out() {
+                            return Err(RefreshError::LoggedOut);
+                        }
+                        return Err(error);
+                    }
                 }
-                if guard.logged_out() {
-                    return Err(RefreshError::LoggedOut);
+                Ok(tokens) => {
+                    // The old refresh token is spent: from here on, an error
+                    // that loses the new tokens loses the session.
+                    if let Err(error) = flight.handler(handlers.save(&tokens)).await {
+                        return Err(unsaved(error, &tokens));
+                    }
+                    match guard.save_in_memory_and_db(tokens.as_ref()).await {
+                        Ok(()) => return Ok((RefreshOutcome::Refreshed, tokens)),
+                        // The lock was lost meanwhile and someone wrote. After
+                        // a logout, stay logged out; else adopt the newest
+                        // tokens the app holds (the trusted side wins, fenced
+                        // again).
+                        Err(RefreshError::Fenced { .. }) => {
+                            guard.reread().await?;
+                            if guard.logged_out() || guard.db_hash().is_none() {
+                                return Err(RefreshError::LoggedOut);
+                            }
+                        }
+                        Err(error) => return Err(error),
+                    }
                 }
-                return Err(error);
             }
-        };
-        // The old refresh token is spent: from here on, an error that loses
-        // the new tokens loses the session.
-        if let Err(error) = flight.handler(handlers.save(&tokens)).await {
-            return Err(unsaved(error, &tokens));
         }
-        match guard.save_in_memory_and_db(tokens.as_ref()).await {
-            Ok(()) => Ok((RefreshOutcome::Refreshed, tokens)),
-            // The lock was lost meanwhile and someone wrote. After a
-            // logout, stay logged out; else adopt the newest tokens the app
-            // holds (the trusted side wins, fenced again).
-            Err(RefreshError::Fenced { .. }) => {
-                guard.reread().await?;
-                if guard.logged_out() || guard.db_hash().is_none() {
-                    return Err(RefreshError::LoggedOut);
-                }
-                adopt(flight, &guard, handlers).await
-            }
-            Err(error) => Err(error),
-        }
+        adopt(flight, &guard, handlers).await
     }
 }
 
