@@ -23,6 +23,10 @@ const WHY = {
   indexed_db_futures: "opening the database and the Database handle; the record reads and read-modify-writes are one transaction each in browser.js (one promise per call instead of one per request), and the upgrade and version-change listeners are not used",
   wasm_bindgen: "the externref table, closures (the deciding step of each record change is one), string passing",
   std: "thread-local and once cells",
+  digest: "the Digest trait sha2 implements",
+  hybrid_array: "the fixed-size arrays sha2 returns",
+  web_sys: "AbortController, AbortSignal and BroadcastChannel bindings",
+  serde_core: "serde's traits as serde-wasm-bindgen's serializer implements them for the two records",
   serde_wasm_bindgen: "writing the session and lease records (each a map of three fields, as a plain object)",
 };
 // The table in three groups, for the paragraph under it.
@@ -33,6 +37,16 @@ const GROUPS = {
     ["core", "alloc", "std", "dlmalloc", "wasm_bindgen", "js_sys", "exports (wasm-bindgen shims)", "wasm sections"].includes(c),
   "data (messages, names, tables)": (c) => c.startsWith("data"),
 };
+// What a row is for; the row of small crates names each one's purpose.
+function why(crate) {
+  const small = crate.match(/others under [\d.]+ KiB \((.*)\)$/)?.[1];
+  if (!small) return WHY[crate] ?? "";
+  return small
+    .split(", ")
+    .map((name) => `${name}: ${WHY[name] ?? "?"}`)
+    .join("; ");
+}
+
 /**
  * The per-crate table's rows, the group totals for the paragraph under it,
  * and the bytes of this library's own code, of the data, and of the rest
@@ -44,7 +58,7 @@ export function sizeTables(crates) {
     .map(([label, inGroup]) => `${(bytesOf(inGroup) / 1024).toFixed(1)} KiB ${label}`)
     .join("; ");
   const crateRows = crates
-    .map(([crate, bytes]) => `| ${crate} | ${(bytes / 1024).toFixed(1)} | ${WHY[crate] ?? ""} |`)
+    .map(([crate, bytes]) => `| ${crate} | ${(bytes / 1024).toFixed(1)} | ${why(crate)} |`)
     .join("\n");
   const ownBytes = bytesOf((c) => c.startsWith("cross_tab_refresh"));
   const dataBytes = bytesOf((c) => c.startsWith("data"));

@@ -6,12 +6,14 @@
 //                                    (twiggy on a build that keeps the names;
 //                                    make bench writes it to BENCHMARKS.md)
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-import { minifyWasm, wasmOptFlags } from "./minify.mjs";
+import { minify } from "terser";
+
+import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
 // says what the bytes above it are for.
@@ -36,7 +38,8 @@ export function packageSizes(pkg = "pkg") {
       throw new Error(`${path} is missing: run make build first`);
     }
   }
-  const snippets = files(join(pkg, "snippets")).filter((p) => p.endsWith(".js"));
+  const snippetDir = join(pkg, "snippets");
+  const snippets = existsSync(snippetDir) ? files(snippetDir).filter((p) => p.endsWith(".js")) : [];
   const sizes = {
     wasm: gz(wasm),
     wasmRaw: statSync(wasm).size,
@@ -85,23 +88,55 @@ export function crateSizes() {
   const small = sorted.filter(([, bytes]) => bytes < 512);
   return [
     ...sorted.filter(([, bytes]) => bytes >= 512),
-    [`${small.length} others under 0.5 KiB`, small.reduce((sum, [, bytes]) => sum + bytes, 0)],
+    [
+      `${small.length} others under 0.5 KiB (${small.map(([crate]) => crate).join(", ")})`,
+      small.reduce((sum, [, bytes]) => sum + bytes, 0),
+    ],
   ];
+}
+
+// The floor of the package (bench/floor): the library's exported API with
+// none of its behaviour, each method doing the least its contract asks of
+// the named crates, built and packaged as the library is (the same release
+// settings, wasm-opt, short import and export names, minified glue).
+// Returns its sizes as packageSizes() does.
+export async function floorSizes() {
+  const out = "target/floor-pkg";
+  execFileSync(
+    "cargo",
+    ["build", "--manifest-path", "bench/floor/Cargo.toml", "--release", "--target", "wasm32-unknown-unknown", "--quiet"],
+    { stdio: "inherit", env: { ...process.env, CARGO_TARGET_DIR: "target/floor" } },
+  );
+  rmSync(out, { recursive: true, force: true });
+  execFileSync("wasm-bindgen", [
+    "--target", "web", "--out-dir", out,
+    "target/floor/wasm32-unknown-unknown/release/cross_tab_refresh.wasm",
+  ]);
+  const wasm = join(out, "cross_tab_refresh_bg.wasm");
+  execFileSync("wasm-opt", [...wasmOptFlags(), wasm, "-o", wasm]);
+  const glue = join(out, "cross_tab_refresh.js");
+  const renamed = renameInGlue(readFileSync(glue, "utf8"), minifyWasm(wasm));
+  writeFileSync(glue, (await minify(renamed, { module: true })).code);
+  return packageSizes(out);
 }
 
 // The crate an item belongs to: the first path segment of the item, or of
 // the implementing type (of the trait, when the type is a generic parameter).
-function crateOf(name) {
+export function crateOf(name) {
   // Drop glue belongs to the type it drops: to this library's layer when
   // it drops one of its types (its futures, an Rc of its state), else to the
   // type's crate.
   const dropped = name.replace(/::h[0-9a-f]{16}$/, "").match(/^core::ptr::drop_in_place<(.+)>$/)?.[1];
   if (dropped) {
     const layer = dropped.match(/cross_tab_refresh::(core|web|api|heap)\b/)?.[1];
-    return layer ? `cross_tab_refresh::${layer}` : crateOf(dropped.replace(/^[(&]+|^dyn /g, ""));
+    return layer ? `cross_tab_refresh::${layer}` : crateOf(dropped.replace(/^[(&[]+|^dyn /g, ""));
   }
   if (name.startsWith("data segment")) return "data (strings, tables)";
-  if (/^(import|export|type|elem|table|code|global|memory)\b/.test(name)) return "wasm sections";
+  if (/^(import|export|type|elem|element|table|code|global|memory|data|custom|wasm magic)\b/.test(name)) {
+    return "wasm sections";
+  }
+  // wasm-bindgen's adapters of one argument or result (`F64 -> Externref`).
+  if (/ -> \w+ externref shim$/.test(name)) return "wasm_bindgen";
   const impl = name.match(/^<&?(?:mut )?(?:dyn )?([A-Za-z_][\w]*)[^ ]* as &?([A-Za-z_][\w]*)/);
   let key = impl ? (impl[1].length === 1 ? impl[2] : impl[1]) : name.match(/^<?([A-Za-z_][\w]*)/)?.[1];
   if (/^(u8|u16|u32|u64|usize|i32|i64|bool|str|memcmp|memcpy|memset|memmove)$/.test(key)) key = "core";
@@ -135,6 +170,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `[size] gzipped: .wasm ${kib(sizes.wasm)} + JS glue ${kib(sizes.glue)} + snippets ${kib(sizes.snippets)} = ${kib(sizes.total)} (budget ${kib(BUDGET_BYTES)}, goal 40 KB)`,
   );
+  if (process.argv.includes("--floor")) {
+    const floor = await floorSizes();
+    console.log(`[size] the floor (bench/floor): .wasm ${kib(floor.wasm)} + JS glue ${kib(floor.glue)} = ${kib(floor.total)}`);
+  }
   if (process.argv.includes("--crates")) {
     for (const [crate, bytes] of crateSizes()) console.log(`  ${kib(bytes).padStart(10)}  ${crate}`);
   }

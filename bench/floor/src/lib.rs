@@ -1,0 +1,284 @@
+//! The floor of the package's size: `CrossTabRefreshManager` and
+//! `RefreshLockGuard` with the library's names and signatures, each method
+//! doing the least its contract asks of the named crates: `open()` opens the
+//! database through indexed_db_futures, a method that takes tokens hashes
+//! them with sha2, a write serializes the record with serde-wasm-bindgen,
+//! failures are thiserror errors turned into JS `Error`s, and every async
+//! method awaits one promise. No lock, no fencing, no options or token
+//! checks beyond one field, no broadcast: none of the library's behaviour.
+//! What the library weighs above this is its behaviour (BENCHMARKS.md).
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+
+use indexed_db_futures::database::Database;
+use js_sys::{Function, Object, Promise, Reflect};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[path = "../../../src/heap/mod.rs"]
+#[allow(dead_code, missing_docs, unused_imports)]
+mod heap;
+
+#[derive(Debug, thiserror::Error)]
+enum FloorError {
+    #[error("{0} is missing")]
+    Missing(&'static str),
+    /// Formatting the value would link float formatting (the library never does).
+    #[error("the store failed")]
+    Store(JsValue),
+}
+
+type Boxed = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, FloorError>>>>;
+
+fn promise(future: impl Future<Output = Result<JsValue, FloorError>> + 'static) -> Promise {
+    boxed(Box::pin(future))
+}
+
+fn boxed(future: Boxed) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        future.await.map_err(|error| {
+            let js = js_sys::Error::new(&error.to_string());
+            js.set_name("StoreError");
+            js.into()
+        })
+    })
+}
+
+async fn settle(value: JsValue) -> Result<JsValue, FloorError> {
+    JsFuture::from(Promise::resolve(&value))
+        .await
+        .map_err(FloorError::Store)
+}
+
+fn string(value: &JsValue, key: &'static str) -> Result<String, FloorError> {
+    Reflect::get(value, &JsValue::from_str(key))
+        .ok()
+        .and_then(|field| field.as_string())
+        .ok_or(FloorError::Missing(key))
+}
+
+fn hash(tokens: &JsValue) -> Result<[u8; 32], FloorError> {
+    Ok(Sha256::digest(string(tokens, "accessToken")?.as_bytes()).into())
+}
+
+fn hex(hash: Option<[u8; 32]>) -> JsValue {
+    hash.map_or(JsValue::NULL, |hash| {
+        let text: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        JsValue::from_str(&format!("0x{text}"))
+    })
+}
+
+struct Record(Option<[u8; 32]>, u64);
+
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("format", &1u8)?;
+        map.serialize_entry("hash", &self.0.map(serde_bytes_like))?;
+        map.serialize_entry("generation", &self.1)?;
+        map.end()
+    }
+}
+
+fn serde_bytes_like(hash: [u8; 32]) -> Vec<u8> {
+    hash.to_vec()
+}
+
+fn record(hash: Option<[u8; 32]>, generation: u64) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    Record(hash, generation)
+        .serialize(&serializer)
+        .unwrap_or_default()
+}
+
+struct Inner {
+    database: Database,
+    session: String,
+    known: Cell<Option<[u8; 32]>>,
+    closed: Cell<bool>,
+}
+
+/// The manager's exported surface.
+#[wasm_bindgen]
+pub struct CrossTabRefreshManager {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl CrossTabRefreshManager {
+    /// Opens the database.
+    pub fn open(options: JsValue) -> Promise {
+        promise(async move {
+            let session = string(&options, "session")?;
+            let database = Database::open("floor")
+                .await
+                .map_err(|_| FloorError::Store(JsValue::NULL))?;
+            Ok(CrossTabRefreshManager {
+                inner: Rc::new(Inner {
+                    database,
+                    session,
+                    known: Cell::new(None),
+                    closed: Cell::new(false),
+                }),
+            }
+            .into())
+        })
+    }
+
+    /// The session.
+    #[wasm_bindgen(getter)]
+    pub fn session(&self) -> String {
+        self.inner.session.clone()
+    }
+
+    /// The holder.
+    #[wasm_bindgen(getter)]
+    pub fn holder(&self) -> String {
+        self.inner.database.name()
+    }
+
+    /// The lock kind.
+    #[wasm_bindgen(getter, js_name = lockKind)]
+    pub fn lock_kind(&self) -> String {
+        "web-locks".to_owned()
+    }
+
+    /// The known hash.
+    #[wasm_bindgen(getter, js_name = knownSessionHash)]
+    pub fn known_session_hash(&self) -> JsValue {
+        hex(self.inner.known.get())
+    }
+
+    /// Hashes the tokens.
+    #[wasm_bindgen(js_name = restoreSession)]
+    pub fn restore_session(&self, tokens: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.known.set(Some(hash(&tokens)?));
+            settle(JsValue::UNDEFINED).await
+        })
+    }
+
+    /// One awaited promise, then a guard.
+    #[wasm_bindgen(js_name = spinLock)]
+    pub fn spin_lock(&self, options: Option<JsValue>) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            settle(options.unwrap_or_default()).await?;
+            Ok(RefreshLockGuard {
+                inner: RefCell::new(Some(inner)),
+                generation: 0,
+            }
+            .into())
+        })
+    }
+
+    /// Writes a tombstone record.
+    #[wasm_bindgen(js_name = onLogout)]
+    pub fn on_logout(&self) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.known.set(None);
+            settle(record(None, 1)).await
+        })
+    }
+
+    /// Marks the manager closed.
+    pub fn close(&self) {
+        self.inner.closed.set(true);
+    }
+
+    /// Calls `handlers.refresh()`, awaits it, hashes and writes.
+    pub fn refresh(&self, handlers: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let refresh: Function = Reflect::get(&handlers, &JsValue::from_str("refresh"))
+                .map_err(FloorError::Store)?
+                .unchecked_into();
+            let tokens = settle(refresh.call0(&handlers).map_err(FloorError::Store)?).await?;
+            inner.known.set(Some(hash(&tokens)?));
+            settle(record(inner.known.get(), 1)).await?;
+            let result = Object::new();
+            let _ = Reflect::set(&result, &JsValue::from_str("tokens"), &tokens);
+            Ok(result.into())
+        })
+    }
+
+    /// Returns the function that unsubscribes.
+    pub fn subscribe(&self, listener: JsValue) -> JsValue {
+        Closure::<dyn FnMut()>::new(move || drop(listener.clone())).into_js_value()
+    }
+
+    /// One awaited promise.
+    #[wasm_bindgen(js_name = storedState)]
+    pub fn stored_state(&self) -> Promise {
+        let known = self.inner.known.get();
+        promise(async move { settle(hex(known)).await })
+    }
+
+    /// One awaited promise.
+    #[wasm_bindgen(js_name = lockState)]
+    pub fn lock_state(&self) -> Promise {
+        let closed = self.inner.closed.get();
+        promise(async move { settle(JsValue::from_bool(closed)).await })
+    }
+}
+
+/// The guard's exported surface.
+#[wasm_bindgen]
+pub struct RefreshLockGuard {
+    inner: RefCell<Option<Rc<Inner>>>,
+    generation: u64,
+}
+
+#[wasm_bindgen]
+impl RefreshLockGuard {
+    /// Always false.
+    #[wasm_bindgen(getter, js_name = hashMismatch)]
+    pub fn hash_mismatch(&self) -> bool {
+        false
+    }
+
+    /// The known hash.
+    #[wasm_bindgen(getter, js_name = dbHash)]
+    pub fn db_hash(&self) -> JsValue {
+        hex(self
+            .inner
+            .borrow()
+            .as_ref()
+            .and_then(|inner| inner.known.get()))
+    }
+
+    /// Whether released.
+    #[wasm_bindgen(getter)]
+    pub fn held(&self) -> bool {
+        self.inner.borrow().is_some()
+    }
+
+    /// Hashes and writes.
+    #[wasm_bindgen(js_name = saveInMemoryAndDb)]
+    pub fn save_in_memory_and_db(&self, tokens: JsValue) -> Promise {
+        let inner = self.inner.borrow().clone();
+        let generation = self.generation + 1;
+        promise(async move {
+            let inner = inner.ok_or(FloorError::Missing("guard"))?;
+            inner.known.set(Some(hash(&tokens)?));
+            settle(record(inner.known.get(), generation)).await
+        })
+    }
+
+    /// Hashes and writes.
+    #[wasm_bindgen(js_name = handleMismatch)]
+    pub fn handle_mismatch(&self, tokens: JsValue) -> Promise {
+        self.save_in_memory_and_db(tokens)
+    }
+
+    /// Releases.
+    pub fn release(&self) {
+        self.inner.borrow_mut().take();
+    }
+}
