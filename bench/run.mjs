@@ -24,8 +24,8 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-// A 95 % interval of the ratio of medians lib ÷ plain, the samples
-// (paired blocks, run side by side), by resampling the pairs with
+// A 95 % interval of the ratio median(lib) ÷ median(plain), where lib[i]
+// and plain[i] are blocks run side by side: the pairs are resampled with
 // replacement (a fixed seed, so a rerun on the same samples says the same).
 const ratioInterval = (lib, plain, rounds = 2000) => {
   let seed = 0x2545f491;

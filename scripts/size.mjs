@@ -5,6 +5,8 @@
 //   node scripts/size.mjs --crates   also where the .wasm's bytes go, per crate
 //                                    (twiggy on a build that keeps the names;
 //                                    make bench writes it to BENCHMARKS.md)
+//   node scripts/size.mjs --floor    also the floor: this API with none of its
+//                                    behaviour (bench/floor), built the same way
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -122,7 +124,7 @@ export async function floorSizes() {
 
 // The crate an item belongs to: the first path segment of the item, or of
 // the implementing type (of the trait, when the type is a generic parameter).
-export function crateOf(name) {
+function crateOf(name) {
   // Drop glue belongs to the type it drops: to this library's layer when
   // it drops one of its types (its futures, an Rc of its state), else to the
   // type's crate.

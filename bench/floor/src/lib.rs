@@ -78,14 +78,19 @@ impl Serialize for Record {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("format", &1u8)?;
-        map.serialize_entry("hash", &self.0.map(serde_bytes_like))?;
+        map.serialize_entry("hash", &self.0.map(Bytes))?;
         map.serialize_entry("generation", &self.1)?;
         map.end()
     }
 }
 
-fn serde_bytes_like(hash: [u8; 32]) -> Vec<u8> {
-    hash.to_vec()
+/// The hash written as bytes (a `Uint8Array`), as the library writes it.
+struct Bytes([u8; 32]);
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
 }
 
 fn record(hash: Option<[u8; 32]>, generation: u64) -> JsValue {
