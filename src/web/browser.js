@@ -15,7 +15,13 @@
 // awaits is swallowed. `how`: 0 queues until `signal` aborts, 1 asks only if
 // the lock is available, 2 steals it (the options are built here, so that no
 // option name crosses from wasm on every request).
-export function requestLock(locks, name, how, signal) {
+//
+// Given `db`, `store` and `key`, the grant also starts reading that record
+// (`readValue`) in the same callback, before wasm hears of the grant: the
+// first thing a holder does is that read, and starting it here saves the
+// hops between the grant and wasm. `read()` returns it (undefined if none
+// was started); a failed read nobody awaits is swallowed.
+export function requestLock(locks, name, how, signal, db, store, key) {
   const options = { mode: "exclusive" };
   if (how === 0) options.signal = signal;
   else if (how === 1) options.ifAvailable = true;
@@ -23,6 +29,7 @@ export function requestLock(locks, name, how, signal) {
   else throw new TypeError(`requestLock: no such way to request a lock: ${how}`);
   let abandoned = false;
   let release;
+  let read;
   const held = new Promise((resolve) => {
     release = resolve;
   });
@@ -34,6 +41,10 @@ export function requestLock(locks, name, how, signal) {
           return undefined;
         }
         if (abandoned) return undefined;
+        if (db) {
+          read = readValue(db, store, key);
+          read.catch(() => {});
+        }
         resolve(release);
         return held;
       })
@@ -44,7 +55,7 @@ export function requestLock(locks, name, how, signal) {
     release();
     granted.catch(() => {});
   };
-  return { granted, abandon };
+  return { granted, abandon, read: () => read };
 }
 
 // What `navigator.locks.query()` tells of the lock `name`: how many hold it,
@@ -119,8 +130,11 @@ export function createStores(name, version, ...stores) {
 
 // The value under `key` in object store `store` of `db` (undefined if
 // none): one request in a readonly transaction of its own, which commits by
-// itself. Rejects with the DOMException of whichever step failed.
-export function readValue(db, store, key) {
+// itself. Rejects with the DOMException of whichever step failed. Given
+// `ahead`, the same read started earlier (see requestLock), its value, or if
+// it failed (its connection closed meanwhile, say), that of a read made now.
+export function readValue(db, store, key, ahead) {
+  if (ahead) return ahead.catch(() => readValue(db, store, key));
   return new Promise((resolve, reject) => {
     const request = db.transaction(store, "readonly").objectStore(store).get(key);
     request.onsuccess = () => resolve(request.result);

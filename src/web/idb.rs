@@ -122,6 +122,14 @@ impl Connection {
         });
     }
 
+    /// The connection if it is open now (opens nothing).
+    pub fn open_now(&self) -> Option<Database> {
+        if self.state.closed.get() {
+            return None;
+        }
+        self.state.open.borrow().clone()
+    }
+
     /// The open connection, opening (and creating) the database if needed.
     /// A failed open is reported and retried on the next call.
     pub async fn database(&self) -> Result<Database, RefreshError> {

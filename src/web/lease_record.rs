@@ -81,7 +81,7 @@ impl LeaseRecord {
     /// The lease as stored now, if readable.
     pub async fn read(&self) -> Result<Option<Lease>, RefreshError> {
         let database = self.connection.database().await?;
-        let current = read_value(&database, &self.at, "reading the lease").await?;
+        let current = read_value(&database, &self.at, "reading the lease", None).await?;
         Ok(current.as_ref().and_then(lease_of))
     }
 }

@@ -10,6 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
 use super::global::{describe, js_cause, navigator, property};
+use super::record_io::ReadAhead;
 use super::wait::{LockOptions, give_up, wait_kind};
 use crate::core::{CrossContextLock, RefreshError, WaitKind};
 
@@ -33,6 +34,9 @@ extern "C" {
         name: &JsString,
         how: u8,
         signal: Option<&web_sys::AbortSignal>,
+        database: Option<&JsValue>,
+        store: Option<&JsString>,
+        key: Option<&JsString>,
     ) -> LockRequest;
 
     #[wasm_bindgen(method, getter)]
@@ -40,6 +44,10 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn abandon(this: &LockRequest);
+
+    /// The read the grant started, if any.
+    #[wasm_bindgen(method)]
+    fn read(this: &LockRequest) -> Option<Promise>;
 
     /// `[held, waiting, holders]` of one lock name (see `browser.js`).
     #[wasm_bindgen(js_name = queryLock, catch)]
@@ -61,6 +69,8 @@ pub struct WebLocks {
     /// The name as a JS string, converted once (every request passes it).
     js_name: JsString,
     held_here: Rc<Cell<u32>>,
+    /// The session record, read as soon as the lock is granted.
+    read_ahead: Option<ReadAhead>,
 }
 
 impl WebLocks {
@@ -71,7 +81,15 @@ impl WebLocks {
             js_name: JsString::from(name.as_str()),
             name,
             held_here: Rc::default(),
+            read_ahead: None,
         }
+    }
+
+    /// Starts reading the record of `ahead` in the grant's own callback,
+    /// for the read a holder makes first.
+    pub(crate) fn reading_ahead(mut self, ahead: ReadAhead) -> Self {
+        self.read_ahead = Some(ahead);
+        self
     }
 
     /// The lock's name.
@@ -148,7 +166,7 @@ impl CrossContextLock for WebLocks {
             WaitKind::Steal => 2,
         };
         let signal = leave_queue.as_ref().map(AbortController::signal);
-        let request = request_lock(&self.manager, &self.js_name, how, signal.as_ref());
+        let request = self.request(how, signal.as_ref());
         let granted = JsFuture::from(request.granted());
         let mut in_flight = InFlight {
             request,
@@ -160,6 +178,11 @@ impl CrossContextLock for WebLocks {
         match outcome {
             Ok(release) if release.is_null() => Err(RefreshError::LockTimeout { timeout_ms: 0 }),
             Ok(release) => {
+                if let Some(ahead) = &self.read_ahead {
+                    // The core reads next, in this same poll: nothing else
+                    // can take this read first.
+                    ahead.started(in_flight.request.read());
+                }
                 self.held_here.set(self.held_here.get() + 1);
                 Ok(WebLockGuard {
                     release: release.unchecked_into(),
@@ -172,6 +195,26 @@ impl CrossContextLock for WebLocks {
 }
 
 impl WebLocks {
+    /// Asks for the lock (`how` as `requestLock` takes it), with the read
+    /// ahead of the session record if there is one and its database is open.
+    #[inline(never)]
+    fn request(&self, how: u8, signal: Option<&web_sys::AbortSignal>) -> LockRequest {
+        let target = self.read_ahead.as_ref().and_then(ReadAhead::target);
+        let (database, store, key) = match &target {
+            Some((database, store, key)) => (Some(database), Some(*store), Some(*key)),
+            None => (None, None, None),
+        };
+        request_lock(
+            &self.manager,
+            &self.js_name,
+            how,
+            signal,
+            database,
+            store,
+            key,
+        )
+    }
+
     /// What `navigator.locks.query()` tells of this lock.
     pub async fn state(&self) -> Result<super::LockState, RefreshError> {
         let promise = query_lock(&self.manager, &self.js_name).map_err(lock_unusable)?;

@@ -126,7 +126,9 @@ pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, Re
     let name = lock_name(&config.database_name, &config.session);
     let notifier = BroadcastNotifier::new(&name, config.session.clone());
     let lock = match web_locks {
-        Some(manager) => ContextLock::WebLocks(WebLocks::new(manager, name)),
+        Some(manager) => {
+            ContextLock::WebLocks(WebLocks::new(manager, name).reading_ahead(store.read_ahead()))
+        }
         // Every acquisition has its own token besides this name.
         None => ContextLock::Lease(LeaseLock::new(
             LeaseRecord::new(connection, name),

@@ -7,7 +7,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
-use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
+use super::record_io::{Change, ReadAhead, RecordAt, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
@@ -25,15 +25,25 @@ extern "C" {
 pub struct IdbHashStore {
     connection: Connection,
     at: RecordAt,
+    ahead: ReadAhead,
 }
 
 impl IdbHashStore {
     /// The record of `session` over `connection`. Opens nothing yet.
     pub fn new(connection: Connection, session: String) -> Self {
+        let at = RecordAt::new(OBJECT_STORE, &session);
         Self {
+            ahead: ReadAhead::new(connection.clone(), at.clone()),
             connection,
-            at: RecordAt::new(OBJECT_STORE, &session),
+            at,
         }
+    }
+
+    /// Reads of the record started ahead (by the Web Lock's grant): the
+    /// next [`HashStore::load`] awaits one, if started, instead of reading
+    /// (and reads anew if it failed: its connection closed meanwhile, say).
+    pub(crate) fn read_ahead(&self) -> ReadAhead {
+        self.ahead.clone()
     }
 
     /// The connection this store uses.
@@ -79,8 +89,11 @@ const STEPS: Steps = Steps {
 
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
+        // Taken before anything is awaited: a read started at the grant
+        // serves the holder's first read, and no other.
+        let ahead = self.ahead.take();
         let database = self.connection.database().await?;
-        let value = read_value(&database, &self.at, "reading the session record").await?;
+        let value = read_value(&database, &self.at, "reading the session record", ahead).await?;
         decode(&raw_or_absent(value))
     }
 

@@ -48,6 +48,43 @@ async fn another_connection_upgrading_the_database_is_not_blocked() {
 }
 
 #[wasm_bindgen_test]
+async fn an_upgrade_while_a_tab_waits_for_the_lock_does_not_fail_its_first_read() {
+    // 1. Tab a holds the lock and has saved; tab b waits for the lock.
+    // 2. Another connection upgrades the database meanwhile: both tabs'
+    //    connections step aside, so the one b had when it asked is closed.
+    // 3. a releases: b holds the lock and reads the record over a new one.
+    let session = Session::new();
+    let a = session.open().await;
+    let b = session.open().await;
+    let held = lock_now(&a).await;
+    done(held.save_in_memory_and_db(tokens("secret-a", None)))
+        .await
+        .unwrap();
+    let waiting = b.spin_lock(None);
+    let mut queued = false;
+    for _ in 0..200 {
+        let state = JsFuture::from(a.lock_state()).await.unwrap();
+        if field(&state, "waiting").as_f64() == Some(1.0) {
+            queued = true;
+            break;
+        }
+    }
+    assert!(queued, "b's wait never reached the lock manager");
+    let upgraded = JsFuture::from(upgrade_database(&session.database, 9, "something-else")).await;
+    assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
+    held.release();
+    let guard = JsFuture::from(within(&waiting, 2_000))
+        .await
+        .unwrap_or_else(|e| panic!("b's spinLock failed: {}", describe(&e)));
+    assert_eq!(
+        field(&guard, "dbHash").as_string(),
+        a.known_session_hash().as_string(),
+        "b read the record a saved"
+    );
+    assert_eq!(field(&guard, "hashMismatch"), JsValue::TRUE);
+}
+
+#[wasm_bindgen_test]
 async fn a_quota_error_on_write_is_a_store_error_and_nothing_changes() {
     let session = Session::new();
     let tab = session.open().await;
