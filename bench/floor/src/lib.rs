@@ -23,6 +23,9 @@ use wasm_bindgen_futures::JsFuture;
 #[allow(dead_code, missing_docs, unused_imports)]
 mod heap;
 
+mod guard;
+pub use guard::RefreshLockGuard;
+
 #[derive(Debug, thiserror::Error)]
 enum FloorError {
     #[error("{0} is missing")]
@@ -230,60 +233,5 @@ impl CrossTabRefreshManager {
     pub fn lock_state(&self) -> Promise {
         let closed = self.inner.closed.get();
         promise(async move { settle(JsValue::from_bool(closed)).await })
-    }
-}
-
-/// The guard's exported surface.
-#[wasm_bindgen]
-pub struct RefreshLockGuard {
-    inner: RefCell<Option<Rc<Inner>>>,
-    generation: u64,
-}
-
-#[wasm_bindgen]
-impl RefreshLockGuard {
-    /// Always false.
-    #[wasm_bindgen(getter, js_name = hashMismatch)]
-    pub fn hash_mismatch(&self) -> bool {
-        false
-    }
-
-    /// The known hash.
-    #[wasm_bindgen(getter, js_name = dbHash)]
-    pub fn db_hash(&self) -> JsValue {
-        hex(self
-            .inner
-            .borrow()
-            .as_ref()
-            .and_then(|inner| inner.known.get()))
-    }
-
-    /// Whether released.
-    #[wasm_bindgen(getter)]
-    pub fn held(&self) -> bool {
-        self.inner.borrow().is_some()
-    }
-
-    /// Hashes and writes.
-    #[wasm_bindgen(js_name = saveInMemoryAndDb)]
-    pub fn save_in_memory_and_db(&self, tokens: JsValue) -> Promise {
-        let inner = self.inner.borrow().clone();
-        let generation = self.generation + 1;
-        promise(async move {
-            let inner = inner.ok_or(FloorError::Missing("guard"))?;
-            inner.known.set(Some(hash(&tokens)?));
-            settle(record(inner.known.get(), generation)).await
-        })
-    }
-
-    /// Hashes and writes.
-    #[wasm_bindgen(js_name = handleMismatch)]
-    pub fn handle_mismatch(&self, tokens: JsValue) -> Promise {
-        self.save_in_memory_and_db(tokens)
-    }
-
-    /// Releases.
-    pub fn release(&self) {
-        self.inner.borrow_mut().take();
     }
 }
