@@ -7,11 +7,12 @@
 # then SAFARIDRIVER, then CHROMEDRIVER). Any failing engine fails the run; a
 # summary closes it.
 #
-# One retry, and only of a start-up that never happened: when the runner's
-# page never printed "running N tests" (no test was started, none failed).
-# A Firefox ESR 153 just launched on a machine with cold caches often leaves
-# the runner's module service worker unstarted that way. A test that started
-# and failed or hung is never retried, and every retry is in the summary.
+# Up to two retries, and only of a start-up that never happened: when the
+# runner's page never printed "running N tests" (no test was started, none
+# failed). A Firefox ESR 153 just launched on a machine with cold caches often
+# leaves the runner's module service worker unstarted that way, now and then
+# twice in a row. A test that started and failed or hung is never retried, and
+# every retry is in the summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/bin:$PATH"
@@ -23,6 +24,8 @@ TESTS=(web in_window in_dedicated_worker in_shared_worker in_service_worker)
 # tests of each context under one second, so a page that never starts them
 # is given up on sooner.
 PORTABLE_TIMEOUT="${PORTABLE_TIMEOUT:-60}"
+# Starts of one test binary whose page never starts a test (see above).
+MAX_STARTS=3
 
 # Runs one test binary in one engine; its output goes to stdout.
 run_context() {
@@ -63,15 +66,18 @@ for engine in "$@"; do
     status=${PIPESTATUS[0]}
     # Never started: the runner timed out with no "running N tests" line, and
     # the page reported no error of ours (a panic, a wasm trap, a worker's error).
-    if [ "$status" -ne 0 ] && ! grep -qE '^[[:space:]]*running [0-9]+ tests?$' "$attempt" &&
+    starts=1
+    while [ "$starts" -lt "$MAX_STARTS" ] && [ "$status" -ne 0 ] &&
+      ! grep -qE '^[[:space:]]*running [0-9]+ tests?$' "$attempt" &&
       grep -q 'Failed to detect test as having been run' "$attempt" &&
-      ! grep -qE 'panicked at|RuntimeError|(Service)?Worker error:' "$attempt"; then
+      ! grep -qE 'panicked at|RuntimeError|(Service)?Worker error:' "$attempt"; do
       echo "=== $engine $test: the runner's page never started a test; starting it once more ==="
-      retried+=("$test")
+      starts=$((starts + 1))
       cat "$attempt" >>"$log"
       run_context "$engine" "$test" 2>&1 | tee "$attempt"
       status=${PIPESTATUS[0]}
-    fi
+    done
+    [ "$starts" -eq 1 ] || retried+=("$test ($starts starts)")
     cat "$attempt" >>"$log"
     [ "$status" -eq 0 ] || engine_status=$status
   done
@@ -82,7 +88,7 @@ for engine in "$@"; do
   # Every binary must have run at least one test: one that ran none proves nothing.
   empty=$(grep -E '^test result:' "$log" | grep -cE ' 0 passed' || true)
   note=""
-  [ "${#retried[@]}" -eq 0 ] || note="; started twice: ${retried[*]}"
+  [ "${#retried[@]}" -eq 0 ] || note="; started again: ${retried[*]}"
   if [ "$engine_status" -ne 0 ] || [ "$lines" -ne "${#TESTS[@]}" ] || [ "${failed:-1}" != 0 ] || [ "${passed:-0}" = 0 ] || [ "$empty" -ne 0 ]; then
     result[$engine]="FAILED (exit $engine_status; $lines of ${#TESTS[@]} contexts reported, $empty of them ran no test; ${passed:-0} passed, ${failed:-?} failed$note)"
     failed_total=$((failed_total + ${failed:-0} + 1))
