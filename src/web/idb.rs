@@ -90,6 +90,9 @@ struct State {
     on_version_change: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
+/// What a manager does on its connection before it closes.
+pub type Cleanup = std::pin::Pin<Box<dyn Future<Output = ()>>>;
+
 /// The connection to one database. Clones share it.
 #[derive(Clone)]
 pub struct Connection {
@@ -107,19 +110,25 @@ impl Connection {
     }
 
     /// Refuses every later use ([`RefreshError::Closed`]), runs `last` (the
-    /// manager's own cleanup, on the still open connection), then closes it.
-    pub fn close_after<F: Future<Output = ()> + 'static>(&self, last: impl FnOnce(Database) -> F) {
+    /// manager's own cleanup, on the still open connection) if given, then
+    /// closes it. (IndexedDB lets transactions already running finish.)
+    pub fn close_after(&self, last: Option<Box<dyn FnOnce(Database) -> Cleanup>>) {
         if self.state.closed.replace(true) {
             return;
         }
         let Some(database) = self.state.open.borrow_mut().take() else {
             return;
         };
-        let cleanup = last(database.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            cleanup.await;
-            database.close();
-        });
+        match last {
+            Some(last) => {
+                let cleanup = last(database.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    cleanup.await;
+                    database.close();
+                });
+            }
+            None => database.close(),
+        }
     }
 
     /// The connection if it is open now (opens nothing).

@@ -69,16 +69,18 @@ impl LeaseLock {
         self.shared
             .record
             .connection()
-            .close_after(|database| async move {
-                for token in tokens {
-                    let who = shared.acquirer(&token);
-                    let now = js_sys::Date::now();
-                    let _ = shared
-                        .record
-                        .apply_on(&database, &who, LeaseOp::Release, now, shared.lease_ms)
-                        .await;
-                }
-            });
+            .close_after(Some(Box::new(|database| {
+                Box::pin(async move {
+                    for token in tokens {
+                        let who = shared.acquirer(&token);
+                        let now = js_sys::Date::now();
+                        let _ = shared
+                            .record
+                            .apply_on(&database, &who, LeaseOp::Release, now, shared.lease_ms)
+                            .await;
+                    }
+                })
+            })));
     }
 
     /// The lease record, read now. Waiters are not recorded: `waiting` is `None`.

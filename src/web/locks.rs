@@ -24,7 +24,7 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
-    /// One request: `{ granted, abandon }` (see `browser.js`).
+    /// One request: `{ granted, abandon, read }` (see `browser.js`).
     type LockRequest;
 
     /// `how`: 0 queues (until `signal` aborts), 1 only if available, 2 steals.

@@ -72,7 +72,7 @@ impl ContextLock {
     /// once). Nothing reopens it.
     pub fn close(&self, connection: &idb::Connection) {
         match self {
-            Self::WebLocks(_) => connection.close_after(|_| async {}),
+            Self::WebLocks(_) => connection.close_after(None),
             Self::Lease(lock) => lock.close(),
         }
     }
