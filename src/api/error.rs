@@ -66,8 +66,21 @@ where
 type JsResultFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, RefreshError>>>>;
 
-fn boxed_promise(future: JsResultFuture) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(to_js) })
+/// Polls `future` once at once, inside the method's call, so that what it
+/// starts (a lock request, a transaction) starts before the caller's code
+/// goes on rather than a microtask later; then, unless it is done, hands it
+/// to the executor, which polls it again with a waker of its own. A wake-up
+/// of the first poll's waker (a no-op) is not missed: every future here
+/// keeps what it waits for as state, which the executor's poll reads.
+fn boxed_promise(mut future: JsResultFuture) -> js_sys::Promise {
+    let mut first = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut first) {
+        std::task::Poll::Ready(Ok(value)) => js_sys::Promise::resolve(&value),
+        std::task::Poll::Ready(Err(error)) => js_sys::Promise::reject(&to_js(error)),
+        std::task::Poll::Pending => {
+            wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(to_js) })
+        }
+    }
 }
 
 /// In debug builds, reports a Rust panic through `console.error` before the
