@@ -32,6 +32,15 @@ export function reentrantRefresh(manager, fresh) {
   });
 }
 
+/** manager.refresh() with a refresh handler that calls manager.spinLock()
+ * of the same manager, synchronously. */
+export function reentrantSpinLock(manager, fresh) {
+  return manager.refresh({
+    refresh: () => manager.spinLock(),
+    reload: async () => fresh,
+  });
+}
+
 /** Settles `promise`, or rejects with "still pending" after `ms`. */
 export function within(promise, ms) {
   return Promise.race([

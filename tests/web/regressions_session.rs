@@ -127,6 +127,22 @@ async fn a_reentrant_refresh_is_a_named_error() {
     assert!(lock_is_free(&session.lock_name()).await);
 }
 
+/// A refresh handler that calls spinLock() of its own manager gets the
+/// same named error at once, instead of waiting for the lock its refresh
+/// holds, and the lock is freed.
+#[wasm_bindgen_test]
+async fn a_spin_lock_from_a_refresh_handler_is_a_named_error() {
+    let session = Session::new();
+    let tab = JsFuture::from(CrossTabRefreshManager::open(session.options()))
+        .await
+        .unwrap();
+    let outer = reentrant_spin_lock(&tab, &tokens("at-1", Some("rt-1")));
+    let outer = JsFuture::from(within(&outer, 3_000)).await;
+    let error = assert_error(outer, "CallbackError");
+    assert_eq!(error_name(&field(&error, "cause")), "ReentrancyError");
+    assert!(lock_is_free(&session.lock_name()).await);
+}
+
 /// Item 10: `refreshToken: ""` is accepted and hashes like `null`.
 #[wasm_bindgen_test]
 async fn an_empty_refresh_token_hashes_like_none() {

@@ -40,6 +40,9 @@ extern "C" {
     /// `manager.refresh()` whose refresh handler calls `manager.refresh()`.
     #[wasm_bindgen(js_name = reentrantRefresh)]
     pub fn reentrant_refresh(manager: &JsValue, fresh: &JsValue) -> Promise;
+    /// `manager.refresh()` whose refresh handler calls `manager.spinLock()`.
+    #[wasm_bindgen(js_name = reentrantSpinLock)]
+    pub fn reentrant_spin_lock(manager: &JsValue, fresh: &JsValue) -> Promise;
 }
 
 #[wasm_bindgen(module = "/tests/web/faults.js")]
