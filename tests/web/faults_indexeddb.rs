@@ -61,15 +61,7 @@ async fn an_upgrade_while_a_tab_waits_for_the_lock_does_not_fail_its_first_read(
         .await
         .unwrap();
     let waiting = b.spin_lock(None);
-    let mut queued = false;
-    for _ in 0..200 {
-        let state = JsFuture::from(a.lock_state()).await.unwrap();
-        if field(&state, "waiting").as_f64() == Some(1.0) {
-            queued = true;
-            break;
-        }
-    }
-    assert!(queued, "b's wait never reached the lock manager");
+    until_one_waits(&a).await;
     let upgraded = JsFuture::from(upgrade_database(&session.database, 9, "something-else")).await;
     assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
     held.release();

@@ -140,15 +140,7 @@ async fn a_wait_at_close_rejects_with_closed_error() {
     let held = lock_now(&holder).await;
     let waiting = tab.spin_lock(Some(timeout(5_000)));
     // Close only once the wait is queued at the browser.
-    let mut queued = false;
-    for _ in 0..200 {
-        let state = JsFuture::from(holder.lock_state()).await.unwrap();
-        if field(&state, "waiting").as_f64() == Some(1.0) {
-            queued = true;
-            break;
-        }
-    }
-    assert!(queued, "the wait never reached the lock manager");
+    until_one_waits(&holder).await;
     tab.close();
     held.release();
     let settled = JsFuture::from(within(&waiting, 2_000)).await;

@@ -7,7 +7,7 @@ use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::values::{describe, obj, s, unique};
+use super::values::{describe, field, obj, s, unique};
 
 /// A session in its own database: what every "tab" of one test shares.
 pub struct Session {
@@ -66,6 +66,18 @@ pub async fn lock_now(manager: &CrossTabRefreshManager) -> RefreshLockGuard {
     lock(manager, JsValue::UNDEFINED)
         .await
         .unwrap_or_else(|e| panic!("spinLock failed: {}", describe(&e)))
+}
+
+/// Waits until one request waits for the session's lock at the browser, as
+/// `manager.lockState()` tells; panics if it never does.
+pub async fn until_one_waits(manager: &CrossTabRefreshManager) {
+    for _ in 0..200 {
+        let state = JsFuture::from(manager.lock_state()).await.unwrap();
+        if field(&state, "waiting").as_f64() == Some(1.0) {
+            return;
+        }
+    }
+    panic!("the wait never reached the lock manager");
 }
 
 /// `manager.refresh(handlers)`, awaited.
