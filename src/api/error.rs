@@ -55,12 +55,11 @@ pub fn to_js(error: RefreshError) -> JsValue {
 ///
 /// Every exported async method goes through [`boxed_promise`], so the
 /// executor glue is compiled once rather than once per method.
-pub fn promise<F, T>(future: F) -> js_sys::Promise
+pub fn promise<F>(future: F) -> js_sys::Promise
 where
-    F: std::future::Future<Output = Result<T, RefreshError>> + 'static,
-    T: Into<JsValue>,
+    F: std::future::Future<Output = Result<JsValue, RefreshError>> + 'static,
 {
-    boxed_promise(Box::pin(async move { future.await.map(Into::into) }))
+    boxed_promise(Box::pin(future))
 }
 
 type JsResultFuture =

@@ -5,7 +5,6 @@
 //! one context both hold), two guards of one manager never hold at once.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -17,7 +16,7 @@ struct State {
     holder: Option<u64>,
     next_id: u64,
     /// Waiting turns in arrival order, with the waker of their task.
-    queue: VecDeque<(u64, Waker)>,
+    queue: Vec<(u64, Waker)>,
 }
 
 impl State {
@@ -47,7 +46,7 @@ impl Drop for Turn {
         // A turn taken from it by `steal` releases nothing.
         if state.holder == Some(self.id) {
             state.holder = None;
-            if let Some((_, waker)) = state.queue.front() {
+            if let Some((_, waker)) = state.queue.first() {
                 waker.wake_by_ref();
             }
         }
@@ -118,13 +117,13 @@ impl Future for Wait {
             }
             None => {
                 let id = state.issue();
-                state.queue.push_back((id, cx.waker().clone()));
+                state.queue.push((id, cx.waker().clone()));
                 self.id = Some(id);
                 return Poll::Pending;
             }
         };
-        if state.holder.is_none() && state.queue.front().is_some_and(|(first, _)| *first == id) {
-            state.queue.pop_front();
+        if state.holder.is_none() && state.queue.first().is_some_and(|(first, _)| *first == id) {
+            state.queue.remove(0);
             state.holder = Some(id);
             self.id = None;
             return Poll::Ready(turns.turn(id));
@@ -143,7 +142,7 @@ impl Drop for Wait {
         state.queue.retain(|(waiting, _)| *waiting != id);
         // We may have been woken as the first in line: wake the next one.
         if state.holder.is_none()
-            && let Some((_, waker)) = state.queue.front()
+            && let Some((_, waker)) = state.queue.first()
         {
             waker.wake_by_ref();
         }
