@@ -102,12 +102,12 @@ impl JsHandlers {
 impl RefreshHandlers for JsHandlers {
     type Tokens = JsTokens;
 
-    async fn refresh(&self) -> Result<JsTokens, RefreshError> {
-        self.tokens("refresh", &self.refresh).await
+    fn refresh(&self) -> impl Future<Output = Result<JsTokens, RefreshError>> {
+        self.tokens("refresh", &self.refresh)
     }
 
-    async fn reload(&self) -> Result<JsTokens, RefreshError> {
-        self.tokens("reload", &self.reload).await
+    fn reload(&self) -> impl Future<Output = Result<JsTokens, RefreshError>> {
+        self.tokens("reload", &self.reload)
     }
 
     async fn save(&self, tokens: &JsTokens) -> Result<(), RefreshError> {

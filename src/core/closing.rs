@@ -1,12 +1,12 @@
 //! Closing a manager ends what it started: a wait for the lock in progress
 //! rejects with [`RefreshError::Closed`] instead of resolving later with a
-//! live guard. Also the one combinator the core needs, [`first`].
+//! live guard.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::pin::pin;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 #[derive(Default)]
 struct State {
@@ -40,44 +40,37 @@ impl CloseSignal {
         self.state.waiters.borrow().len()
     }
 
-    /// Resolves once closed.
-    pub async fn closed(&self) {
+    /// Resolves once closed. Dropping it leaves the list of waits.
+    pub fn closed(&self) -> Closed<'_> {
         let id = self.state.next_id.get().wrapping_add(1);
         self.state.next_id.set(id);
-        let _leave = Leave(&self.state, id);
-        std::future::poll_fn(|cx| {
-            if self.state.closed.get() {
-                return Poll::Ready(());
-            }
-            let mut waiters = self.state.waiters.borrow_mut();
-            match waiters.iter_mut().find(|(waiting, _)| *waiting == id) {
-                Some(entry) => entry.1 = cx.waker().clone(),
-                None => waiters.push((id, cx.waker().clone())),
-            }
-            Poll::Pending
-        })
-        .await
+        Closed(&self.state, id)
     }
 }
 
-/// Takes a wait off the list when it ends or is dropped.
-struct Leave<'a>(&'a State, u64);
+/// The future of [`CloseSignal::closed`]: one wait on the list, taken off
+/// when it ends or is dropped.
+pub struct Closed<'a>(&'a State, u64);
 
-impl Drop for Leave<'_> {
+impl Future for Closed<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Closed(state, id) = *self;
+        if state.closed.get() {
+            return Poll::Ready(());
+        }
+        let mut waiters = state.waiters.borrow_mut();
+        match waiters.iter_mut().find(|(waiting, _)| *waiting == id) {
+            Some(entry) => entry.1 = cx.waker().clone(),
+            None => waiters.push((id, cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Closed<'_> {
     fn drop(&mut self) {
         self.0.waiters.borrow_mut().retain(|(id, _)| *id != self.1);
     }
-}
-
-/// The output of whichever of `a` and `b` ends first (`a` when both are
-/// ready); the other is dropped.
-pub async fn first<T>(a: impl Future<Output = T>, b: impl Future<Output = T>) -> T {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(output) = a.as_mut().poll(cx) {
-            return Poll::Ready(output);
-        }
-        b.as_mut().poll(cx)
-    })
-    .await
 }

@@ -6,7 +6,6 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
@@ -55,15 +54,14 @@ impl Flight {
 
     /// Polls `handler` (a callback of the run in flight) to its end, marking
     /// each poll as inside a handler.
-    pub async fn handler<F: Future>(&self, handler: F) -> F::Output {
-        let mut handler = pin!(handler);
-        std::future::poll_fn(|cx| {
+    pub fn handler<F: Future>(&self, handler: F) -> impl Future<Output = F::Output> {
+        let mut handler = Box::pin(handler);
+        std::future::poll_fn(move |cx| {
             let outer = self.in_handler.replace(true);
             let polled = handler.as_mut().poll(cx);
             self.in_handler.set(outer);
             polled
         })
-        .await
     }
 
     /// Leads a new run, or follows the one in flight.

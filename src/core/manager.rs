@@ -5,7 +5,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use super::closing::{CloseSignal, first};
+use std::pin::pin;
+use std::task::Poll;
+
+use super::closing::CloseSignal;
 use super::exclusion::Turns;
 use super::flight::Flight;
 use super::guard::RefreshLockGuard;
@@ -149,12 +152,20 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             let lock_guard = self.lock.acquire(options.clone()).await?;
             Ok((turn, lock_guard))
         };
-        let give_up = async { Err(self.lock.give_up(&options).await) };
-        let closed = async {
-            self.shared.closing.closed().await;
-            Err(RefreshError::Closed)
-        };
-        let (turn, lock_guard) = first(first(wait, give_up), closed).await?;
+        // The wait, raced against its timeout and signal, then close(); the
+        // first to end wins (the wait when several are ready).
+        let (mut wait, mut give_up) = (pin!(wait), pin!(self.lock.give_up(&options)));
+        let mut closed = pin!(self.shared.closing.closed());
+        let (turn, lock_guard) = std::future::poll_fn(|cx| {
+            if let Poll::Ready(held) = wait.as_mut().poll(cx) {
+                return Poll::Ready(held);
+            }
+            if let Poll::Ready(error) = give_up.as_mut().poll(cx) {
+                return Poll::Ready(Err(error));
+            }
+            closed.as_mut().poll(cx).map(|()| Err(RefreshError::Closed))
+        })
+        .await?;
         let guard = RefreshLockGuard::new(
             lock_guard,
             turn,

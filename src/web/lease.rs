@@ -141,8 +141,8 @@ impl CrossContextLock for LeaseLock {
         wait_kind(options)
     }
 
-    async fn give_up(&self, options: &LockOptions) -> RefreshError {
-        give_up(options).await
+    fn give_up(&self, options: &LockOptions) -> impl Future<Output = RefreshError> {
+        give_up(options)
     }
 
     /// Takes the lease, polling with a bounded backoff while another holds

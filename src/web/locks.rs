@@ -148,8 +148,8 @@ impl CrossContextLock for WebLocks {
         wait_kind(options)
     }
 
-    async fn give_up(&self, options: &LockOptions) -> RefreshError {
-        give_up(options).await
+    fn give_up(&self, options: &LockOptions) -> impl Future<Output = RefreshError> {
+        give_up(options)
     }
 
     /// One `navigator.locks.request`. The core bounds the wait (timeout,

@@ -94,8 +94,8 @@ impl CrossContextLock for ContextLock {
         wait::wait_kind(options)
     }
 
-    async fn give_up(&self, options: &LockOptions) -> RefreshError {
-        wait::give_up(options).await
+    fn give_up(&self, options: &LockOptions) -> impl Future<Output = RefreshError> {
+        wait::give_up(options)
     }
 
     async fn acquire(&self, options: LockOptions) -> Result<ContextLockGuard, RefreshError> {

@@ -97,11 +97,11 @@ impl HashStore for IdbHashStore {
         decode(&raw_or_absent(value))
     }
 
-    async fn store_if(
+    fn store_if(
         &self,
         read: &StoredState,
         hash: &SessionHash,
-    ) -> Result<StoredState, RefreshError> {
+    ) -> impl Future<Output = Result<StoredState, RefreshError>> {
         let (read, hash) = (read.clone(), hash.clone());
         self.update(Box::new(move |raw| {
             let generation = fence(&read, &decode(raw)?)?;
@@ -110,17 +110,15 @@ impl HashStore for IdbHashStore {
                 generation,
             })
         }))
-        .await
     }
 
-    async fn tombstone(&self) -> Result<StoredState, RefreshError> {
+    fn tombstone(&self) -> impl Future<Output = Result<StoredState, RefreshError>> {
         self.update(Box::new(|raw| {
             Ok(StoredState {
                 hash: None,
                 generation: tombstone_generation(readable_generation(raw)),
             })
         }))
-        .await
     }
 }
 

@@ -14,7 +14,6 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::global::js_cause;
-use crate::core::closing::first;
 use crate::core::{RefreshError, WaitKind};
 
 #[wasm_bindgen]
@@ -51,11 +50,6 @@ impl Settling {
     fn new(disposable: Disposable) -> Self {
         let future = JsFuture::from(disposable.promise());
         Self { disposable, future }
-    }
-
-    async fn settled(mut self) -> JsValue {
-        // Neither promise ever rejects.
-        (&mut self.future).await.unwrap_or_default()
     }
 }
 
@@ -145,11 +139,6 @@ impl Drop for Sleep {
     }
 }
 
-/// Resolves with the signal's reason once it aborts (at once if it has).
-async fn aborted(signal: &AbortSignal) -> JsValue {
-    Settling::new(when_aborted(signal)).settled().await
-}
-
 /// How `options` wait.
 pub fn wait_kind(options: &LockOptions) -> WaitKind {
     if options.steal {
@@ -163,24 +152,31 @@ pub fn wait_kind(options: &LockOptions) -> WaitKind {
 
 /// The end of a wait with `options`: `LockTimeout` when its timeout elapses,
 /// `Aborted` when its signal aborts; never for a wait that does not queue.
-pub async fn give_up(options: &LockOptions) -> RefreshError {
-    if wait_kind(options) != WaitKind::Queue {
-        return std::future::pending().await;
-    }
-    let timed_out = async {
-        sleep(options.timeout_ms).await;
-        RefreshError::LockTimeout {
-            timeout_ms: options.timeout_ms,
-        }
+/// An abort already signalled wins over a timer.
+pub fn give_up(options: &LockOptions) -> impl Future<Output = RefreshError> {
+    let queues = wait_kind(options) == WaitKind::Queue;
+    let mut timer = queues.then(|| sleep(options.timeout_ms));
+    let mut abort = match &options.signal {
+        Some(signal) if queues => Some(Settling::new(when_aborted(signal))),
+        _ => None,
     };
-    let aborted = async {
-        match &options.signal {
-            Some(signal) => RefreshError::Aborted {
-                cause: js_cause(aborted(signal).await),
-            },
-            None => std::future::pending().await,
+    std::future::poll_fn(move |cx| {
+        if let Some(abort) = &mut abort
+            && let Poll::Ready(reason) = Pin::new(&mut abort.future).poll(cx)
+        {
+            // Neither promise ever rejects.
+            let reason = reason.unwrap_or_default();
+            return Poll::Ready(RefreshError::Aborted {
+                cause: js_cause(reason),
+            });
         }
-    };
-    // An abort already signalled wins over a timer.
-    first(aborted, timed_out).await
+        match &mut timer {
+            Some(timer) => Pin::new(timer)
+                .poll(cx)
+                .map(|()| RefreshError::LockTimeout {
+                    timeout_ms: options.timeout_ms,
+                }),
+            None => Poll::Pending,
+        }
+    })
 }
