@@ -55,30 +55,6 @@ pub struct CrossTabRefreshManager {
     pub(super) inner: Rc<Inner>,
 }
 
-async fn open(options: JsValue) -> Result<CrossTabRefreshManager, RefreshError> {
-    super::error::install_panic_hook();
-    let options = manager_options(&options)?;
-    let mut config = SessionConfig::new(options.session.clone());
-    config.database_name = options.database_name;
-    config.lock = options.lock;
-    config.lease_ms = options.lease_ms;
-    if let Some(holder) = options.holder {
-        config.holder = holder;
-    }
-    let holder = config.holder.clone();
-    let core = open_session(config).await?;
-    Ok(CrossTabRefreshManager {
-        inner: Rc::new(Inner {
-            lock_kind: core.lock().kind(),
-            core,
-            session: options.session,
-            holder,
-            lock_timeout_ms: options.lock_timeout_ms,
-            closed: Rc::new(Cell::new(false)),
-        }),
-    })
-}
-
 #[wasm_bindgen]
 impl CrossTabRefreshManager {
     /// Opens the manager of one session. Rejects with `InvalidArgumentError`
@@ -90,7 +66,27 @@ impl CrossTabRefreshManager {
         #[wasm_bindgen(unchecked_param_type = "ManagerOptions")] options: JsValue,
     ) -> Promise {
         promise(async move {
-            let manager = JsValue::from(open(options).await?);
+            super::error::install_panic_hook();
+            let options = manager_options(&options)?;
+            let mut config = SessionConfig::new(options.session.clone());
+            config.database_name = options.database_name;
+            config.lock = options.lock;
+            config.lease_ms = options.lease_ms;
+            if let Some(holder) = options.holder {
+                config.holder = holder;
+            }
+            let holder = config.holder.clone();
+            let core = open_session(config).await?;
+            let manager = JsValue::from(CrossTabRefreshManager {
+                inner: Rc::new(Inner {
+                    lock_kind: core.lock().kind(),
+                    core,
+                    session: options.session,
+                    holder,
+                    lock_timeout_ms: options.lock_timeout_ms,
+                    closed: Rc::new(Cell::new(false)),
+                }),
+            });
             wire_dispose(&manager, "close");
             Ok(manager)
         })

@@ -179,8 +179,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     }
 
     /// The stored state as it is now, read without the lock (diagnostics).
-    pub async fn stored_state(&self) -> Result<StoredState, RefreshError> {
-        self.store.load().await
+    pub fn stored_state(&self) -> impl Future<Output = Result<StoredState, RefreshError>> {
+        self.store.load()
     }
 
     /// Remembers the hash of `tokens` (loaded from the app's storage) in

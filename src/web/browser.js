@@ -128,6 +128,11 @@ export function createStores(name, version, ...stores) {
   });
 }
 
+// Does `db` have every one of `stores`?
+export function hasStores(db, ...stores) {
+  return stores.every((store) => db.objectStoreNames.contains(store));
+}
+
 // The value under `key` in object store `store` of `db` (undefined if
 // none): one request in a readonly transaction of its own, which commits by
 // itself. Rejects with the DOMException of whichever step failed. Given

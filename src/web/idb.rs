@@ -20,6 +20,9 @@ extern "C" {
     #[wasm_bindgen(js_name = createStores)]
     fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;
 
+    #[wasm_bindgen(js_name = hasStores)]
+    fn has_stores(database: &JsValue, sessions: &str, leases: &str) -> bool;
+
     #[wasm_bindgen(js_name = closeOnVersionChange)]
     fn close_on_version_change(database: &JsValue, then: &Closure<dyn FnMut()>);
 }
@@ -204,8 +207,5 @@ async fn open(name: &str) -> Result<Database, RefreshError> {
 }
 
 fn has_object_stores(database: &Database) -> bool {
-    let names: Vec<String> = database.object_store_names().collect();
-    [OBJECT_STORE, LEASE_STORE]
-        .iter()
-        .all(|store| names.iter().any(|name| name == store))
+    has_stores(database.as_sys(), OBJECT_STORE, LEASE_STORE)
 }

@@ -76,7 +76,7 @@ impl LeaseLock {
                         let now = js_sys::Date::now();
                         let _ = shared
                             .record
-                            .apply_on(&database, &who, LeaseOp::Release, now, shared.lease_ms)
+                            .apply_on(&database, who, LeaseOp::Release, now, shared.lease_ms)
                             .await;
                     }
                 })
@@ -109,11 +109,6 @@ impl LeaseLock {
         self.shared.next_token.set(n);
         let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
         format!("{}#{n}.{bits:08x}", self.shared.holder)
-    }
-
-    /// One attempt to take the lease for `token`.
-    async fn try_take(&self, token: &str, steal: bool) -> Result<bool, RefreshError> {
-        self.shared.apply(token, LeaseOp::Take { steal }).await
     }
 }
 
@@ -156,7 +151,10 @@ impl CrossContextLock for LeaseLock {
         let token = attempt.token.clone().unwrap_or_default();
         let mut backoff = FIRST_BACKOFF_MS;
         loop {
-            if self.try_take(&token, options.steal).await? {
+            let take = LeaseOp::Take {
+                steal: options.steal,
+            };
+            if self.shared.apply(&token, take).await? {
                 attempt.token = None;
                 return Ok(self.shared.hold(token));
             }

@@ -30,11 +30,14 @@ pub(super) struct Shared {
 
 impl Shared {
     /// Applies `op` to the lease for the acquisition `token`, now.
-    pub(super) async fn apply(&self, token: &str, op: LeaseOp) -> Result<bool, RefreshError> {
+    pub(super) fn apply<'a>(
+        &'a self,
+        token: &'a str,
+        op: LeaseOp,
+    ) -> impl Future<Output = Result<bool, RefreshError>> + 'a {
         let now = js_sys::Date::now();
         self.record
-            .apply(&self.acquirer(token), op, now, self.lease_ms)
-            .await
+            .apply(self.acquirer(token), op, now, self.lease_ms)
     }
 
     pub(super) fn acquirer<'a>(&'a self, token: &'a str) -> Acquirer<'a> {

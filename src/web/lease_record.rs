@@ -45,7 +45,7 @@ impl LeaseRecord {
     /// lease afterwards.
     pub async fn apply(
         &self,
-        who: &Acquirer<'_>,
+        who: Acquirer<'_>,
         op: LeaseOp,
         now_ms: f64,
         lease_ms: u32,
@@ -56,14 +56,14 @@ impl LeaseRecord {
 
     /// As [`apply`](Self::apply), on an open `database` (for the last
     /// release at `close()`).
-    pub async fn apply_on(
+    pub fn apply_on(
         &self,
         database: &Database,
-        who: &Acquirer<'_>,
+        who: Acquirer<'_>,
         op: LeaseOp,
         now_ms: f64,
         lease_ms: u32,
-    ) -> Result<bool, RefreshError> {
+    ) -> impl Future<Output = Result<bool, RefreshError>> {
         let (holder, token) = (who.holder.to_owned(), who.token.to_owned());
         let decide = move |value: Option<JsValue>| {
             let current = value.as_ref().and_then(lease_of);
@@ -75,7 +75,7 @@ impl LeaseRecord {
                 },
             )
         };
-        update_value(database, &self.at, &STEPS, decide).await
+        update_value(database, &self.at, &STEPS, decide)
     }
 
     /// The lease as stored now, if readable.
