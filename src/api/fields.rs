@@ -35,10 +35,15 @@ impl<'a> Fields<'a> {
         for key in keys.iter() {
             let key = key.as_string().unwrap_or_default();
             if !known.contains(&key.as_str()) {
-                return Err(invalid(format!(
-                    "{what} has an unknown option \"{key}\" (known: {})",
-                    known.join(", ")
-                )));
+                let mut message = format!("{what} has an unknown option \"{key}\" (known: ");
+                for (index, name) in known.iter().enumerate() {
+                    if index > 0 {
+                        message.push_str(", ");
+                    }
+                    message.push_str(name);
+                }
+                message.push(')');
+                return Err(invalid(message));
             }
         }
         Ok(Self {

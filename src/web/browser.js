@@ -12,18 +12,20 @@
 // when an `ifAvailable` request finds the lock taken; it rejects when the
 // request fails or is aborted. `abandon()` is for a waiter that went away:
 // a lock granted to nobody is released at once, and a rejection nobody
-// awaits is swallowed. `how`: 0 queues until `signal` aborts, 1 asks only if
-// the lock is available, 2 steals it (the options are built here, so that no
-// option name crosses from wasm on every request).
+// awaits is swallowed. `how`: 0 queues (until `abandon()` takes the request
+// out of the queue), 1 asks only if the lock is available, 2 steals it (the
+// options are built here, so that no option name crosses from wasm on every
+// request).
 //
 // Given `db`, `store` and `key`, the grant also starts reading that record
 // (`readValue`) in the same callback, before wasm hears of the grant: the
 // first thing a holder does is that read, and starting it here saves the
 // hops between the grant and wasm. `read()` returns it (undefined if none
 // was started); a failed read nobody awaits is swallowed.
-export function requestLock(locks, name, how, signal, db, store, key) {
+export function requestLock(locks, name, how, db, store, key) {
   const options = { mode: "exclusive" };
-  if (how === 0) options.signal = signal;
+  const queue = how === 0 ? new AbortController() : undefined;
+  if (queue) options.signal = queue.signal;
   else if (how === 1) options.ifAvailable = true;
   else if (how === 2) options.steal = true;
   else throw new TypeError(`requestLock: no such way to request a lock: ${how}`);
@@ -52,6 +54,7 @@ export function requestLock(locks, name, how, signal, db, store, key) {
   });
   const abandon = () => {
     abandoned = true;
+    queue?.abort();
     release();
     granted.catch(() => {});
   };

@@ -7,7 +7,6 @@ use std::rc::Rc;
 use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortController;
 
 use super::global::{describe, js_cause, navigator, property};
 use super::record_io::ReadAhead;
@@ -27,13 +26,12 @@ extern "C" {
     /// One request: `{ granted, abandon, read }` (see `browser.js`).
     type LockRequest;
 
-    /// `how`: 0 queues (until `signal` aborts), 1 only if available, 2 steals.
+    /// `how`: 0 queues (until abandoned), 1 only if available, 2 steals.
     #[wasm_bindgen(js_name = requestLock)]
     fn request_lock(
         locks: &LockManager,
         name: &JsString,
         how: u8,
-        signal: Option<&web_sys::AbortSignal>,
         database: Option<&JsValue>,
         store: Option<&JsString>,
         key: Option<&JsString>,
@@ -118,16 +116,12 @@ impl Drop for WebLockGuard {
 /// queue and frees a lock granted meanwhile.
 struct InFlight {
     request: LockRequest,
-    leave_queue: Option<AbortController>,
     settled: bool,
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.settled {
-            if let Some(controller) = &self.leave_queue {
-                controller.abort();
-            }
             self.request.abandon();
         }
     }
@@ -155,22 +149,15 @@ impl CrossContextLock for WebLocks {
     /// One `navigator.locks.request`. The core bounds the wait (timeout,
     /// signal, `close()`) by dropping this future.
     async fn acquire(&self, options: LockOptions) -> Result<WebLockGuard, RefreshError> {
-        let mut leave_queue = None;
         let how = match wait_kind(&options) {
-            WaitKind::Queue => {
-                let controller = AbortController::new().map_err(lock_unusable)?;
-                leave_queue = Some(controller);
-                0
-            }
+            WaitKind::Queue => 0,
             WaitKind::IfFree => 1,
             WaitKind::Steal => 2,
         };
-        let signal = leave_queue.as_ref().map(AbortController::signal);
-        let request = self.request(how, signal.as_ref());
+        let request = self.request(how);
         let granted = JsFuture::from(request.granted());
         let mut in_flight = InFlight {
             request,
-            leave_queue,
             settled: false,
         };
         let outcome = granted.await;
@@ -198,21 +185,13 @@ impl WebLocks {
     /// Asks for the lock (`how` as `requestLock` takes it), with the read
     /// ahead of the session record if there is one and its database is open.
     #[inline(never)]
-    fn request(&self, how: u8, signal: Option<&web_sys::AbortSignal>) -> LockRequest {
+    fn request(&self, how: u8) -> LockRequest {
         let target = self.read_ahead.as_ref().and_then(ReadAhead::target);
         let (database, store, key) = match &target {
             Some((database, store, key)) => (Some(database), Some(*store), Some(*key)),
             None => (None, None, None),
         };
-        request_lock(
-            &self.manager,
-            &self.js_name,
-            how,
-            signal,
-            database,
-            store,
-            key,
-        )
+        request_lock(&self.manager, &self.js_name, how, database, store, key)
     }
 
     /// What `navigator.locks.query()` tells of this lock.

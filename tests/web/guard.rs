@@ -3,6 +3,7 @@
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::AbortController;
 
@@ -69,6 +70,24 @@ async fn abort_rejects_a_pending_wait() {
     held.release();
     // The aborted requests left nothing queued: the lock comes free.
     assert!(lock_freed_within(&session.lock_name(), 1000, false).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_wait_that_times_out_leaves_the_browsers_queue_at_once() {
+    // Not only once the holder releases: a request left queued would be
+    // granted later, to nobody, and hold the lock for a moment.
+    let session = Session::new();
+    let (tab, other) = (session.open().await, session.open().await);
+    let _held = lock_now(&tab).await;
+    let waiting = other.spin_lock(Some(obj(&[("timeoutMs", JsValue::from(300))])));
+    until_one_waits(&tab).await;
+    assert_error(
+        settle::<cross_tab_refresh::api::RefreshLockGuard>(waiting).await,
+        "LockTimeoutError",
+    );
+    let state = JsFuture::from(tab.lock_state()).await.unwrap();
+    assert_eq!(field(&state, "held"), JsValue::TRUE);
+    assert_eq!(field(&state, "waiting").as_f64(), Some(0.0));
 }
 
 #[wasm_bindgen_test]
