@@ -1,8 +1,12 @@
 //! The global scope, whatever it is (Window or any kind of worker): no code
 //! path assumes `window`.
 
-use js_sys::Reflect;
+use std::future::Future;
+use std::pin::Pin;
+
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::{Cause, RefreshError, SessionHash};
 
@@ -70,4 +74,21 @@ pub fn store_error(step: &str, value: JsValue) -> RefreshError {
         message: format!("{step}: {}", describe(&value)),
         cause: js_cause(value),
     }
+}
+
+/// `then` of how `promise` settles, as a future: the promise's own future
+/// and no state machine of its own. (Polled again once it is ready, it
+/// stays pending.)
+pub fn settled<T>(
+    promise: Promise,
+    then: impl FnOnce(Result<JsValue, JsValue>) -> T,
+) -> impl Future<Output = T> {
+    let mut future = JsFuture::from(promise);
+    let mut then = Some(then);
+    std::future::poll_fn(move |cx| match Pin::new(&mut future).poll(cx) {
+        std::task::Poll::Ready(outcome) => then.take().map_or(std::task::Poll::Pending, |then| {
+            std::task::Poll::Ready(then(outcome))
+        }),
+        std::task::Poll::Pending => std::task::Poll::Pending,
+    })
 }

@@ -3,15 +3,15 @@
 //! request), with the change decided in Rust while the transaction is open.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::internals::SystemRepr;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use super::global::store_error;
+use super::global::{settled, store_error};
 use super::idb::Connection;
 use crate::core::RefreshError;
 
@@ -55,16 +55,17 @@ impl RecordAt {
 /// The value of the record `at` (one readonly transaction): the read a lock
 /// holder makes first, kept to the fewest steps. Given the read of a
 /// [`ReadAhead`], its value, or if it failed, that of a read made now.
-pub async fn read_value(
+pub fn read_value(
     database: &Database,
     at: &RecordAt,
     step: &'static str,
     ahead: Option<js_sys::Promise>,
-) -> Result<Option<JsValue>, RefreshError> {
-    let value = JsFuture::from(read_value_js(database.as_sys(), &at.store, &at.key, ahead))
-        .await
-        .map_err(|error| store_error(step, error))?;
-    Ok((!value.is_undefined()).then_some(value))
+) -> impl Future<Output = Result<Option<JsValue>, RefreshError>> {
+    let read = read_value_js(database.as_sys(), &at.store, &at.key, ahead);
+    settled(read, move |outcome| {
+        let value = outcome.map_err(|error| store_error(step, error))?;
+        Ok((!value.is_undefined()).then_some(value))
+    })
 }
 
 /// A read of one record that JavaScript starts at a moment of its own (when
@@ -148,12 +149,12 @@ const RECORD_SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Se
 ///
 /// If this future is dropped first, the transaction is aborted when
 /// `decide` would run: nothing is written for a caller that went away.
-pub async fn update_value<R: serde::Serialize, T: 'static>(
+pub fn update_value<R: serde::Serialize, T: 'static>(
     database: &Database,
     at: &RecordAt,
-    steps: &Steps,
+    steps: &'static Steps,
     decide: impl FnOnce(Option<JsValue>) -> Result<(Change<R>, T), RefreshError> + 'static,
-) -> Result<T, RefreshError> {
+) -> impl Future<Output = Result<T, RefreshError>> {
     // The record types differ, the transaction does not: it runs once, in
     // `run_update`, on a decision that hands back the serialized record.
     let decided = Rc::new(Cell::new(None));
@@ -175,8 +176,12 @@ pub async fn update_value<R: serde::Serialize, T: 'static>(
             Ok(change)
         })
     };
-    run_update(database, at, steps, erased).await?;
-    decided.take().ok_or_else(|| never_read(steps))
+    let mut run = run_update(database, at, steps, erased);
+    std::future::poll_fn(move |cx| {
+        std::pin::Pin::new(&mut run)
+            .poll(cx)
+            .map(|done| done.and_then(|()| decided.take().ok_or_else(|| never_read(steps))))
+    })
 }
 
 /// A decision on the value read, with the record to write as a JS value.
@@ -192,12 +197,12 @@ fn never_read(steps: &Steps) -> RefreshError {
 
 /// The transaction of [`update_value`]: `Ok` once `decide` ran, returned
 /// `Ok`, and its change committed.
-async fn run_update(
+fn run_update(
     database: &Database,
     at: &RecordAt,
-    steps: &Steps,
+    steps: &'static Steps,
     decide: Decide,
-) -> Result<(), RefreshError> {
+) -> impl Future<Output = Result<(), RefreshError>> + Unpin {
     let outcome: Rc<RefCell<Option<Result<(), RefreshError>>>> = Rc::default();
     let deleting = Rc::new(Cell::new(false));
     let decide = {
@@ -217,13 +222,23 @@ async fn run_update(
             next
         })
     };
-    let done = JsFuture::from(update_value_js(
-        database.as_sys(),
-        &at.store,
-        &at.key,
-        &decide,
-    ))
-    .await;
+    let done = update_value_js(database.as_sys(), &at.store, &at.key, &decide);
+    // `decide` lives until the transaction ends: dropped first, the
+    // transaction aborts when it would run.
+    settled(done, move |done| {
+        finish(done, steps, &outcome, &deleting, decide)
+    })
+}
+
+/// How the transaction of [`run_update`] ended, as its caller sees it.
+fn finish(
+    done: Result<JsValue, JsValue>,
+    steps: &Steps,
+    outcome: &RefCell<Option<Result<(), RefreshError>>>,
+    deleting: &Cell<bool>,
+    decide: Closure<dyn FnMut(JsValue) -> JsValue>,
+) -> Result<(), RefreshError> {
+    drop(decide);
     if let Err(rejection) = done {
         // What the change itself decided (a fenced save, say) tells the
         // caller more than the failure of the empty transaction after it.
