@@ -153,19 +153,23 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             Ok((turn, lock_guard))
         };
         // The wait, raced against its timeout and signal, then close(); the
-        // first to end wins (the wait when several are ready).
-        let (mut wait, mut give_up) = (pin!(wait), pin!(self.lock.give_up(&options)));
-        let mut closed = pin!(self.shared.closing.closed());
-        let (turn, lock_guard) = std::future::poll_fn(|cx| {
-            if let Poll::Ready(held) = wait.as_mut().poll(cx) {
-                return Poll::Ready(held);
-            }
-            if let Poll::Ready(error) = give_up.as_mut().poll(cx) {
-                return Poll::Ready(Err(error));
-            }
-            closed.as_mut().poll(cx).map(|()| Err(RefreshError::Closed))
-        })
-        .await?;
+        // first to end wins (the wait when several are ready), and the others
+        // are dropped with this block (their timer, listener and place in
+        // line with them).
+        let (turn, lock_guard) = {
+            let (mut wait, mut give_up) = (pin!(wait), pin!(self.lock.give_up(&options)));
+            let mut closed = pin!(self.shared.closing.closed());
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(held) = wait.as_mut().poll(cx) {
+                    return Poll::Ready(held);
+                }
+                if let Poll::Ready(error) = give_up.as_mut().poll(cx) {
+                    return Poll::Ready(Err(error));
+                }
+                closed.as_mut().poll(cx).map(|()| Err(RefreshError::Closed))
+            })
+            .await?
+        };
         let guard = RefreshLockGuard::new(
             lock_guard,
             turn,
