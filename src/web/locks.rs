@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::global::{describe, js_cause, navigator, property};
-use super::record_io::ReadAhead;
+use super::read_ahead::ReadAhead;
 use super::wait::{LockOptions, give_up, wait_kind};
 use crate::core::{CrossContextLock, RefreshError, WaitKind};
 

@@ -12,6 +12,7 @@ pub mod lease;
 mod lease_held;
 pub mod lease_record;
 pub mod locks;
+mod read_ahead;
 mod record_io;
 pub mod session;
 pub mod store;

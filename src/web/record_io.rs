@@ -12,7 +12,6 @@ use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
 use super::global::{settled, store_error};
-use super::idb::Connection;
 use crate::core::RefreshError;
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
@@ -38,8 +37,8 @@ extern "C" {
 /// once (every read and write passes them).
 #[derive(Clone)]
 pub struct RecordAt {
-    store: JsString,
-    key: JsString,
+    pub(super) store: JsString,
+    pub(super) key: JsString,
 }
 
 impl RecordAt {
@@ -54,7 +53,8 @@ impl RecordAt {
 
 /// The value of the record `at` (one readonly transaction): the read a lock
 /// holder makes first, kept to the fewest steps. Given the read of a
-/// [`ReadAhead`], its value, or if it failed, that of a read made now.
+/// [`ReadAhead`](super::read_ahead::ReadAhead), its value, or if it failed,
+/// that of a read made now.
 pub fn read_value(
     database: &Database,
     at: &RecordAt,
@@ -66,45 +66,6 @@ pub fn read_value(
         let value = outcome.map_err(|error| store_error(step, error))?;
         Ok((!value.is_undefined()).then_some(value))
     })
-}
-
-/// A read of one record that JavaScript starts at a moment of its own (when
-/// a Web Lock is granted, in the grant's callback), kept for the record's
-/// next read to await instead of starting one. Clones share it.
-#[derive(Clone)]
-pub struct ReadAhead {
-    connection: Connection,
-    at: RecordAt,
-    started: Rc<RefCell<Option<js_sys::Promise>>>,
-}
-
-impl ReadAhead {
-    /// Reads ahead of the record `at` over `connection`.
-    pub fn new(connection: Connection, at: RecordAt) -> Self {
-        Self {
-            connection,
-            at,
-            started: Rc::default(),
-        }
-    }
-
-    /// What JavaScript reads from: the open database (none while it is not
-    /// open: the next read then opens it), the object store and the key.
-    pub fn target(&self) -> Option<(JsValue, &JsString, &JsString)> {
-        let database = self.connection.open_now()?;
-        Some((database.as_sys().into(), &self.at.store, &self.at.key))
-    }
-
-    /// Keeps `read`, started by JavaScript, for the next [`Self::take`].
-    pub fn started(&self, read: Option<js_sys::Promise>) {
-        *self.started.borrow_mut() = read;
-    }
-
-    /// The read started ahead, if any, for [`read_value`] to await. Taking
-    /// it is what makes it serve only the first read after its start.
-    pub fn take(&self) -> Option<js_sys::Promise> {
-        self.started.borrow_mut().take()
-    }
 }
 
 /// What an update does with the record it read.

@@ -7,7 +7,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
-use super::record_io::{Change, ReadAhead, RecordAt, Steps, read_value, update_value};
+use super::read_ahead::ReadAhead;
+use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
