@@ -1,14 +1,22 @@
 //! The manager's lock on the host: close ends a wait and later calls, a
 //! dropped wait leaves nothing queued, `if_free`, a failing store, and what
-//! the guard and the manager report.
+//! the guard and the manager report, and what the race for the lock leaves
+//! behind.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod host;
 
+use std::cell::Cell;
+use std::future::Future;
+use std::rc::Rc;
 use std::task::Poll;
 
-use cross_tab_refresh::core::memory::MemoryLockOptions;
-use cross_tab_refresh::core::{RefreshError, SessionHash};
+use cross_tab_refresh::core::memory::{
+    MemoryLock, MemoryLockGuard, MemoryLockOptions, MemoryStore,
+};
+use cross_tab_refresh::core::{
+    CrossContextLock, HashStore, RefreshError, RefreshManager, SessionHash, StoredState, WaitKind,
+};
 use futures::executor::block_on;
 use host::*;
 
@@ -112,4 +120,93 @@ fn the_guard_reports_its_generation_and_the_manager_its_lock_and_store() {
         drop(guard);
         assert!(!manager.is_locked_here());
     });
+}
+
+/// A memory lock whose give-up futures count themselves from their creation
+/// until they are dropped.
+struct CountingLock {
+    inner: MemoryLock,
+    give_ups: Rc<Cell<u32>>,
+}
+
+struct Alive(Rc<Cell<u32>>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
+impl CrossContextLock for CountingLock {
+    type Guard = MemoryLockGuard;
+    type Options = MemoryLockOptions;
+
+    fn wait_kind(options: &MemoryLockOptions) -> WaitKind {
+        MemoryLock::wait_kind(options)
+    }
+
+    async fn acquire(&self, options: MemoryLockOptions) -> Result<MemoryLockGuard, RefreshError> {
+        self.inner.acquire(options).await
+    }
+
+    fn give_up(&self, _: &MemoryLockOptions) -> impl Future<Output = RefreshError> {
+        self.give_ups.set(self.give_ups.get() + 1);
+        let alive = Alive(self.give_ups.clone());
+        async move {
+            let _alive = alive;
+            std::future::pending().await
+        }
+    }
+}
+
+/// A memory store whose reads wait until `open` is set.
+struct GatedStore {
+    inner: MemoryStore,
+    open: Rc<Cell<bool>>,
+}
+
+impl HashStore for GatedStore {
+    async fn load(&self) -> Result<StoredState, RefreshError> {
+        std::future::poll_fn(|_| match self.open.get() {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        })
+        .await;
+        self.inner.load().await
+    }
+
+    async fn store_if(
+        &self,
+        read: &StoredState,
+        hash: &SessionHash,
+    ) -> Result<StoredState, RefreshError> {
+        self.inner.store_if(read, hash).await
+    }
+
+    async fn tombstone(&self) -> Result<StoredState, RefreshError> {
+        self.inner.tombstone().await
+    }
+}
+
+#[test]
+fn a_won_race_drops_its_timeout_before_the_guard_reads() {
+    // The wait's timeout (a timer, an abort listener in the browser) ends
+    // with the race, not when spin_lock returns.
+    let give_ups = Rc::new(Cell::new(0));
+    let open = Rc::new(Cell::new(false));
+    let lock = CountingLock {
+        inner: MemoryLock::default(),
+        give_ups: give_ups.clone(),
+    };
+    let store = GatedStore {
+        inner: MemoryStore::default(),
+        open: open.clone(),
+    };
+    let manager = RefreshManager::new(lock, store);
+    let mut spin = Box::pin(manager.spin_lock(WAIT));
+    assert!(poll_once(spin.as_mut()).is_pending(), "the read waits");
+    assert!(manager.lock().inner.is_held(), "the lock is held");
+    assert_eq!(give_ups.get(), 0, "the timeout outlived the race");
+    open.set(true);
+    assert!(matches!(poll_once(spin.as_mut()), Poll::Ready(Ok(_))));
 }
