@@ -6,22 +6,26 @@
 
 // ---- Web Locks (src/web/locks.rs) ----
 
+// Releases of this context that the lock manager may not have made yet, by
+// lock name (it frees a lock a few promise reactions after its holder lets
+// go): an only-if-available request waits for them, so that a lock released
+// here is free for a request made right after.
+const releasing = new Map();
+const ignore = () => {};
+
 // One Web Locks request, held until its release function is called.
-//
 // `granted` resolves with that function once the lock is held, or with null
 // when an `ifAvailable` request finds the lock taken; it rejects when the
 // request fails or is aborted. `abandon()` is for a waiter that went away:
 // a lock granted to nobody is released at once, and a rejection nobody
-// awaits is swallowed. `how`: 0 queues (until `abandon()` takes the request
-// out of the queue), 1 asks only if the lock is available, 2 steals it (the
-// options are built here, so that no option name crosses from wasm on every
-// request).
+// awaits is swallowed. `how`: 0 queues (until abandoned), 1 asks only if the
+// lock is available, 2 steals it (the options are built here, so that no
+// option name crosses from wasm on every request).
 //
 // Given `db`, `store` and `key`, the grant also starts reading that record
 // (`readValue`) in the same callback, before wasm hears of the grant: the
-// first thing a holder does is that read, and starting it here saves the
-// hops between the grant and wasm. `read()` returns it (undefined if none
-// was started); a failed read nobody awaits is swallowed.
+// first thing a holder does is that read. `read()` returns it (undefined if
+// none was started); a failed read nobody awaits is swallowed.
 export function requestLock(locks, name, how, db, store, key) {
   const options = { mode: "exclusive" };
   const queue = how === 0 ? new AbortController() : undefined;
@@ -32,30 +36,41 @@ export function requestLock(locks, name, how, db, store, key) {
   let abandoned = false;
   let release;
   let read;
+  let done; // settles once the lock manager has released this request's lock
   const held = new Promise((resolve) => {
     release = resolve;
   });
+  const letGo = () => {
+    if (done) {
+      const released = done.then(ignore, ignore);
+      releasing.set(name, released);
+      released.then(() => releasing.get(name) === released && releasing.delete(name));
+    }
+    release();
+  };
   const granted = new Promise((resolve, reject) => {
-    locks
-      .request(name, options, (lock) => {
-        if (lock === null) {
-          resolve(null);
-          return undefined;
-        }
+    const ask = () => {
+      if (abandoned) return resolve(null);
+      done = locks.request(name, options, (lock) => {
+        if (lock === null) return resolve(null);
         if (abandoned) return undefined;
         if (db) {
           read = readValue(db, store, key);
           read.catch(() => {});
         }
-        resolve(release);
+        resolve(letGo);
         return held;
-      })
-      .catch(reject);
+      });
+      done.catch(reject);
+    };
+    const before = how === 1 && releasing.get(name);
+    if (before) before.then(ask);
+    else ask();
   });
   const abandon = () => {
     abandoned = true;
     queue?.abort();
-    release();
+    letGo();
     granted.catch(() => {});
   };
   return { granted, abandon, read: () => read };
@@ -74,10 +89,9 @@ export async function queryLock(locks, name) {
 // ---- abort signals (src/web/wait.rs) ----
 
 // An abort signal as a promise that can be disposed of: a wait that ends
-// otherwise removes its listener. Disposing also
-// settles the promise, so that whatever awaits it is let go (a promise that
-// never settles would keep its callbacks, and what they hold, for ever).
-
+// otherwise removes its listener. Disposing also settles the promise, so
+// that whatever awaits it is let go (a promise that never settles would keep
+// its callbacks, and what they hold, for ever).
 export function whenAborted(signal) {
   let settle;
   const promise = new Promise((resolve) => {
@@ -97,10 +111,6 @@ export function whenAborted(signal) {
 }
 
 // ---- IndexedDB (src/web/idb.rs) ----
-
-// The IndexedDB steps that need an event handler of their own: creating
-// the object stores in an upgrade, a plain read, a read-modify-write, and stepping aside when
-// another connection upgrades or deletes the database.
 
 // Opens `name` at `version`, creates whichever of `stores` are missing,
 // closes it again. Rejects with the request's DOMException, or at once when

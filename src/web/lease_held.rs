@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::global::{clear_interval, set_interval};
+use super::global::{clear_interval, set_interval, spawn_now};
 use super::lease_record::{Acquirer, LeaseRecord};
 use crate::core::RefreshError;
 use crate::core::lease::LeaseOp;
@@ -53,8 +53,10 @@ impl Shared {
         if let Some(held) = self.forget(&token) {
             clear_interval(&held.renewal);
         }
+        // Started now: an attempt to take the lease made right after this
+        // (its transaction started later) finds it given back.
         let shared = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        spawn_now(async move {
             let _ = shared.apply(&token, LeaseOp::Release).await;
         });
     }

@@ -100,10 +100,15 @@ impl WebLocks {
 pub struct WebLockGuard {
     release: Function,
     held_here: Rc<Cell<u32>>,
+    /// The read the grant started: read only while this guard holds.
+    ahead: Option<ReadAhead>,
 }
 
 impl Drop for WebLockGuard {
     fn drop(&mut self) {
+        if let Some(ahead) = &self.ahead {
+            ahead.take();
+        }
         self.held_here.set(self.held_here.get().saturating_sub(1));
         // Resolving the promise returned to `request` releases the lock; a
         // resolve function never throws.
@@ -174,6 +179,7 @@ impl CrossContextLock for WebLocks {
                 Ok(WebLockGuard {
                     release: release.unchecked_into(),
                     held_here: self.held_here.clone(),
+                    ahead: self.read_ahead.clone(),
                 })
             }
             Err(error) => Err(lock_unusable(error)),

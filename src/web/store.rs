@@ -61,6 +61,8 @@ impl IdbHashStore {
     /// what to store from it, writes that and commits. (`write` is boxed: a
     /// save and a logout share one transaction's code.)
     async fn update(&self, write: Write) -> Result<StoredState, RefreshError> {
+        // A read started ahead of this write would be stale after it.
+        self.ahead.take();
         let database = self.connection.database().await?;
         let decide = |value| {
             let state = write(&raw_or_absent(value))?;

@@ -4,6 +4,7 @@
 //! running at `close()`.
 
 use cross_tab_refresh::api::CrossTabRefreshManager;
+use cross_tab_refresh::core::{CrossContextLock, SessionTokens};
 use cross_tab_refresh::web::{LockChoice, LockOptions, SessionConfig, open_session};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -30,6 +31,14 @@ fn lease_options(session: &Session) -> JsValue {
 
 async fn lease_tab(session: &Session) -> CrossTabRefreshManager {
     open(lease_options(session)).await.unwrap()
+}
+
+/// A Rust API session on Web Locks.
+fn web_locks_config(session: &Session) -> SessionConfig {
+    let mut config = SessionConfig::new(session.session.clone());
+    config.database_name = session.database.clone();
+    config.lock = LockChoice::WebLocks;
+    config
 }
 
 fn timeout(ms: u32) -> JsValue {
@@ -68,12 +77,7 @@ async fn lease_timeout_zero_takes_a_free_lease_every_time() {
 #[wasm_bindgen_test]
 async fn a_dropped_rust_spin_lock_future_leaks_no_lock() {
     let session = Session::new();
-    let config = || {
-        let mut config = SessionConfig::new(session.session.clone());
-        config.database_name = session.database.clone();
-        config.lock = LockChoice::WebLocks;
-        config
-    };
+    let config = || web_locks_config(&session);
     let holder = open_session(config()).await.unwrap();
     let waiter = open_session(config()).await.unwrap();
     let held = holder.spin_lock(LockOptions::waiting(1_000)).await.unwrap();
@@ -187,5 +191,50 @@ async fn close_gives_the_lease_back() {
         taken.is_ok(),
         "the lease was kept: {}",
         describe(&taken.err().unwrap())
+    );
+}
+
+/// A lock released, then asked for only-if-free in the same turn of the
+/// event loop, is free: the release reaches the lock before the request,
+/// with either lock.
+#[wasm_bindgen_test]
+async fn a_released_lock_is_free_for_an_if_free_request_made_at_once() {
+    let session = Session::new();
+    for tab in [session.open().await, lease_tab(&session).await] {
+        for round in 0..10 {
+            let guard = lock_now(&tab).await;
+            guard.release();
+            let again = lock(&tab, timeout(0))
+                .await
+                .unwrap_or_else(|e| panic!("{} round {round}: {}", tab.lock_kind(), describe(&e)));
+            again.release();
+        }
+    }
+}
+
+/// A Web Lock taken through the Rust API's lock itself (not `spin_lock`)
+/// leaves its read ahead of the record to no later read: a read after a
+/// write of this context, or after the guard is gone and another context
+/// wrote, sees that write.
+#[wasm_bindgen_test]
+async fn a_lock_taken_directly_leaves_no_stale_read_behind() {
+    let session = Session::new();
+    let config = || web_locks_config(&session);
+    let (a, b) = (
+        open_session(config()).await.unwrap(),
+        open_session(config()).await.unwrap(),
+    );
+    let held = a.lock().acquire(LockOptions::waiting(1_000)).await.unwrap();
+    a.on_logout().await.unwrap();
+    assert_eq!(a.stored_state().await.unwrap().generation, 1, "own write");
+    drop(held);
+    let guard = b.spin_lock(LockOptions::waiting(1_000)).await.unwrap();
+    let tokens = SessionTokens::new("secret-b", None);
+    guard.save_in_memory_and_db(&tokens).await.unwrap();
+    drop(guard);
+    assert_eq!(
+        a.stored_state().await.unwrap().generation,
+        2,
+        "other's write"
     );
 }
