@@ -6,12 +6,11 @@
 
 // ---- Web Locks (src/web/locks.rs) ----
 
-// Releases of this context that the lock manager may not have made yet, by
-// lock name (it frees a lock a few promise reactions after its holder lets
-// go): an only-if-available request waits for them, so that a lock released
-// here is free for a request made right after.
-const releasing = new Map();
-const ignore = () => {};
+// The last request of this context released, by lock name: its promise
+// settles once the lock manager has freed the lock, a few promise reactions
+// after the holder let go. An only-if-available request waits for it, so
+// that a lock released here is free for a request made right after.
+const released = new Map();
 
 // One Web Locks request, held until its release function is called.
 // `granted` resolves with that function once the lock is held, or with null
@@ -36,16 +35,12 @@ export function requestLock(locks, name, how, db, store, key) {
   let abandoned = false;
   let release;
   let read;
-  let done; // settles once the lock manager has released this request's lock
+  let done; // settles once the lock manager has freed this request's lock
   const held = new Promise((resolve) => {
     release = resolve;
   });
   const letGo = () => {
-    if (done) {
-      const released = done.then(ignore, ignore);
-      releasing.set(name, released);
-      released.then(() => releasing.get(name) === released && releasing.delete(name));
-    }
+    if (done) released.set(name, done);
     release();
   };
   const granted = new Promise((resolve, reject) => {
@@ -63,8 +58,8 @@ export function requestLock(locks, name, how, db, store, key) {
       });
       done.catch(reject);
     };
-    const before = how === 1 && releasing.get(name);
-    if (before) before.then(ask);
+    const before = how === 1 && released.get(name);
+    if (before) before.then(ask, ask);
     else ask();
   });
   const abandon = () => {
