@@ -76,9 +76,9 @@ pub fn store_error(step: &str, value: JsValue) -> RefreshError {
     }
 }
 
-/// `then` of how `promise` settles, as a future: the promise's own future
-/// and no state machine of its own. (Polled again once it is ready, it
-/// stays pending.)
+/// A future of `then` applied to how `promise` settled: the promise's own
+/// future and no state machine of its own. (Polled again once it is ready,
+/// it stays pending.)
 pub fn settled<T>(
     promise: Promise,
     then: impl FnOnce(Result<JsValue, JsValue>) -> T,

@@ -187,7 +187,8 @@ fn run_update(
     // `decide` lives until the transaction ends: dropped first, the
     // transaction aborts when it would run.
     settled(done, move |done| {
-        finish(done, steps, &outcome, &deleting, decide)
+        drop(decide);
+        finish(done, steps, &outcome, &deleting)
     })
 }
 
@@ -197,9 +198,7 @@ fn finish(
     steps: &Steps,
     outcome: &RefCell<Option<Result<(), RefreshError>>>,
     deleting: &Cell<bool>,
-    decide: Closure<dyn FnMut(JsValue) -> JsValue>,
 ) -> Result<(), RefreshError> {
-    drop(decide);
     if let Err(rejection) = done {
         // What the change itself decided (a fenced save, say) tells the
         // caller more than the failure of the empty transaction after it.
