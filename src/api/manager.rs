@@ -168,7 +168,9 @@ impl CrossTabRefreshManager {
 
     /// Marks the manager closed: a `spinLock()` or `refresh()` waiting for
     /// the lock rejects with `ClosedError`, and so does every later call.
-    /// The lease lock gives back a lease it holds; the database connection
+    /// A `refresh()` past the lock runs to its end (the old refresh token
+    /// may be spent: the new hash is still stored, under the lock). The
+    /// lease lock gives back a lease it holds; the database connection
     /// closes once the manager's last transaction ends, and nothing reopens
     /// it. Closing twice is harmless. A Web Locks guard still held can be
     /// released.

@@ -79,6 +79,11 @@ impl Flight {
         })
     }
 
+    /// The id of the run in flight, if any.
+    pub fn running(&self) -> Option<u64> {
+        self.state.borrow().running
+    }
+
     /// Waits until run `id` ends; its result, if it published one.
     pub async fn result_of(&self, id: u64) -> Option<Rc<dyn Any>> {
         std::future::poll_fn(|cx| {

@@ -82,10 +82,15 @@ impl BroadcastNotifier {
 
     /// Leaves the channel and drops every listener.
     pub fn close(&self) {
-        self.listeners.listen(false);
+        self.unsubscribe_all();
         if let Some(channel) = &self.listeners.channel {
             channel.close();
         }
+    }
+
+    /// Drops every listener; notifications are still sent.
+    pub fn unsubscribe_all(&self) {
+        self.listeners.listen(false);
         self.listeners.list.borrow_mut().clear();
     }
 }

@@ -29,12 +29,28 @@ use crate::core::{RefreshError, RefreshManager};
 pub type WebRefreshManager = RefreshManager<ContextLock, IdbHashStore, BroadcastNotifier>;
 
 /// Closes `manager`: every wait for the lock in progress fails with
-/// `Closed`, so do later calls; the lease lock gives back its lease; the
-/// database connection closes and nothing reopens it; notifications stop.
+/// `Closed`, so do later calls; listeners hear nothing more. Then the lease
+/// lock gives back its lease, the database connection closes and nothing
+/// reopens it, and the channel closes: at once, or, if a refresh is past the
+/// lock, once it has stored its tokens' hash (the old refresh token may be
+/// spent) and let the lock go.
 pub fn close_session(manager: &WebRefreshManager) {
     manager.close();
-    manager.lock().close(manager.store().connection());
-    manager.notifier().close();
+    manager.notifier().unsubscribe_all();
+    let finish = |manager: &WebRefreshManager| {
+        manager.lock().close(manager.store().connection());
+        manager.notifier().close();
+    };
+    match manager.refresh_ended() {
+        None => finish(manager),
+        Some(ended) => {
+            let manager = manager.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                ended.await;
+                finish(&manager);
+            });
+        }
+    }
 }
 
 /// Which cross-context lock to use.

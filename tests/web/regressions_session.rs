@@ -164,3 +164,50 @@ async fn an_empty_refresh_token_hashes_like_none() {
     .unwrap();
     assert_eq!(empty, tab.known_session_hash());
 }
+
+/// A `close()` while `refresh()` is past the lock (here, inside the network
+/// refresh) does not end it halfway: the old refresh token is spent, so the
+/// lock stays held and the new hash is stored before the lock is let go.
+/// Another tab then sees a mismatch instead of refreshing with the spent
+/// token. With either lock.
+#[wasm_bindgen_test]
+async fn a_close_during_refresh_still_stores_the_new_hash() {
+    for lock_kind in ["web-locks", "lease"] {
+        let session = Session::new();
+        let options = obj(&[
+            ("session", s(&session.session)),
+            ("databaseName", s(&session.database)),
+            ("lock", s(lock_kind)),
+        ]);
+        let stored = tokens("at-0", Some("rt-0"));
+        let a = open(options.clone()).await.unwrap();
+        let guard = lock_now(&a).await;
+        done(guard.save_in_memory_and_db(stored.clone()))
+            .await
+            .unwrap();
+        guard.release();
+        let b = open(options).await.unwrap();
+        done(b.restore_session(stored)).await.unwrap();
+
+        let gated = gated_handlers(&tokens("at-1", Some("rt-1")), &JsValue::NULL);
+        let refreshing = JsFuture::from(a.refresh(field(&gated, "handlers")));
+        JsFuture::from(js_sys::Promise::from(field(&gated, "entered")))
+            .await
+            .unwrap();
+        a.close();
+        let meanwhile = lock(&b, obj(&[("timeoutMs", JsValue::from(0))])).await;
+        assert_error(meanwhile, "LockTimeoutError");
+        let open_gate: Function = field(&gated, "open").unchecked_into();
+        open_gate.call0(&JsValue::NULL).unwrap();
+        let refreshed = refreshing
+            .await
+            .unwrap_or_else(|e| panic!("{lock_kind}: {}", describe(&e)));
+        assert_eq!(field(&refreshed, "outcome"), s("refreshed"), "{lock_kind}");
+        let guard = lock(&b, obj(&[("timeoutMs", JsValue::from(2_000))]))
+            .await
+            .unwrap_or_else(|e| panic!("{lock_kind}: {}", describe(&e)));
+        assert!(guard.hash_mismatch(), "{lock_kind}: b sees the new tokens");
+        guard.release();
+        assert_error(JsFuture::from(a.stored_state()).await, "ClosedError");
+    }
+}
