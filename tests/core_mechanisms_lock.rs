@@ -15,7 +15,8 @@ use cross_tab_refresh::core::memory::{
     MemoryLock, MemoryLockGuard, MemoryLockOptions, MemoryStore,
 };
 use cross_tab_refresh::core::{
-    CrossContextLock, HashStore, RefreshError, RefreshManager, SessionHash, StoredState, WaitKind,
+    CrossContextLock, HashStore, RefreshError, RefreshManager, RefreshOutcome, SessionHash,
+    StoredState, WaitKind,
 };
 use futures::executor::block_on;
 use host::*;
@@ -38,6 +39,28 @@ fn close_ends_a_wait_for_the_lock_and_later_calls() {
         let restore = manager.restore_session(&TokenServer::tokens(0)).await;
         assert_eq!(restore.unwrap_err().name(), "ClosedError");
     });
+}
+
+#[test]
+fn a_refresh_past_the_lock_at_close_runs_to_its_end() {
+    let (managers, _, store, server, storage) = session(1);
+    let manager = &managers[0];
+    block_on(manager.restore_session(&TokenServer::tokens(0))).unwrap();
+    assert!(manager.refresh_ended().is_none(), "no refresh in flight");
+    let handlers = Handlers::new(&server, &storage);
+    let mut refresh = Box::pin(manager.refresh(WAIT, &handlers));
+    assert!(
+        poll_once(refresh.as_mut()).is_pending(),
+        "in the network call"
+    );
+    let ended = manager.refresh_ended().expect("a refresh in flight");
+    manager.close();
+    let (outcome, tokens) = block_on(refresh).unwrap();
+    assert_eq!(outcome, RefreshOutcome::Refreshed);
+    assert_eq!(stored_hash(&store), Some(SessionHash::of(&tokens)));
+    let mut ended = Box::pin(ended);
+    assert!(poll_once(ended.as_mut()).is_ready(), "it ended");
+    assert!(manager.refresh_ended().is_none());
 }
 
 #[test]
