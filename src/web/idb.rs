@@ -180,6 +180,11 @@ impl Connection {
             database.close();
             return Err(RefreshError::Closed);
         }
+        if let Some(first) = self.state.open.borrow().clone() {
+            // Another use opened it meanwhile: keep one connection.
+            database.close();
+            return Ok(first);
+        }
         self.step_aside_on_version_change(&database);
         *self.state.open.borrow_mut() = Some(database.clone());
         Ok(database)

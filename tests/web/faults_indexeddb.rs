@@ -1,5 +1,6 @@
 //! The inventory of bad inputs and faults, its IndexedDB part: another
-//! connection upgrading the database, a quota error, an aborted transaction,
+//! connection upgrading the database (and two uses reopening after it at
+//! once), a quota error, an aborted transaction,
 //! a failing open, and a database of that name without the stores (and that
 //! upgrade blocked by another connection); also,
 //! reading the stored state without the lock. Each fault gets a named error,
@@ -27,6 +28,12 @@ extern "C" {
     fn close(this: &IdbConnection);
 }
 
+#[wasm_bindgen(module = "/tests/web/helpers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = watchUncaught)]
+    fn watch_uncaught() -> JsValue;
+}
+
 #[wasm_bindgen_test]
 async fn another_connection_upgrading_the_database_is_not_blocked() {
     let session = Session::new();
@@ -45,6 +52,34 @@ async fn another_connection_upgrading_the_database_is_not_blocked() {
         guard.db_hash().as_string(),
         tab.known_session_hash().as_string()
     );
+}
+
+/// Two uses at once, after the connection stepped aside for an upgrade,
+/// reopen it once: the one that opened second closes its own connection
+/// instead of replacing the first (which then stayed open after `close()`,
+/// and whose step-aside handler was freed, so the next upgrade threw).
+#[wasm_bindgen_test]
+async fn two_uses_at_once_after_an_upgrade_keep_one_connection() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let upgraded = JsFuture::from(upgrade_database(&session.database, 7, "something-else")).await;
+    assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
+    let (first, second) = futures::join!(
+        JsFuture::from(tab.stored_state()),
+        JsFuture::from(tab.stored_state())
+    );
+    first.unwrap();
+    second.unwrap();
+    let uncaught = watch_uncaught();
+    let upgraded = JsFuture::from(upgrade_database(&session.database, 8, "another")).await;
+    assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
+    // Every connection hears versionchange before the upgrade goes on, so
+    // a listener's error is in by now.
+    let seen: js_sys::Function = field(&uncaught, "seen").unchecked_into();
+    let seen = js_sys::Array::from(&seen.call0(&JsValue::NULL).unwrap());
+    let stop: js_sys::Function = field(&uncaught, "stop").unchecked_into();
+    stop.call0(&JsValue::NULL).unwrap();
+    assert_eq!(seen.length(), 0, "uncaught: {:?}", seen.to_vec());
 }
 
 #[wasm_bindgen_test]

@@ -228,3 +228,15 @@ export function watchChannelHandlers() {
     restore: () => Object.defineProperty(proto, "onmessage", original),
   };
 }
+
+/** Records the errors nobody caught from now on (an event listener that
+ * threw, say): `{ seen(), stop() }`, `seen()` their messages so far. */
+export function watchUncaught() {
+  const seen = [];
+  const listener = (event) => {
+    seen.push(String(event.message || event.error));
+    event.preventDefault();
+  };
+  globalThis.addEventListener("error", listener);
+  return { seen: () => seen.slice(), stop: () => globalThis.removeEventListener("error", listener) };
+}
