@@ -81,6 +81,18 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// `hash_mismatch`. Later writes are fenced against what it read.
     pub async fn reread(&self) -> Result<bool, RefreshError> {
         let stored = self.store.load().await?;
+        Ok(self.compare(stored))
+    }
+
+    /// The first read, right after the grant ([`HashStore::load_at_grant`]).
+    pub(super) async fn first_read(&self) -> Result<(), RefreshError> {
+        let stored = self.store.load_at_grant().await?;
+        self.compare(stored);
+        Ok(())
+    }
+
+    /// Takes `stored` as what this guard read; returns `hash_mismatch`.
+    fn compare(&self, stored: StoredState) -> bool {
         let mut known = self.shared.known.borrow_mut();
         let logged_out = logged_out_since(&stored, &known.learned, known.hash.is_some());
         // A logout elsewhere is a change by another context too: the seed's
@@ -95,7 +107,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         self.logged_out.set(self.logged_out.get() || logged_out);
         self.hash_mismatch.set(mismatch);
         *self.read.borrow_mut() = stored;
-        Ok(mismatch)
+        mismatch
     }
 
     /// After a successful refresh: stores the new tokens' hash (fenced) and

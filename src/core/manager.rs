@@ -191,7 +191,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             self.notifier.clone(),
             self.shared.clone(),
         );
-        guard.reread().await?;
+        guard.first_read().await?;
         self.check_open()?;
         Ok(guard)
     }

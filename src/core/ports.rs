@@ -57,6 +57,12 @@ pub trait HashStore {
     /// [`RefreshError::InvalidPreviousHash`].
     async fn load(&self) -> Result<StoredState, RefreshError>;
 
+    /// [`load`](Self::load), as the first read of a lock just granted: a
+    /// store may serve it from a read started at the grant (and only it).
+    async fn load_at_grant(&self) -> Result<StoredState, RefreshError> {
+        self.load().await
+    }
+
     /// Atomically: if the store still holds `read`, writes `hash` with the
     /// next generation and returns what it wrote; otherwise writes nothing
     /// and fails with [`RefreshError::Fenced`] ([`fence`](super::fence::fence)).

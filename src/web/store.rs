@@ -41,7 +41,7 @@ impl IdbHashStore {
     }
 
     /// Reads of the record started ahead (by the Web Lock's grant): the
-    /// next [`HashStore::load`] awaits one, if started, instead of reading
+    /// [`HashStore::load_at_grant`] right after awaits it, if started, instead of reading
     /// (and reads anew if it failed: its connection closed meanwhile, say).
     pub(crate) fn read_ahead(&self) -> ReadAhead {
         self.ahead.clone()
@@ -55,6 +55,13 @@ impl IdbHashStore {
     /// Opens the database now (creating it if needed).
     pub async fn connect(&self) -> Result<(), RefreshError> {
         self.connection.database().await.map(drop)
+    }
+
+    /// Reads the record, awaiting `ahead` if it was started.
+    async fn read(&self, ahead: Option<js_sys::Promise>) -> Result<StoredState, RefreshError> {
+        let database = self.connection.database().await?;
+        let value = read_value(&database, &self.at, "reading the session record", ahead).await?;
+        decode(&raw_or_absent(value))
     }
 
     /// In one readwrite transaction: reads the record, lets `write` decide
@@ -92,12 +99,15 @@ const STEPS: Steps = Steps {
 
 impl HashStore for IdbHashStore {
     async fn load(&self) -> Result<StoredState, RefreshError> {
-        // Taken before anything is awaited: a read started at the grant
-        // serves the holder's first read, and no other.
-        let ahead = self.ahead.take();
-        let database = self.connection.database().await?;
-        let value = read_value(&database, &self.at, "reading the session record", ahead).await?;
-        decode(&raw_or_absent(value))
+        // A read started at a grant serves no read but the first after it.
+        self.ahead.take();
+        self.read(None).await
+    }
+
+    fn load_at_grant(&self) -> impl Future<Output = Result<StoredState, RefreshError>> {
+        // Taken before anything is awaited: the read started at the grant
+        // serves this one.
+        self.read(self.ahead.take())
     }
 
     fn store_if(

@@ -238,3 +238,24 @@ async fn a_lock_taken_directly_leaves_no_stale_read_behind() {
         "other's write"
     );
 }
+
+/// A Web Lock taken through the Rust API's lock itself, and held: a read
+/// while it is held sees another context's write made after the grant (a
+/// logout, which takes no lock), not the read the grant started ahead.
+#[wasm_bindgen_test]
+async fn a_read_under_a_lock_taken_directly_sees_a_later_write() {
+    let session = Session::new();
+    let config = || web_locks_config(&session);
+    let (a, b) = (
+        open_session(config()).await.unwrap(),
+        open_session(config()).await.unwrap(),
+    );
+    let held = a.lock().acquire(LockOptions::waiting(1_000)).await.unwrap();
+    b.on_logout().await.unwrap();
+    assert_eq!(
+        a.stored_state().await.unwrap().generation,
+        1,
+        "other's write"
+    );
+    drop(held);
+}
