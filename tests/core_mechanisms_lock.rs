@@ -46,21 +46,27 @@ fn a_refresh_past_the_lock_at_close_runs_to_its_end() {
     let (managers, _, store, server, storage) = session(1);
     let manager = &managers[0];
     block_on(manager.restore_session(&TokenServer::tokens(0))).unwrap();
-    assert!(manager.refresh_ended().is_none(), "no refresh in flight");
+    let after = |ended: &Rc<Cell<bool>>| {
+        let ended = ended.clone();
+        move || ended.set(true)
+    };
+    let idle = Rc::new(Cell::new(false));
+    manager.after_refresh(after(&idle));
+    assert!(idle.get(), "no refresh in flight: at once");
     let handlers = Handlers::new(&server, &storage);
     let mut refresh = Box::pin(manager.refresh(WAIT, &handlers));
     assert!(
         poll_once(refresh.as_mut()).is_pending(),
         "in the network call"
     );
-    let ended = manager.refresh_ended().expect("a refresh in flight");
+    let ended = Rc::new(Cell::new(false));
+    manager.after_refresh(after(&ended));
     manager.close();
+    assert!(!ended.get(), "the refresh is still in flight");
     let (outcome, tokens) = block_on(refresh).unwrap();
     assert_eq!(outcome, RefreshOutcome::Refreshed);
     assert_eq!(stored_hash(&store), Some(SessionHash::of(&tokens)));
-    let mut ended = Box::pin(ended);
-    assert!(poll_once(ended.as_mut()).is_ready(), "it ended");
-    assert!(manager.refresh_ended().is_none());
+    assert!(ended.get(), "called when it ended");
 }
 
 #[test]

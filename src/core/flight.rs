@@ -18,6 +18,8 @@ struct State {
     /// their handlers' token type).
     last: Option<(u64, Rc<dyn Any>)>,
     waiters: Vec<Waker>,
+    /// What to do once the run in flight ends.
+    then: Vec<Box<dyn FnOnce()>>,
 }
 
 /// The refreshes of one manager. Clones share them.
@@ -79,9 +81,16 @@ impl Flight {
         })
     }
 
-    /// The id of the run in flight, if any.
-    pub fn running(&self) -> Option<u64> {
-        self.state.borrow().running
+    /// Calls `then` once no run is in flight: now, or when the one in
+    /// flight ends.
+    pub fn after(&self, then: Box<dyn FnOnce()>) {
+        let mut state = self.state.borrow_mut();
+        if state.running.is_some() {
+            state.then.push(then);
+        } else {
+            drop(state);
+            then();
+        }
     }
 
     /// Waits until run `id` ends; its result, if it published one.
@@ -104,7 +113,7 @@ impl Flight {
     }
 
     fn end(&self, id: u64, result: Option<Rc<dyn Any>>) {
-        let waiters = {
+        let (waiters, then) = {
             let mut state = self.state.borrow_mut();
             if state.running != Some(id) {
                 return;
@@ -113,9 +122,13 @@ impl Flight {
             if let Some(result) = result {
                 state.last = Some((id, result));
             }
-            std::mem::take(&mut state.waiters)
+            (
+                std::mem::take(&mut state.waiters),
+                std::mem::take(&mut state.then),
+            )
         };
         waiters.into_iter().for_each(Waker::wake);
+        then.into_iter().for_each(|then| then());
     }
 }
 

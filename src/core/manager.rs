@@ -3,7 +3,6 @@
 //! [`super::guard`].
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::rc::Rc;
 
 use std::pin::pin;
@@ -107,21 +106,18 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// Ends every wait for the lock in progress ([`RefreshError::Closed`]);
     /// later calls fail the same way. Guards already held stay held until
     /// dropped, and a refresh past the lock runs to its end
-    /// ([`refresh_ended`](Self::refresh_ended)).
+    /// ([`after_refresh`](Self::after_refresh)).
     pub fn close(&self) {
         self.shared.closing.close();
     }
 
-    /// The end of the refresh in flight, if one is running. A refresh past
-    /// the lock at [`close`](Self::close) runs to its end: the old refresh
-    /// token may already be spent, so the new hash must still be stored, and
-    /// the lock held until it is; closing the store and the lock waits for this.
-    pub fn refresh_ended(&self) -> Option<impl Future<Output = ()> + 'static> {
-        let flight = self.shared.flight.clone();
-        let id = flight.running()?;
-        Some(async move {
-            flight.result_of(id).await;
-        })
+    /// Calls `then` once no refresh is in flight: now, or when the one in
+    /// flight ends. A refresh past the lock at [`close`](Self::close) runs
+    /// to its end (the old refresh token may already be spent, so the new
+    /// hash must still be stored, under the lock): closing the store and
+    /// the lock waits for it this way.
+    pub fn after_refresh(&self, then: impl FnOnce() + 'static) {
+        self.shared.flight.after(Box::new(then));
     }
 
     /// Has [`close`](Self::close) been called?

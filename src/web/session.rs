@@ -37,20 +37,11 @@ pub type WebRefreshManager = RefreshManager<ContextLock, IdbHashStore, Broadcast
 pub fn close_session(manager: &WebRefreshManager) {
     manager.close();
     manager.notifier().unsubscribe_all();
-    let finish = |manager: &WebRefreshManager| {
-        manager.lock().close(manager.store().connection());
-        manager.notifier().close();
-    };
-    match manager.refresh_ended() {
-        None => finish(manager),
-        Some(ended) => {
-            let manager = manager.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                ended.await;
-                finish(&manager);
-            });
-        }
-    }
+    let closing = manager.clone();
+    manager.after_refresh(move || {
+        closing.lock().close(closing.store().connection());
+        closing.notifier().close();
+    });
 }
 
 /// Which cross-context lock to use.
