@@ -67,6 +67,19 @@ fn a_refresh_past_the_lock_at_close_runs_to_its_end() {
     assert_eq!(outcome, RefreshOutcome::Refreshed);
     assert_eq!(stored_hash(&store), Some(SessionHash::of(&tokens)));
     assert!(ended.get(), "called when it ended");
+
+    // A refresh dropped before its end ends its flight too.
+    let (managers, _, _, server, storage) = session(1);
+    let manager = &managers[0];
+    block_on(manager.restore_session(&TokenServer::tokens(0))).unwrap();
+    let handlers = Handlers::new(&server, &storage);
+    let mut refresh = Box::pin(manager.refresh(WAIT, &handlers));
+    assert!(poll_once(refresh.as_mut()).is_pending());
+    let dropped = Rc::new(Cell::new(false));
+    manager.after_refresh(after(&dropped));
+    assert!(!dropped.get());
+    drop(refresh);
+    assert!(dropped.get(), "called when it was dropped");
 }
 
 #[test]

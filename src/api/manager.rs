@@ -168,12 +168,12 @@ impl CrossTabRefreshManager {
 
     /// Marks the manager closed: a `spinLock()` or `refresh()` waiting for
     /// the lock rejects with `ClosedError`, and so does every later call.
-    /// A `refresh()` past the lock runs to its end (the old refresh token
-    /// may be spent: the new hash is still stored, under the lock). The
-    /// lease lock gives back a lease it holds; the database connection
-    /// closes once the manager's last transaction ends, and nothing reopens
-    /// it. Closing twice is harmless. A Web Locks guard still held can be
-    /// released.
+    /// Nothing opens the database again. A `refresh()` whose handlers are
+    /// running runs to its end (the old refresh token may be spent: the new
+    /// hash is still stored, under the lock, over the open connection);
+    /// the lock, the connection and the channel close once it ends. The
+    /// lease lock gives back a lease a guard holds. Closing twice is
+    /// harmless. A Web Locks guard still held can be released.
     pub fn close(&self) {
         if !self.inner.closed.replace(true) {
             close_session(&self.inner.core);

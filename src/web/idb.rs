@@ -112,13 +112,17 @@ impl Connection {
         }
     }
 
+    /// Opens nothing any more: a use while the connection is open still
+    /// gets it, any other fails with [`RefreshError::Closed`].
+    pub fn refuse_opens(&self) {
+        self.state.closed.set(true);
+    }
+
     /// Refuses every later use ([`RefreshError::Closed`]), runs `last` (the
     /// manager's own cleanup, on the still open connection) if given, then
     /// closes it. (IndexedDB lets transactions already running finish.)
     pub fn close_after(&self, last: Option<Box<dyn FnOnce(Database) -> Cleanup>>) {
-        if self.state.closed.replace(true) {
-            return;
-        }
+        self.refuse_opens();
         let Some(database) = self.state.open.borrow_mut().take() else {
             return;
         };
@@ -142,19 +146,20 @@ impl Connection {
         self.state.open.borrow().clone()
     }
 
-    /// The open connection, opening (and creating) the database if needed.
-    /// A failed open is reported and retried on the next call.
+    /// The open connection, opening (and creating) the database if needed
+    /// and opens are not refused. A failed open is reported and retried on
+    /// the next call.
     pub async fn database(&self) -> Result<Database, RefreshError> {
-        if self.state.closed.get() {
-            return Err(RefreshError::Closed);
-        }
         if let Some(database) = self.state.open.borrow().clone() {
             return Ok(database);
+        }
+        if self.state.closed.get() {
+            return Err(RefreshError::Closed);
         }
         // Open at whatever version the database has (another connection may
         // have upgraded it); add the object stores if they are missing.
         let mut database = open(&self.name).await?;
-        if !has_object_stores(&database) {
+        if !has_object_stores(&database) && !self.state.closed.get() {
             let version = database.version() + 1.0;
             database.close();
             JsFuture::from(create_stores(

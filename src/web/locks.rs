@@ -84,7 +84,7 @@ impl WebLocks {
     }
 
     /// Starts reading the record of `ahead` in the grant's own callback,
-    /// for the read a holder makes first.
+    /// for the first read of `spin_lock` (`HashStore::load_at_grant`).
     pub(crate) fn reading_ahead(mut self, ahead: ReadAhead) -> Self {
         self.read_ahead = Some(ahead);
         self
@@ -100,7 +100,7 @@ impl WebLocks {
 pub struct WebLockGuard {
     release: Function,
     held_here: Rc<Cell<u32>>,
-    /// The read the grant started: read only while this guard holds.
+    /// The read the grant started: dropped with this guard.
     ahead: Option<ReadAhead>,
 }
 
@@ -171,8 +171,9 @@ impl CrossContextLock for WebLocks {
             Ok(release) if release.is_null() => Err(RefreshError::LockTimeout { timeout_ms: 0 }),
             Ok(release) => {
                 if let Some(ahead) = &self.read_ahead {
-                    // The core reads next, in this same poll: nothing else
-                    // can take this read first.
+                    // `spin_lock` reads next, in this same poll: nothing
+                    // else can take this read first (a lock taken directly
+                    // leaves it to no other read).
                     ahead.started(in_flight.request.read());
                 }
                 self.held_here.set(self.held_here.get() + 1);

@@ -29,14 +29,15 @@ use crate::core::{RefreshError, RefreshManager};
 pub type WebRefreshManager = RefreshManager<ContextLock, IdbHashStore, BroadcastNotifier>;
 
 /// Closes `manager`: every wait for the lock in progress fails with
-/// `Closed`, so do later calls; listeners hear nothing more. Then the lease
-/// lock gives back its lease, the database connection closes and nothing
-/// reopens it, and the channel closes: at once, or, if a refresh is past the
-/// lock, once it has stored its tokens' hash (the old refresh token may be
-/// spent) and let the lock go.
+/// `Closed`, so do later calls; listeners hear nothing more, and nothing
+/// opens the database again. Then the lease lock gives back its lease, the
+/// database connection closes and the channel closes: at once, or, if a
+/// refresh is in flight, once it has ended (one past the lock runs to its
+/// end and stores its tokens' hash: the old refresh token may be spent).
 pub fn close_session(manager: &WebRefreshManager) {
     manager.close();
     manager.notifier().unsubscribe_all();
+    manager.store().connection().refuse_opens();
     let closing = manager.clone();
     manager.after_refresh(move || {
         closing.lock().close(closing.store().connection());

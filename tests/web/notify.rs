@@ -209,3 +209,32 @@ async fn a_context_listens_only_while_it_has_listeners() {
         "the first listener left before the save"
     );
 }
+
+/// After `close()`, a manager's listeners hear nothing, even while a
+/// refresh of it runs on to its end (its channel stays open for that
+/// refresh's own message). The channels of one page get a message in the
+/// order they were made, so once a later one heard it, the closed one would
+/// have too.
+#[wasm_bindgen_test]
+async fn a_closed_manager_hears_nothing_while_its_refresh_runs_on() {
+    let session = Session::new();
+    let a = session.open().await;
+    done(a.restore_session(tokens("secret-access-0", None)))
+        .await
+        .unwrap();
+    let (closed, _) = recorder(&a);
+    let (b, later) = (session.open().await, session.open().await);
+    let (heard, _) = recorder(&later);
+    let gated = gated_handlers(&tokens("secret-access-1", None), &JsValue::NULL);
+    let refreshing = JsFuture::from(a.refresh(field(&gated, "handlers")));
+    JsFuture::from(js_sys::Promise::from(field(&gated, "entered")))
+        .await
+        .unwrap();
+    a.close();
+    done(b.on_logout()).await.unwrap();
+    heard_at_least(&heard, 1).await;
+    assert!(closed.borrow().is_empty(), "the closed manager heard it");
+    let open: Function = field(&gated, "open").unchecked_into();
+    open.call0(&JsValue::NULL).unwrap();
+    assert_error(refreshing.await, "LoggedOutError");
+}

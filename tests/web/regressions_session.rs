@@ -15,6 +15,8 @@ use crate::support::*;
 extern "C" {
     #[wasm_bindgen(js_name = countingHandlers)]
     fn counting_handlers(fresh: &JsValue, save_fails: bool) -> JsValue;
+    #[wasm_bindgen(js_name = databaseNames)]
+    fn database_names() -> js_sys::Promise;
 }
 
 /// A tab that stored `tokens` and knows them, and one more that restored them.
@@ -165,6 +167,45 @@ async fn an_empty_refresh_token_hashes_like_none() {
     assert_eq!(empty, tab.known_session_hash());
 }
 
+/// Two tabs of a new session on `lock_kind` that know the stored tokens; the
+/// first is inside the network call of a `refresh()` (`{ handlers, open }`
+/// of [`gated_handlers`]), and the refresh under way.
+async fn a_refresh_at_the_network_call(
+    session: &Session,
+    lock_kind: &str,
+) -> (
+    CrossTabRefreshManager,
+    CrossTabRefreshManager,
+    JsValue,
+    JsFuture,
+) {
+    let options = obj(&[
+        ("session", s(&session.session)),
+        ("databaseName", s(&session.database)),
+        ("lock", s(lock_kind)),
+    ]);
+    let stored = tokens("at-0", Some("rt-0"));
+    let a = open(options.clone()).await.unwrap();
+    let guard = lock_now(&a).await;
+    done(guard.save_in_memory_and_db(stored.clone()))
+        .await
+        .unwrap();
+    guard.release();
+    let b = open(options).await.unwrap();
+    done(b.restore_session(stored)).await.unwrap();
+    let gated = gated_handlers(&tokens("at-1", Some("rt-1")), &JsValue::NULL);
+    let refreshing = JsFuture::from(a.refresh(field(&gated, "handlers")));
+    JsFuture::from(js_sys::Promise::from(field(&gated, "entered")))
+        .await
+        .unwrap();
+    (a, b, gated, refreshing)
+}
+
+fn open_gate(gated: &JsValue) {
+    let open: Function = field(gated, "open").unchecked_into();
+    open.call0(&JsValue::NULL).unwrap();
+}
+
 /// A `close()` while `refresh()` is past the lock (here, inside the network
 /// refresh) does not end it halfway: the old refresh token is spent, so the
 /// lock stays held and the new hash is stored before the lock is let go.
@@ -174,31 +215,11 @@ async fn an_empty_refresh_token_hashes_like_none() {
 async fn a_close_during_refresh_still_stores_the_new_hash() {
     for lock_kind in ["web-locks", "lease"] {
         let session = Session::new();
-        let options = obj(&[
-            ("session", s(&session.session)),
-            ("databaseName", s(&session.database)),
-            ("lock", s(lock_kind)),
-        ]);
-        let stored = tokens("at-0", Some("rt-0"));
-        let a = open(options.clone()).await.unwrap();
-        let guard = lock_now(&a).await;
-        done(guard.save_in_memory_and_db(stored.clone()))
-            .await
-            .unwrap();
-        guard.release();
-        let b = open(options).await.unwrap();
-        done(b.restore_session(stored)).await.unwrap();
-
-        let gated = gated_handlers(&tokens("at-1", Some("rt-1")), &JsValue::NULL);
-        let refreshing = JsFuture::from(a.refresh(field(&gated, "handlers")));
-        JsFuture::from(js_sys::Promise::from(field(&gated, "entered")))
-            .await
-            .unwrap();
+        let (a, b, gated, refreshing) = a_refresh_at_the_network_call(&session, lock_kind).await;
         a.close();
         let meanwhile = lock(&b, obj(&[("timeoutMs", JsValue::from(0))])).await;
         assert_error(meanwhile, "LockTimeoutError");
-        let open_gate: Function = field(&gated, "open").unchecked_into();
-        open_gate.call0(&JsValue::NULL).unwrap();
+        open_gate(&gated);
         let refreshed = refreshing
             .await
             .unwrap_or_else(|e| panic!("{lock_kind}: {}", describe(&e)));
@@ -208,6 +229,33 @@ async fn a_close_during_refresh_still_stores_the_new_hash() {
             .unwrap_or_else(|e| panic!("{lock_kind}: {}", describe(&e)));
         assert!(guard.hash_mismatch(), "{lock_kind}: b sees the new tokens");
         guard.release();
-        assert_error(JsFuture::from(a.stored_state()).await, "ClosedError");
+    }
+}
+
+/// A refresh that runs on after `close()` opens the database no more: if
+/// the app deletes it meanwhile (a logout), the refresh's write and the
+/// lease's give-back fail instead of creating it again.
+#[wasm_bindgen_test]
+async fn a_refresh_running_on_after_close_does_not_bring_a_deleted_database_back() {
+    for lock_kind in ["web-locks", "lease"] {
+        let session = Session::new();
+        let (a, b, gated, refreshing) = a_refresh_at_the_network_call(&session, lock_kind).await;
+        drop(b);
+        a.close();
+        delete_database(&session.database).await.unwrap();
+        open_gate(&gated);
+        assert_error(refreshing.await, "ClosedError");
+        // A later open of another database goes through the same factory
+        // queue after anything the refresh started.
+        drop(Session::new().open().await);
+        let names = JsFuture::from(database_names()).await.unwrap();
+        let names: Vec<String> = js_sys::Array::from(&names)
+            .iter()
+            .filter_map(|n| n.as_string())
+            .collect();
+        assert!(
+            !names.contains(&session.database),
+            "{lock_kind}: the database came back"
+        );
     }
 }
