@@ -190,3 +190,29 @@ async fn a_guard_collected_as_garbage_frees_the_lock() {
         "the lock must be freed once the guard is garbage-collected"
     );
 }
+
+#[wasm_bindgen(module = "/tests/web/helpers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = countTransactions)]
+    fn count_transactions() -> JsValue;
+}
+
+/// With Web Locks, `spinLock()` reads the session record once: the read
+/// the grant's callback started is the guard's first read.
+#[wasm_bindgen_test]
+async fn spin_lock_with_web_locks_reads_the_record_once() {
+    let session = Session::new();
+    let tab = session.open().await;
+    if tab.lock_kind() != "web-locks" {
+        panic!("no Web Locks in this context");
+    }
+    lock_now(&tab).await.release();
+    let counting = count_transactions();
+    let guard = lock_now(&tab).await;
+    let count: Function = field(&counting, "count").unchecked_into();
+    let count = count.call0(&JsValue::NULL).unwrap();
+    let stop: Function = field(&counting, "stop").unchecked_into();
+    stop.call0(&JsValue::NULL).unwrap();
+    guard.release();
+    assert_eq!(count, JsValue::from(1), "transactions for one spinLock()");
+}

@@ -240,3 +240,16 @@ export function watchUncaught() {
   globalThis.addEventListener("error", listener);
   return { seen: () => seen.slice(), stop: () => globalThis.removeEventListener("error", listener) };
 }
+
+/** Counts the IndexedDB transactions started from now on: `{ count(),
+ * stop() }`. */
+export function countTransactions() {
+  const proto = IDBDatabase.prototype;
+  const original = proto.transaction;
+  let count = 0;
+  proto.transaction = function (...args) {
+    count += 1;
+    return original.apply(this, args);
+  };
+  return { count: () => count, stop: () => (proto.transaction = original) };
+}
