@@ -57,8 +57,13 @@ impl IdbHashStore {
         self.connection.database().await.map(drop)
     }
 
-    /// Reads the record, awaiting `ahead` if it was started.
-    async fn read(&self, ahead: Option<js_sys::Promise>) -> Result<StoredState, RefreshError> {
+    /// Reads the record; `at_grant`: as the first read of a lock just
+    /// granted, awaiting the read the grant started, if any.
+    async fn read(&self, at_grant: bool) -> Result<StoredState, RefreshError> {
+        // Taken before anything is awaited, and by any read: a read started
+        // at a grant serves the first read after it, if that one is the
+        // grant's, and no other.
+        let ahead = self.ahead.take().filter(|_| at_grant);
         let database = self.connection.database().await?;
         let value = read_value(&database, &self.at, "reading the session record", ahead).await?;
         decode(&raw_or_absent(value))
@@ -98,16 +103,12 @@ const STEPS: Steps = Steps {
 };
 
 impl HashStore for IdbHashStore {
-    async fn load(&self) -> Result<StoredState, RefreshError> {
-        // A read started at a grant serves no read but the first after it.
-        self.ahead.take();
-        self.read(None).await
+    fn load(&self) -> impl Future<Output = Result<StoredState, RefreshError>> {
+        self.read(false)
     }
 
     fn load_at_grant(&self) -> impl Future<Output = Result<StoredState, RefreshError>> {
-        // Taken before anything is awaited: the read started at the grant
-        // serves this one.
-        self.read(self.ahead.take())
+        self.read(true)
     }
 
     fn store_if(
