@@ -48,14 +48,15 @@ impl LeaseLock {
                 lease_ms,
                 next_token: Cell::new(0),
                 held: RefCell::default(),
+                attempting: RefCell::default(),
             }),
         }
     }
 
-    /// Stops renewing, gives back every lease this lock holds, then closes
-    /// the connection; nothing reopens it.
+    /// Stops renewing, gives back every lease this lock holds or an attempt
+    /// in flight may take, then closes the connection; nothing reopens it.
     pub fn close(&self) {
-        let tokens: Vec<String> = self
+        let mut tokens: Vec<String> = self
             .shared
             .held
             .borrow_mut()
@@ -65,6 +66,7 @@ impl LeaseLock {
                 held.token
             })
             .collect();
+        tokens.extend(self.shared.attempting.take());
         let shared = self.shared.clone();
         self.shared
             .record
@@ -112,18 +114,40 @@ impl LeaseLock {
     }
 }
 
-/// An acquisition in progress. Dropped before it holds (a timeout, an
-/// abort, `close()`, a dropped Rust future), it gives back a lease an
-/// attempt in flight may have taken meanwhile.
+/// An acquisition in progress, listed for `close()`. Dropped before it
+/// holds (a timeout, an abort, `close()`, a dropped Rust future), it gives
+/// back a lease an attempt in flight may have taken meanwhile.
 struct Attempting<'a> {
     lock: &'a LeaseLock,
-    token: Option<String>,
+    token: String,
+    /// It holds the lease, or knows it did not take it.
+    settled: bool,
+}
+
+impl<'a> Attempting<'a> {
+    fn new(lock: &'a LeaseLock) -> Self {
+        let token = lock.new_token();
+        lock.shared.attempting.borrow_mut().push(token.clone());
+        Self {
+            lock,
+            token,
+            settled: false,
+        }
+    }
 }
 
 impl Drop for Attempting<'_> {
     fn drop(&mut self) {
-        if let Some(token) = self.token.take() {
-            self.lock.shared.release(token);
+        let shared = &self.lock.shared;
+        let mut attempting = shared.attempting.borrow_mut();
+        // Not listed any more if close() took the list: it gives the lease back.
+        let Some(index) = attempting.iter().position(|t| *t == self.token) else {
+            return;
+        };
+        attempting.swap_remove(index);
+        drop(attempting);
+        if !self.settled {
+            shared.release(std::mem::take(&mut self.token));
         }
     }
 }
@@ -144,22 +168,19 @@ impl CrossContextLock for LeaseLock {
     /// it. The core bounds the wait (timeout, signal, `close()`) by dropping
     /// this future; `timeoutMs: 0` makes one attempt.
     async fn acquire(&self, options: LockOptions) -> Result<LeaseGuard, RefreshError> {
-        let mut attempt = Attempting {
-            lock: self,
-            token: Some(self.new_token()),
-        };
-        let token = attempt.token.clone().unwrap_or_default();
+        let mut attempt = Attempting::new(self);
+        let token = attempt.token.clone();
         let mut backoff = FIRST_BACKOFF_MS;
         loop {
             let take = LeaseOp::Take {
                 steal: options.steal,
             };
             if self.shared.apply(&token, take).await? {
-                attempt.token = None;
+                attempt.settled = true;
                 return Ok(self.shared.hold(token));
             }
             if wait_kind(&options) == WaitKind::IfFree {
-                attempt.token = None;
+                attempt.settled = true;
                 return Err(RefreshError::LockTimeout { timeout_ms: 0 });
             }
             sleep(backoff).await;

@@ -26,6 +26,9 @@ pub(super) struct Shared {
     pub(super) lease_ms: u32,
     pub(super) next_token: Cell<u32>,
     pub(super) held: RefCell<Vec<Held>>,
+    /// The tokens of acquisitions still trying to take the lease: a
+    /// transaction of theirs in flight may take it yet.
+    pub(super) attempting: RefCell<Vec<String>>,
 }
 
 impl Shared {

@@ -253,3 +253,18 @@ export function countTransactions() {
   };
   return { count: () => count, stop: () => (proto.transaction = original) };
 }
+
+/** Calls `close()` right after the next `put` into the object store
+ * `store` is made (inside its transaction, before it commits). */
+export function closeAfterNextPut(close, store) {
+  const proto = IDBObjectStore.prototype;
+  const original = proto.put;
+  proto.put = function (...args) {
+    const request = original.apply(this, args);
+    if (this.name === store) {
+      proto.put = original;
+      close();
+    }
+    return request;
+  };
+}

@@ -19,6 +19,8 @@ extern "C" {
     fn database_names() -> Promise;
     #[wasm_bindgen(js_name = memoryBytes)]
     fn memory_bytes(memory: &JsValue) -> f64;
+    #[wasm_bindgen(js_name = closeAfterNextPut)]
+    fn close_after_next_put(close: &JsValue, store: &str);
 }
 
 fn lease_options(session: &Session) -> JsValue {
@@ -258,4 +260,25 @@ async fn a_read_under_a_lock_taken_directly_sees_a_later_write() {
         "other's write"
     );
     drop(held);
+}
+
+/// `close()` while a lease lock's attempt to take the lease is in flight
+/// (here, right after its transaction wrote the lease, before it commits):
+/// `close()` gives that lease back, instead of leaving it to lapse with
+/// nobody holding it.
+#[wasm_bindgen_test]
+async fn close_gives_back_a_lease_an_attempt_in_flight_takes() {
+    let session = Session::new();
+    let tab = std::rc::Rc::new(lease_tab(&session).await);
+    let other = lease_tab(&session).await;
+    let closing = tab.clone();
+    close_after_next_put(&Closure::once_into_js(move || closing.close()), "leases");
+    assert_error(lock(&tab, timeout(1_000)).await, "ClosedError");
+    // Well within the 20 s lease.
+    let taken = lock(&other, timeout(2_000)).await;
+    assert!(
+        taken.is_ok(),
+        "the lease was kept: {}",
+        describe(&taken.err().unwrap())
+    );
 }
