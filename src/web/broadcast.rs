@@ -150,14 +150,18 @@ fn deliver(listeners: &Weak<Listeners>, session: &str, data: &JsValue) {
         return;
     }
     let event = event(&kind, session, &db_hash, generation);
-    // Copy the list first: a listener may unsubscribe while being called.
-    let current: Vec<Function> = listeners
-        .list
-        .borrow()
-        .iter()
-        .map(|(_, f)| f.clone())
-        .collect();
-    for listener in current {
+    // Copy the list first: a listener may unsubscribe (or close the
+    // manager) while being called; each is called only while subscribed.
+    let current: Vec<(u32, Function)> = listeners.list.borrow().clone();
+    for (id, listener) in current {
+        if !listeners
+            .list
+            .borrow()
+            .iter()
+            .any(|(other, _)| *other == id)
+        {
+            continue;
+        }
         if let Err(error) = listener.call1(&JsValue::UNDEFINED, &event) {
             web_sys::console::error_2(
                 &"cross-tab-refresh: a subscribe() listener threw".into(),

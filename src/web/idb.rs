@@ -138,7 +138,9 @@ impl Connection {
         }
     }
 
-    /// The connection if it is open now (opens nothing).
+    /// The connection if it is open now and opens are not refused (opens
+    /// nothing). Unlike [`database`](Self::database), it gives nothing once
+    /// opens are refused (`close()` began): no read is started ahead then.
     pub fn open_now(&self) -> Option<Database> {
         if self.state.closed.get() {
             return None;
@@ -170,6 +172,9 @@ impl Connection {
             ))
             .await
             .map_err(|error| store_error("upgrading the database", error))?;
+            if self.state.closed.get() {
+                return Err(RefreshError::Closed);
+            }
             database = open(&self.name).await?;
             if !has_object_stores(&database) {
                 database.close();

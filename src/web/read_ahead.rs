@@ -13,8 +13,9 @@ use super::idb::Connection;
 use super::record_io::RecordAt;
 
 /// A read of one record that JavaScript starts at a moment of its own (when
-/// a Web Lock is granted, in the grant's callback), kept for the record's
-/// next read to await instead of starting one. Clones share it.
+/// a Web Lock is granted, in the grant's callback), kept for `spin_lock`'s
+/// first read to await instead of starting one; any other read drops it.
+/// Clones share it.
 #[derive(Clone)]
 pub struct ReadAhead {
     connection: Connection,

@@ -198,7 +198,7 @@ extern "C" {
 }
 
 /// With Web Locks, `spinLock()` reads the session record once: the read
-/// the grant's callback started is the guard's first read.
+/// the grant's callback starts is the guard's first read.
 #[wasm_bindgen_test]
 async fn spin_lock_with_web_locks_reads_the_record_once() {
     let session = Session::new();
@@ -209,10 +209,17 @@ async fn spin_lock_with_web_locks_reads_the_record_once() {
     lock_now(&tab).await.release();
     let counting = count_transactions();
     let guard = lock_now(&tab).await;
-    let count: Function = field(&counting, "count").unchecked_into();
-    let count = count.call0(&JsValue::NULL).unwrap();
-    let stop: Function = field(&counting, "stop").unchecked_into();
-    stop.call0(&JsValue::NULL).unwrap();
+    let call = |name: &str| {
+        let method: Function = field(&counting, name).unchecked_into();
+        method.call0(&JsValue::NULL).unwrap()
+    };
+    let (count, in_grant) = (call("count"), call("inGrant"));
+    call("stop");
     guard.release();
     assert_eq!(count, JsValue::from(1), "transactions for one spinLock()");
+    assert_eq!(
+        in_grant,
+        JsValue::from(1),
+        "started in the grant's callback"
+    );
 }

@@ -241,17 +241,37 @@ export function watchUncaught() {
   return { seen: () => seen.slice(), stop: () => globalThis.removeEventListener("error", listener) };
 }
 
-/** Counts the IndexedDB transactions started from now on: `{ count(),
+/** Counts the IndexedDB transactions started from now on, and those of
+ * them started inside a Web Lock's grant callback: `{ count(), inGrant(),
  * stop() }`. */
 export function countTransactions() {
   const proto = IDBDatabase.prototype;
-  const original = proto.transaction;
-  let count = 0;
+  const locks = LockManager.prototype;
+  const [transaction, request] = [proto.transaction, locks.request];
+  let [count, inGrant, granting] = [0, 0, false];
   proto.transaction = function (...args) {
     count += 1;
-    return original.apply(this, args);
+    if (granting) inGrant += 1;
+    return transaction.apply(this, args);
   };
-  return { count: () => count, stop: () => (proto.transaction = original) };
+  locks.request = function (name, options, callback) {
+    return request.call(this, name, options, (lock) => {
+      granting = true;
+      try {
+        return callback(lock);
+      } finally {
+        granting = false;
+      }
+    });
+  };
+  return {
+    count: () => count,
+    inGrant: () => inGrant,
+    stop: () => {
+      proto.transaction = transaction;
+      locks.request = request;
+    },
+  };
 }
 
 /** Calls `close()` right after the next `put` into the object store

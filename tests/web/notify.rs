@@ -238,3 +238,26 @@ async fn a_closed_manager_hears_nothing_while_its_refresh_runs_on() {
     open.call0(&JsValue::NULL).unwrap();
     assert_error(refreshing.await, "LoggedOutError");
 }
+
+/// A listener that closes its manager is the last of it to hear that
+/// event: listeners are called in turn, and each only while still
+/// subscribed.
+#[wasm_bindgen_test]
+async fn a_listener_that_closes_its_manager_is_the_last_to_hear() {
+    let session = Session::new();
+    let a = Rc::new(session.open().await);
+    let b = session.open().await;
+    let (closing, closed) = (a.clone(), Rc::new(std::cell::Cell::new(false)));
+    let first = closed.clone();
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        first.set(true);
+        closing.close();
+    })
+    .into_js_value();
+    a.subscribe(listener.unchecked_into()).unwrap();
+    let (second, _) = recorder(&a);
+    done(b.on_logout()).await.unwrap();
+    // Both are called in one turn, once the first is.
+    until("the first listener", 5_000, || closed.get()).await;
+    assert!(second.borrow().is_empty(), "heard after close()");
+}
