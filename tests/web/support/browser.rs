@@ -37,6 +37,8 @@ extern "C" {
 extern "C" {
     /// Settles `promise`, or rejects with "still pending" after `ms`.
     pub fn within(promise: &Promise, ms: u32) -> Promise;
+    #[wasm_bindgen(js_name = databaseNames)]
+    fn database_names() -> Promise;
     /// `manager.refresh()` whose refresh handler calls `manager.refresh()`.
     #[wasm_bindgen(js_name = reentrantRefresh)]
     pub fn reentrant_refresh(manager: &JsValue, fresh: &JsValue) -> Promise;
@@ -80,6 +82,14 @@ pub async fn lapse_lease(database: &str, name: &str) {
 /// Deletes `database` from plain JavaScript; resolves once deleted, rejects if blocked for 2 s.
 pub async fn delete_database(database: &str) -> Result<(), JsValue> {
     JsFuture::from(delete_database_js(database)).await.map(drop)
+}
+
+/// Is there a database named `database` in this origin?
+pub async fn database_exists(database: &str) -> bool {
+    let names = JsFuture::from(database_names()).await.unwrap();
+    js_sys::Array::from(&names)
+        .iter()
+        .any(|name| name.as_string().as_deref() == Some(database))
 }
 
 /// Is the Web Lock `name` free right now (probed without waiting)?
