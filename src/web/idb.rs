@@ -129,7 +129,9 @@ impl Connection {
         match last {
             Some(last) => {
                 let cleanup = last(database.clone());
-                wasm_bindgen_futures::spawn_local(async move {
+                // Started now: its first transaction is ordered before any
+                // started after this call.
+                super::global::spawn_now(async move {
                     cleanup.await;
                     database.close();
                 });

@@ -53,8 +53,9 @@ impl LeaseLock {
         }
     }
 
-    /// Stops renewing, gives back every lease this lock holds or an attempt
-    /// in flight may take, then closes the connection; nothing reopens it.
+    /// Stops renewing, gives back every lease this lock holds (first: the
+    /// first give-back's transaction starts now) or an attempt in flight may
+    /// take, then closes the connection; nothing reopens it.
     pub fn close(&self) {
         let mut tokens: Vec<String> = self
             .shared
@@ -114,13 +115,14 @@ impl LeaseLock {
     }
 }
 
-/// An acquisition in progress, listed for `close()`. Dropped before it
-/// holds (a timeout, an abort, `close()`, a dropped Rust future), it gives
-/// back a lease an attempt in flight may have taken meanwhile.
+/// An acquisition in progress, listed for `close()`, which gives back a
+/// lease its attempt in flight may take. Dropped before it holds (a
+/// timeout, an abort, a dropped Rust future), it gives that lease back
+/// itself, unless `close()` took it over.
 struct Attempting<'a> {
     lock: &'a LeaseLock,
     token: String,
-    /// It holds the lease, or knows it did not take it.
+    /// It holds the lease, or its last attempt did not take it.
     settled: bool,
 }
 
@@ -175,12 +177,17 @@ impl CrossContextLock for LeaseLock {
             let take = LeaseOp::Take {
                 steal: options.steal,
             };
-            if self.shared.apply(&token, take).await? {
-                attempt.settled = true;
+            attempt.settled = false;
+            let taken = self.shared.apply(&token, take).await?;
+            attempt.settled = true;
+            if taken {
+                if !self.shared.attempting.borrow().contains(&token) {
+                    // close() came meanwhile and gives this lease back.
+                    return Err(RefreshError::Closed);
+                }
                 return Ok(self.shared.hold(token));
             }
             if wait_kind(&options) == WaitKind::IfFree {
-                attempt.settled = true;
                 return Err(RefreshError::LockTimeout { timeout_ms: 0 });
             }
             sleep(backoff).await;

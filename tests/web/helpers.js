@@ -1,7 +1,7 @@
 // Plain-JS helpers of the browser tests, bound with #[wasm_bindgen(module)]:
-// refresh handlers, gates, a token world, channel watches. What another
+// refresh handlers, gates, a token world. What another
 // context would see or do (raw IndexedDB, Web Locks, workers) is in
-// browser.js; injected faults in faults.js.
+// browser.js; injected faults in faults.js; watches and hooks in watch.js.
 
 /** The refresh handlers of one tab over a rotating token endpoint that
  * counts its calls: `{ handlers, calls() }`. `saveFails` makes save() reject. */
@@ -208,83 +208,4 @@ export function eventRecorder() {
     first(event.type);
   };
   return { listener, seen, heard };
-}
-
-/** Watches which BroadcastChannels get a message handler from now on:
- * `{ listening(), restore() }`; `listening()` counts those that have one. */
-export function watchChannelHandlers() {
-  const proto = BroadcastChannel.prototype;
-  const original = Object.getOwnPropertyDescriptor(proto, "onmessage");
-  const seen = new Set();
-  Object.defineProperty(proto, "onmessage", {
-    ...original,
-    set(handler) {
-      seen.add(this);
-      original.set.call(this, handler);
-    },
-  });
-  return {
-    listening: () => [...seen].filter((channel) => original.get.call(channel) !== null).length,
-    restore: () => Object.defineProperty(proto, "onmessage", original),
-  };
-}
-
-/** Records the errors nobody caught from now on (an event listener that
- * threw, say): `{ seen(), stop() }`, `seen()` their messages so far. */
-export function watchUncaught() {
-  const seen = [];
-  const listener = (event) => {
-    seen.push(String(event.message || event.error));
-    event.preventDefault();
-  };
-  globalThis.addEventListener("error", listener);
-  return { seen: () => seen.slice(), stop: () => globalThis.removeEventListener("error", listener) };
-}
-
-/** Counts the IndexedDB transactions started from now on, and those of
- * them started inside a Web Lock's grant callback: `{ count(), inGrant(),
- * stop() }`. */
-export function countTransactions() {
-  const proto = IDBDatabase.prototype;
-  const locks = LockManager.prototype;
-  const [transaction, request] = [proto.transaction, locks.request];
-  let [count, inGrant, granting] = [0, 0, false];
-  proto.transaction = function (...args) {
-    count += 1;
-    if (granting) inGrant += 1;
-    return transaction.apply(this, args);
-  };
-  locks.request = function (name, options, callback) {
-    return request.call(this, name, options, (lock) => {
-      granting = true;
-      try {
-        return callback(lock);
-      } finally {
-        granting = false;
-      }
-    });
-  };
-  return {
-    count: () => count,
-    inGrant: () => inGrant,
-    stop: () => {
-      proto.transaction = transaction;
-      locks.request = request;
-    },
-  };
-}
-
-/** Calls `close()` right after the next `put` into the object store
- * `store` is made (inside its transaction, before it commits). */
-export function closeAfterNextPut(close, store) {
-  const proto = IDBObjectStore.prototype;
-  const original = proto.put;
-  proto.put = function (...args) {
-    const request = original.apply(this, args);
-    if (this.name === store) {
-      proto.put = original;
-      close();
-    }
-    return request;
-  };
 }

@@ -12,6 +12,7 @@ mod guard;
 mod inputs;
 mod lease;
 mod notify;
+mod regressions_close;
 mod regressions_generation;
 mod regressions_lock;
 mod regressions_session;

@@ -1,15 +1,13 @@
 //! Regression tests of the lock, one per defect an independent review found
 //! (each seen failing before its fix): the lease lock's in-context exclusion
-//! and `timeoutMs: 0`, dropped futures, leaks per acquisition, and work left
-//! running at `close()`.
+//! and `timeoutMs: 0`, dropped futures, leaks per acquisition, and the read
+//! a Web Lock's grant starts ahead; `close()` is in regressions_close.rs.
 
-use cross_tab_refresh::api::CrossTabRefreshManager;
 use cross_tab_refresh::core::{CrossContextLock, SessionTokens};
 use cross_tab_refresh::web::{
     LockChoice, LockOptions, SessionConfig, WebRefreshManager, open_session,
 };
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use crate::support::*;
@@ -18,20 +16,6 @@ use crate::support::*;
 extern "C" {
     #[wasm_bindgen(js_name = memoryBytes)]
     fn memory_bytes(memory: &JsValue) -> f64;
-    #[wasm_bindgen(js_name = closeAfterNextPut)]
-    fn close_after_next_put(close: &JsValue, store: &str);
-}
-
-fn lease_options(session: &Session) -> JsValue {
-    obj(&[
-        ("session", s(&session.session)),
-        ("databaseName", s(&session.database)),
-        ("lock", s("lease")),
-    ])
-}
-
-async fn lease_tab(session: &Session) -> CrossTabRefreshManager {
-    open(lease_options(session)).await.unwrap()
 }
 
 /// A Rust API session on Web Locks.
@@ -49,10 +33,6 @@ async fn two_rust_managers(session: &Session) -> (WebRefreshManager, WebRefreshM
         open_session(config()).await.unwrap(),
         open_session(config()).await.unwrap(),
     )
-}
-
-fn timeout(ms: u32) -> JsValue {
-    obj(&[("timeoutMs", JsValue::from(ms))])
 }
 
 /// Item 1: two acquisitions of one lease-lock manager never hold at once.
@@ -144,61 +124,6 @@ async fn thousands_of_acquisitions_do_not_grow_memory() {
     );
 }
 
-/// Item 7: a wait in progress at `close()` rejects instead of resolving
-/// later with a live guard.
-#[wasm_bindgen_test]
-async fn a_wait_at_close_rejects_with_closed_error() {
-    let session = Session::new();
-    let holder = session.open().await;
-    let tab = session.open().await;
-    let held = lock_now(&holder).await;
-    let waiting = tab.spin_lock(Some(timeout(5_000)));
-    // Close only once the wait is queued at the browser.
-    until_one_waits(&holder).await;
-    tab.close();
-    held.release();
-    let settled = JsFuture::from(within(&waiting, 2_000)).await;
-    assert_error(settled, "ClosedError");
-}
-
-/// Item 7: releasing a lease guard after `close()` does not reopen (and so
-/// recreate) the database.
-#[wasm_bindgen_test]
-async fn a_lease_released_after_close_does_not_reopen_the_database() {
-    let session = Session::new();
-    let tab = lease_tab(&session).await;
-    let guard = lock_now(&tab).await;
-    tab.close();
-    delete_database(&session.database).await.unwrap();
-    guard.release();
-    // A later open of another database goes through the same factory queue
-    // after anything the release started.
-    let probe = Session::new();
-    drop(probe.open().await);
-    assert!(
-        !database_exists(&session.database).await,
-        "the database came back"
-    );
-}
-
-/// Item 7: `close()` gives back a lease the manager holds, instead of
-/// leaving everyone else to wait until it lapses.
-#[wasm_bindgen_test]
-async fn close_gives_the_lease_back() {
-    let session = Session::new();
-    let tab = lease_tab(&session).await;
-    let other = lease_tab(&session).await;
-    let _held = lock_now(&tab).await;
-    tab.close();
-    // Well within the 20 s lease.
-    let taken = lock(&other, timeout(2_000)).await;
-    assert!(
-        taken.is_ok(),
-        "the lease was kept: {}",
-        describe(&taken.err().unwrap())
-    );
-}
-
 /// A lock released, then asked for only-if-free in the same turn of the
 /// event loop, is free: the release reaches the lock before the request,
 /// with either lock.
@@ -253,25 +178,4 @@ async fn a_read_under_a_lock_taken_directly_sees_a_later_write() {
         "other's write"
     );
     drop(held);
-}
-
-/// `close()` while a lease lock's attempt to take the lease is in flight
-/// (here, right after its transaction wrote the lease, before it commits):
-/// `close()` gives that lease back, instead of leaving it to lapse with
-/// nobody holding it.
-#[wasm_bindgen_test]
-async fn close_gives_back_a_lease_an_attempt_in_flight_takes() {
-    let session = Session::new();
-    let tab = std::rc::Rc::new(lease_tab(&session).await);
-    let other = lease_tab(&session).await;
-    let closing = tab.clone();
-    close_after_next_put(&Closure::once_into_js(move || closing.close()), "leases");
-    assert_error(lock(&tab, timeout(1_000)).await, "ClosedError");
-    // Well within the 20 s lease.
-    let taken = lock(&other, timeout(2_000)).await;
-    assert!(
-        taken.is_ok(),
-        "the lease was kept: {}",
-        describe(&taken.err().unwrap())
-    );
 }

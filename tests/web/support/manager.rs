@@ -42,6 +42,21 @@ impl Session {
     }
 }
 
+/// A new manager of `session` on the lease lock.
+pub async fn lease_tab(session: &Session) -> CrossTabRefreshManager {
+    let options = obj(&[
+        ("session", s(&session.session)),
+        ("databaseName", s(&session.database)),
+        ("lock", s("lease")),
+    ]);
+    open(options).await.unwrap()
+}
+
+/// `spinLock()` options of a timeout of `ms`.
+pub fn timeout(ms: u32) -> JsValue {
+    obj(&[("timeoutMs", JsValue::from(ms))])
+}
+
 pub async fn open(options: JsValue) -> Result<CrossTabRefreshManager, JsValue> {
     settle(CrossTabRefreshManager::open(options)).await
 }
