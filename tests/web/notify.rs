@@ -39,7 +39,7 @@ async fn heard_at_least(heard: &Heard, count: usize) {
     until("the notification", 5_000, || heard.borrow().len() >= count).await;
 }
 
-#[wasm_bindgen(module = "/tests/web/watch.js")]
+#[wasm_bindgen(module = "/tests/web/faults.js")]
 extern "C" {
     type ChannelWatch;
     #[wasm_bindgen(js_name = watchChannelHandlers)]
