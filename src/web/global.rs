@@ -79,10 +79,10 @@ pub fn store_error(step: &str, value: JsValue) -> RefreshError {
 /// A future of `then` applied to how `promise` settled: the promise's own
 /// future and no state machine of its own. (Polled again once it is ready,
 /// it stays pending.)
-pub fn settled<T>(
+pub fn settled<T, F: FnOnce(Result<JsValue, JsValue>) -> T>(
     promise: Promise,
-    then: impl FnOnce(Result<JsValue, JsValue>) -> T,
-) -> impl Future<Output = T> {
+    then: F,
+) -> impl Future<Output = T> + use<T, F> {
     let mut future = JsFuture::from(promise);
     let mut then = Some(then);
     std::future::poll_fn(move |cx| match Pin::new(&mut future).poll(cx) {

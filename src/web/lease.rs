@@ -53,9 +53,9 @@ impl LeaseLock {
         }
     }
 
-    /// Stops renewing, gives back every lease this lock holds (first: the
-    /// first give-back's transaction starts now) or an attempt in flight may
-    /// take, then closes the connection; nothing reopens it.
+    /// Stops renewing, gives back every lease this lock holds or an attempt
+    /// in flight may take (their transactions all start now), then closes
+    /// the connection; nothing reopens it.
     pub fn close(&self) {
         let mut tokens: Vec<String> = self
             .shared
@@ -72,15 +72,23 @@ impl LeaseLock {
         self.shared
             .record
             .connection()
-            .close_after(Some(Box::new(|database| {
-                Box::pin(async move {
-                    for token in tokens {
-                        let who = shared.acquirer(&token);
-                        let now = js_sys::Date::now();
-                        let _ = shared
+            .close_after(Some(Box::new(move |database| {
+                // Every give-back's transaction starts now, so each is
+                // ordered before any request made after this call.
+                let now = js_sys::Date::now();
+                let releases: Vec<_> = tokens
+                    .iter()
+                    .map(|token| {
+                        let who = shared.acquirer(token);
+                        let op = LeaseOp::Release;
+                        shared
                             .record
-                            .apply_on(&database, who, LeaseOp::Release, now, shared.lease_ms)
-                            .await;
+                            .apply_on(&database, who, op, now, shared.lease_ms)
+                    })
+                    .collect();
+                Box::pin(async move {
+                    for release in releases {
+                        let _ = release.await;
                     }
                 })
             })));

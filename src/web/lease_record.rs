@@ -63,7 +63,7 @@ impl LeaseRecord {
         op: LeaseOp,
         now_ms: f64,
         lease_ms: u32,
-    ) -> impl Future<Output = Result<bool, RefreshError>> {
+    ) -> impl Future<Output = Result<bool, RefreshError>> + use<> {
         let (holder, token) = (who.holder.to_owned(), who.token.to_owned());
         let decide = move |value: Option<JsValue>| {
             let current = value.as_ref().and_then(lease_of);

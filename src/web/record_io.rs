@@ -110,12 +110,17 @@ const RECORD_SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Se
 ///
 /// If this future is dropped first, the transaction is aborted when
 /// `decide` would run: nothing is written for a caller that went away.
-pub fn update_value<R: serde::Serialize, T: 'static>(
+pub fn update_value<R, T, D>(
     database: &Database,
     at: &RecordAt,
     steps: &'static Steps,
-    decide: impl FnOnce(Option<JsValue>) -> Result<(Change<R>, T), RefreshError> + 'static,
-) -> impl Future<Output = Result<T, RefreshError>> {
+    decide: D,
+) -> impl Future<Output = Result<T, RefreshError>> + use<R, T, D>
+where
+    R: serde::Serialize,
+    T: 'static,
+    D: FnOnce(Option<JsValue>) -> Result<(Change<R>, T), RefreshError> + 'static,
+{
     // The record types differ, the transaction does not: it runs once, in
     // `run_update`, on a decision that hands back the serialized record.
     let decided = Rc::new(Cell::new(None));
@@ -163,7 +168,7 @@ fn run_update(
     at: &RecordAt,
     steps: &'static Steps,
     decide: Decide,
-) -> impl Future<Output = Result<(), RefreshError>> + Unpin {
+) -> impl Future<Output = Result<(), RefreshError>> + Unpin + use<> {
     let outcome: Rc<RefCell<Option<Result<(), RefreshError>>>> = Rc::default();
     let deleting = Rc::new(Cell::new(false));
     let decide = {

@@ -123,6 +123,20 @@ async fn a_lease_given_back_by_close_is_free_at_once() {
     assert_lease_free(&other, 0).await;
 }
 
+/// With two leases to give back (a guard, and a steal by the same manager
+/// that took the lease from it), `close()` starts every give-back at once:
+/// an only-if-free request made right after finds the lease free.
+#[wasm_bindgen_test]
+async fn close_gives_back_every_lease_at_once() {
+    let session = Session::new();
+    let tab = lease_tab(&session).await;
+    let other = lease_tab(&session).await;
+    let _first = lock_now(&tab).await;
+    let _stolen = lock(&tab, obj(&[("steal", JsValue::TRUE)])).await.unwrap();
+    tab.close();
+    assert_lease_free(&other, 0).await;
+}
+
 /// Two tabs of a new session on `lock_kind` that know the stored tokens; the
 /// first is inside the network call of a `refresh()` (`{ handlers, open }`
 /// of [`gated_handlers`]), and the refresh under way.
