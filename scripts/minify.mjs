@@ -4,7 +4,8 @@
 // the .wasm and again in the glue. binaryen renames them all (one module "a",
 // names "a", "b", ...) and prints the mapping, from which the glue's import
 // object, its `wasm.<export>` calls and the .wasm's .d.ts are renamed to
-// match. Nothing else changes; every name is checked to have been renamed.
+// match. Nothing else changes (but the producers and target-features
+// sections, dropped); every name is checked to have been renamed.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,7 +28,18 @@ export function minifyWasm(path, extra = []) {
   const features = wasmOptFlags().filter((flag) => flag.startsWith("--enable-"));
   const out = execFileSync(
     bin("wasm-opt"),
-    [...features, ...extra, "--minify-imports-and-exports-and-modules", path, "-o", path],
+    [
+      ...features,
+      ...extra,
+      "--minify-imports-and-exports-and-modules",
+      // The last pass: nothing reads the tool names or the feature list
+      // after it (wasm-opt itself needed the list to keep the features).
+      "--strip-producers",
+      "--strip-target-features",
+      path,
+      "-o",
+      path,
+    ],
     { encoding: "utf8", maxBuffer: 1 << 24 },
   );
   const map = JSON.parse(out);
