@@ -5,8 +5,12 @@
 
 mod host;
 
-use cross_tab_refresh::core::memory::MemoryRecord;
-use cross_tab_refresh::core::{RefreshError, RefreshOutcome, SessionHash, StoredState};
+use std::cell::Cell;
+
+use cross_tab_refresh::core::memory::{MemoryRecord, MemoryStore};
+use cross_tab_refresh::core::{
+    RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens, StoredState,
+};
 use futures::executor::block_on;
 use host::*;
 
@@ -147,4 +151,86 @@ fn a_failed_reload_is_an_error_not_a_success_on_stale_tokens() {
             Some(SessionHash::of(&TokenServer::tokens(0)))
         );
     });
+}
+
+/// Handlers whose app storage reaches this context late (localStorage in
+/// another tab, say): the next `behind` reloads still return `stale`.
+struct Lagging {
+    handlers: Handlers,
+    stale: SessionTokens,
+    behind: Cell<u32>,
+}
+
+impl RefreshHandlers for Lagging {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.handlers.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        let fresh = self.handlers.reload().await?;
+        if self.behind.get() == 0 {
+            return Ok(fresh);
+        }
+        self.behind.set(self.behind.get() - 1);
+        Ok(self.stale.clone())
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.handlers.save(tokens).await
+    }
+}
+
+/// Context B knows tokens 0; context A has refreshed to tokens 1 and stored
+/// their hash. Returns B, the store and B's handlers, whose app storage
+/// still shows tokens 0 for the next `behind` reloads.
+fn behind_the_store(behind: u32) -> (Manager, MemoryStore, TokenServer, Lagging) {
+    let (mut managers, _, store, server, storage) = session(2);
+    block_on(async {
+        for manager in &managers {
+            manager
+                .restore_session(&TokenServer::tokens(0))
+                .await
+                .unwrap();
+        }
+        let (outcome, _) = managers[0]
+            .refresh(WAIT, &Handlers::new(&server, &storage))
+            .await
+            .unwrap();
+        assert_eq!(outcome, RefreshOutcome::Refreshed);
+    });
+    let lagging = Lagging {
+        handlers: Handlers::new(&server, &storage),
+        stale: TokenServer::tokens(0),
+        behind: Cell::new(behind),
+    };
+    (managers.remove(1), store, server, lagging)
+}
+
+#[test]
+fn an_app_storage_behind_the_store_is_waited_for_never_written_back() {
+    let (b, store, server, lagging) = behind_the_store(3);
+    let (outcome, tokens) = block_on(b.refresh(WAIT, &lagging)).unwrap();
+    assert_eq!(outcome, RefreshOutcome::Adopted);
+    assert_eq!(tokens, TokenServer::tokens(1));
+    assert_eq!(lagging.behind.get(), 0, "reloaded until it caught up");
+    let newest = Some(SessionHash::of(&TokenServer::tokens(1)));
+    assert_eq!(stored_hash(&store), newest, "the store was rolled back");
+    assert_eq!(store.writes(), 1);
+    assert_eq!(b.known_session_hash(), newest);
+    assert_eq!(server.issued.get(), 1);
+}
+
+#[test]
+fn an_app_storage_that_never_catches_up_fails_and_writes_nothing() {
+    let (b, store, server, lagging) = behind_the_store(u32::MAX);
+    let error = block_on(b.refresh(WAIT, &lagging)).unwrap_err();
+    assert_eq!(error.name(), "StaleTokensError", "{error}");
+    assert!(error.to_string().contains("localStorage"), "{error}");
+    let newest = Some(SessionHash::of(&TokenServer::tokens(1)));
+    assert_eq!(stored_hash(&store), newest, "the store was rolled back");
+    assert_eq!(store.writes(), 1);
+    assert_eq!(
+        b.known_session_hash(),
+        Some(SessionHash::of(&TokenServer::tokens(0)))
+    );
+    assert_eq!(server.issued.get(), 1);
 }

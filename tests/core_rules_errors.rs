@@ -50,6 +50,7 @@ fn error_names_causes_and_debug() {
         RefreshError::GuardReleased,
         RefreshError::LoggedOut,
         RefreshError::Reentrant,
+        RefreshError::StaleTokens { waited_ms: 1 },
     ]
     .iter()
     .map(RefreshError::name)
@@ -64,7 +65,8 @@ fn error_names_causes_and_debug() {
             "ClosedError",
             "GuardReleasedError",
             "LoggedOutError",
-            "ReentrancyError"
+            "ReentrancyError",
+            "StaleTokensError"
         ]
     );
 }

@@ -14,7 +14,7 @@ export type CrossTabRefreshErrorName =
   | "LockTimeoutError" | "AbortError" | "StoreError" | "NotSupportedError"
   | "InvalidPreviousHashError" | "FencedError" | "InvalidArgumentError"
   | "ClosedError" | "GuardReleasedError" | "CallbackError" | "LoggedOutError"
-  | "ReentrancyError";
+  | "ReentrancyError" | "StaleTokensError";
 "#;
 
 /// The message JavaScript sees: the core's, with its remedy, where it has

@@ -147,6 +147,19 @@ pub enum RefreshError {
     )]
     LoggedOut,
 
+    /// In a refresh, `reload()` kept returning the tokens this context
+    /// already knew although another context had stored newer ones: the
+    /// application's token storage did not catch up (it reaches other
+    /// contexts late, or is not shared). Nothing was written: writing those
+    /// tokens' hash back would undo the other context's refresh.
+    #[error(
+        "reload() still returned the tokens this context already knew after {waited_ms} ms, but another context has stored newer ones; nothing was written. Keep tokens where every context reads the latest ones (localStorage, IndexedDB), not per context (sessionStorage, memory)"
+    )]
+    StaleTokens {
+        /// How long the refresh waited for the storage to catch up.
+        waited_ms: u32,
+    },
+
     /// A refresh callback called back into the refresh it is part of, which
     /// could only wait for itself.
     #[error(
@@ -171,6 +184,7 @@ impl RefreshError {
             Self::GuardReleased => "GuardReleasedError",
             Self::Callback { .. } => "CallbackError",
             Self::LoggedOut => "LoggedOutError",
+            Self::StaleTokens { .. } => "StaleTokensError",
             Self::Reentrant => "ReentrancyError",
         }
     }

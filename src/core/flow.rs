@@ -7,11 +7,17 @@
 use std::any::Any;
 use std::rc::Rc;
 
-use super::flight::{Flight, Role};
+use super::flight::Role;
 use super::{
     Cause, CrossContextLock, HashStore, Notifier, RefreshError, RefreshLockGuard, RefreshManager,
-    SessionTokens,
+    SessionHash, SessionTokens,
 };
+
+/// The pauses between reloads while `reload()` still returns the tokens
+/// this context knew and the store holds another context's newer ones (the
+/// application's storage catching up: localStorage reaches other tabs a
+/// little later). About 1.3 s in all, with the lock held.
+const RELOAD_PAUSES_MS: [u32; 7] = [10, 20, 40, 80, 160, 320, 640];
 
 /// The application's side of a refresh.
 pub trait RefreshHandlers {
@@ -149,7 +155,38 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 }
             }
         }
-        adopt(flight, &guard, handlers).await
+        self.adopt(&guard, handlers).await
+    }
+
+    /// Trusts the tokens `reload()` returns and makes memory and store agree
+    /// with them; but while they are the tokens this context already knew
+    /// and the store holds other, newer ones, the application's storage has
+    /// not caught up: reload again after a pause, and never write those
+    /// tokens' hash back (another context's refresh spent them).
+    async fn adopt<H: RefreshHandlers>(
+        &self,
+        guard: &RefreshLockGuard<L::Guard, S, N>,
+        handlers: &H,
+    ) -> Flow<H::Tokens> {
+        let known = self.known_session_hash();
+        let stored = guard.db_hash();
+        let behind = |tokens: &H::Tokens| {
+            stored.is_some() && stored != known && known == Some(SessionHash::of(tokens.as_ref()))
+        };
+        let mut pauses = RELOAD_PAUSES_MS.into_iter();
+        let tokens = loop {
+            let tokens = self.shared.flight.handler(handlers.reload()).await?;
+            if !behind(&tokens) {
+                break tokens;
+            }
+            let Some(ms) = pauses.next() else {
+                let waited_ms = RELOAD_PAUSES_MS.iter().sum();
+                return Err(RefreshError::StaleTokens { waited_ms });
+            };
+            self.lock().pause(ms).await;
+        };
+        guard.handle_mismatch(tokens.as_ref()).await?;
+        Ok((RefreshOutcome::Adopted, tokens))
     }
 }
 
@@ -170,14 +207,4 @@ fn unsaved<T: Clone + 'static>(error: RefreshError, tokens: &T) -> RefreshError 
             tokens,
         },
     }
-}
-
-async fn adopt<G, S: HashStore, N: Notifier, H: RefreshHandlers>(
-    flight: &Flight,
-    guard: &RefreshLockGuard<G, S, N>,
-    handlers: &H,
-) -> Flow<H::Tokens> {
-    let tokens = flight.handler(handlers.reload()).await?;
-    guard.handle_mismatch(tokens.as_ref()).await?;
-    Ok((RefreshOutcome::Adopted, tokens))
 }

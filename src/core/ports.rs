@@ -38,6 +38,23 @@ pub trait CrossContextLock {
     /// wait without either. The core races the whole wait (its own queue,
     /// then [`acquire`](Self::acquire)) against it.
     async fn give_up(&self, options: &Self::Options) -> RefreshError;
+
+    /// Resolves after about `ms` milliseconds: a pause, with the lock
+    /// held, before trying again something another context is finishing.
+    /// By default it only lets other tasks run once.
+    async fn pause(&self, ms: u32) {
+        let _ = ms;
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if std::mem::replace(&mut yielded, true) {
+                std::task::Poll::Ready(())
+            } else {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    }
 }
 
 /// How an acquisition waits.

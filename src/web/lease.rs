@@ -174,6 +174,10 @@ impl CrossContextLock for LeaseLock {
         give_up(options)
     }
 
+    fn pause(&self, ms: u32) -> impl Future<Output = ()> {
+        sleep(ms)
+    }
+
     /// Takes the lease, polling with a bounded backoff while another holds
     /// it. The core bounds the wait (timeout, signal, `close()`) by dropping
     /// this future; `timeoutMs: 0` makes one attempt.

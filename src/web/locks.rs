@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::global::{describe, js_cause, navigator, property};
 use super::read_ahead::ReadAhead;
-use super::wait::{LockOptions, give_up, wait_kind};
+use super::wait::{LockOptions, give_up, sleep, wait_kind};
 use crate::core::{CrossContextLock, RefreshError, WaitKind};
 
 #[wasm_bindgen]
@@ -149,6 +149,10 @@ impl CrossContextLock for WebLocks {
 
     fn give_up(&self, options: &LockOptions) -> impl Future<Output = RefreshError> {
         give_up(options)
+    }
+
+    fn pause(&self, ms: u32) -> impl Future<Output = ()> {
+        sleep(ms)
     }
 
     /// One `navigator.locks.request`. The core bounds the wait (timeout,

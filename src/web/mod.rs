@@ -99,6 +99,10 @@ impl CrossContextLock for ContextLock {
         wait::give_up(options)
     }
 
+    fn pause(&self, ms: u32) -> impl Future<Output = ()> {
+        wait::sleep(ms)
+    }
+
     async fn acquire(&self, options: LockOptions) -> Result<ContextLockGuard, RefreshError> {
         match self {
             Self::WebLocks(lock) => lock.acquire(options).await.map(ContextLockGuard::WebLocks),

@@ -22,6 +22,24 @@ export function countingHandlers(fresh, saveFails) {
   return { handlers, calls: () => calls };
 }
 
+/** Refresh handlers whose storage reaches this tab late (localStorage
+ * written by another tab, say): the first `behind` reloads return `stale`,
+ * later ones `fresh`. `reloads()` counts them; refresh() and save() must
+ * not be called. */
+export function laggingHandlers(stale, fresh, behind) {
+  let reloads = 0;
+  const handlers = {
+    refresh: async () => {
+      throw new Error("refresh() called: the store already holds newer tokens");
+    },
+    reload: async () => (reloads++ < behind ? stale : fresh),
+    save: async () => {
+      throw new Error("save() called");
+    },
+  };
+  return { handlers, reloads: () => reloads };
+}
+
 /** manager.refresh() with a refresh handler that calls manager.refresh()
  * again, synchronously. */
 export function reentrantRefresh(manager, fresh) {
