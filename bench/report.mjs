@@ -87,7 +87,7 @@ another tab holding it.
 ## Where the bytes go
 
 The .wasm is ${(sizes.wasmRaw / 1024).toFixed(1)} KiB before gzip. By crate (twiggy on the same
-release build with its names kept, after the same wasm-opt -Oz; KiB before gzip;
+release build with its names kept, after wasm-opt with the same flags; KiB before gzip;
 \`node scripts/size.mjs --crates\` prints it). \`make test\` fails when the gzipped
 package grows past ${(BUDGET_BYTES / 1024).toFixed(1)} KiB (\`scripts/size.mjs\`), just above the size it has now.
 

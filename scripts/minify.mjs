@@ -14,12 +14,12 @@ const GLUE_MODULE = "./cross_tab_refresh_bg.js";
 // binaryen from npm (Debian's is too old for this output: TOOLCHAIN trap).
 const bin = (name) => join("node_modules", ".bin", name);
 
-// wasm-opt's flags from Cargo.toml (the features the .wasm uses, and -Oz).
+// wasm-opt's flags from Cargo.toml (its passes, and the features the .wasm uses).
 export function wasmOptFlags() {
   const cargo = readFileSync("Cargo.toml", "utf8");
-  return JSON.parse(
-    cargo.match(/^wasm-opt = (\[.*\])$/m)?.[1].replace(/,\s*\]/, "]") ?? '["-Oz"]',
-  );
+  const flags = cargo.match(/^wasm-opt = (\[.*\])$/m)?.[1];
+  if (!flags) throw new Error("Cargo.toml has no wasm-opt = [...] line");
+  return JSON.parse(flags.replace(/,\s*\]/, "]"));
 }
 
 // Renames the imports and exports of the .wasm at `path` in place; returns

@@ -19,7 +19,7 @@ import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
 // says what the bytes above it are for.
-export const BUDGET_BYTES = 56 * 1024;
+export const BUDGET_BYTES = 56.5 * 1024;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 
@@ -53,7 +53,7 @@ export function packageSizes(pkg = "pkg") {
 }
 
 // Where the .wasm's bytes go, by crate: the release build again, through
-// wasm-bindgen --keep-debug and wasm-opt -Oz -g (the names kept, then not
+// wasm-bindgen --keep-debug and wasm-opt with the release flags and -g (the names kept, then not
 // counted), read by twiggy. Returns [[crate, bytes], ...], largest first, in
 // bytes of the optimised .wasm before gzip.
 export function crateSizes() {
