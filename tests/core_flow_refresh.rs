@@ -234,3 +234,28 @@ fn an_app_storage_that_never_catches_up_fails_and_writes_nothing() {
     );
     assert_eq!(server.issued.get(), 1);
 }
+
+/// The seed's own flow: a guard that finds another context's newer hash and
+/// is handed the tokens this context already knew (its app storage behind)
+/// refuses to write their hash back.
+#[test]
+fn handle_mismatch_with_the_tokens_this_context_knew_writes_nothing() {
+    let (b, store, _, _) = behind_the_store(0);
+    block_on(async {
+        let guard = b.spin_lock(WAIT).await.unwrap();
+        assert!(guard.hash_mismatch());
+        let error = guard
+            .handle_mismatch(&TokenServer::tokens(0))
+            .await
+            .unwrap_err();
+        assert_eq!(error.name(), "StaleTokensError", "{error}");
+        guard
+            .handle_mismatch(&TokenServer::tokens(1))
+            .await
+            .unwrap();
+    });
+    let newest = Some(SessionHash::of(&TokenServer::tokens(1)));
+    assert_eq!(stored_hash(&store), newest, "the store was rolled back");
+    assert_eq!(store.writes(), 1);
+    assert_eq!(b.known_session_hash(), newest);
+}

@@ -16,6 +16,7 @@ fn scenario(lock: LockModel, contexts: usize, tasks: &[(usize, &[Op])]) -> Scena
         tasks: tasks.iter().map(|(c, ops)| (*c, ops.to_vec())).collect(),
         faults: Faults::default(),
         preemptions: 4,
+        storage_lag: false,
     }
 }
 
@@ -98,6 +99,27 @@ fn login_after_logout() {
     must_hold(exhaustive(&s, LIMIT));
 }
 
+/// The app's storage reaches the other tabs one read late (localStorage in
+/// Chromium): a tab that adopts may reload tokens older than the store's.
+/// Still one network call per rotation, no spent token sent, nothing lost.
+#[test]
+fn storage_that_reaches_other_contexts_late() {
+    for lock in [LockModel::WebLocks, LockModel::LeasePerAcquisition] {
+        let mut s = scenario(
+            lock,
+            3,
+            &[
+                (0, &[Op::Refresh, Op::Refresh]),
+                (1, &[Op::Refresh]),
+                (2, &[Op::Refresh, Op::Refresh]),
+            ],
+        );
+        s.storage_lag = true;
+        s.preemptions = 3;
+        must_hold(exhaustive(&s, LIMIT));
+    }
+}
+
 /// A steal: stale writes are fenced and nothing is lost.
 #[test]
 fn steal_is_fenced() {
@@ -170,6 +192,7 @@ fn random_schedules_with_every_fault() {
             ],
         );
         s.preemptions = u32::MAX;
+        s.storage_lag = true;
         s.faults = Faults {
             crashes: 1,
             lapses: 2,

@@ -147,18 +147,16 @@ pub enum RefreshError {
     )]
     LoggedOut,
 
-    /// In a refresh, `reload()` kept returning the tokens this context
-    /// already knew although another context had stored newer ones: the
-    /// application's token storage did not catch up (it reaches other
-    /// contexts late, or is not shared). Nothing was written: writing those
-    /// tokens' hash back would undo the other context's refresh.
+    /// The tokens to adopt are the ones this context already knew, but
+    /// another context has stored newer ones: the application's token
+    /// storage has not caught up (it reaches other contexts late, or is not
+    /// shared). Nothing was written: writing those tokens' hash back would
+    /// undo the other context's refresh. A refresh reloads for a while
+    /// before it fails with this.
     #[error(
-        "reload() still returned the tokens this context already knew after {waited_ms} ms, but another context has stored newer ones; nothing was written. Keep tokens where every context reads the latest ones (localStorage, IndexedDB), not per context (sessionStorage, memory)"
+        "the tokens to adopt are the ones this context already knew, but another context has stored newer ones: the app's token storage has not caught up; nothing was written. Keep tokens where every context reads the latest ones (localStorage, IndexedDB), not per context (sessionStorage, memory)"
     )]
-    StaleTokens {
-        /// How long the refresh waited for the storage to catch up.
-        waited_ms: u32,
-    },
+    StaleTokens,
 
     /// A refresh callback called back into the refresh it is part of, which
     /// could only wait for itself.

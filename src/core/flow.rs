@@ -13,9 +13,9 @@ use super::{
     SessionHash, SessionTokens,
 };
 
-/// The pauses between reloads while `reload()` still returns the tokens
-/// this context knew and the store holds another context's newer ones (the
-/// application's storage catching up: localStorage reaches other tabs a
+/// The pauses between reloads while the tokens `reload()` returns are not
+/// the ones the store holds the hash of (the application's storage catching
+/// up with another context's write: localStorage reaches other tabs a
 /// little later). About 1.3 s in all, with the lock held.
 const RELOAD_PAUSES_MS: [u32; 7] = [10, 20, 40, 80, 160, 320, 640];
 
@@ -158,32 +158,29 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         self.adopt(&guard, handlers).await
     }
 
-    /// Trusts the tokens `reload()` returns and makes memory and store agree
-    /// with them; but while they are the tokens this context already knew
-    /// and the store holds other, newer ones, the application's storage has
-    /// not caught up: reload again after a pause, and never write those
-    /// tokens' hash back (another context's refresh spent them).
+    /// Adopts the tokens `reload()` returns, once they are the ones the
+    /// store holds the hash of. Until then the application's storage may not
+    /// have caught up with the context that wrote the store (it could hand
+    /// back this context's old tokens, or ones from between), so reload
+    /// again after a pause. If they still differ after the last pause, trust
+    /// them as the seed does (a context that saved them may have stopped
+    /// before it wrote their hash): `handle_mismatch` writes their hash,
+    /// unless they are the tokens this context already knew
+    /// ([`RefreshError::StaleTokens`]).
     async fn adopt<H: RefreshHandlers>(
         &self,
         guard: &RefreshLockGuard<L::Guard, S, N>,
         handlers: &H,
     ) -> Flow<H::Tokens> {
-        let known = self.known_session_hash();
         let stored = guard.db_hash();
-        let behind = |tokens: &H::Tokens| {
-            stored.is_some() && stored != known && known == Some(SessionHash::of(tokens.as_ref()))
-        };
         let mut pauses = RELOAD_PAUSES_MS.into_iter();
         let tokens = loop {
             let tokens = self.shared.flight.handler(handlers.reload()).await?;
-            if !behind(&tokens) {
-                break tokens;
+            let behind = stored.is_some() && stored != Some(SessionHash::of(tokens.as_ref()));
+            match pauses.next() {
+                Some(ms) if behind => self.lock().pause(ms).await,
+                _ => break tokens,
             }
-            let Some(ms) = pauses.next() else {
-                let waited_ms = RELOAD_PAUSES_MS.iter().sum();
-                return Err(RefreshError::StaleTokens { waited_ms });
-            };
-            self.lock().pause(ms).await;
         };
         guard.handle_mismatch(tokens.as_ref()).await?;
         Ok((RefreshOutcome::Adopted, tokens))

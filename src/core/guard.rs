@@ -121,7 +121,11 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
 
     /// Makes memory and store agree with tokens the caller trusts: remembers
     /// their hash and, if the store holds a different one, overwrites it. With
-    /// nothing stored, writes nothing (as the seed).
+    /// nothing stored, writes nothing (as the seed). Tokens whose hash is the
+    /// one this context already knew, while the store holds another
+    /// context's newer one, are not trusted: they come from app storage that
+    /// has not caught up, and writing their hash back would undo that
+    /// context's refresh ([`RefreshError::StaleTokens`], nothing written).
     pub async fn handle_mismatch(
         &self,
         trusted_tokens: &SessionTokens,
@@ -129,6 +133,10 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         self.check_not_logged_out()?;
         let new_hash = SessionHash::of(trusted_tokens);
         let read = self.read.borrow().clone();
+        let known = self.shared.known.borrow().hash.clone();
+        if read.hash.is_some() && read.hash != known && known.as_ref() == Some(&new_hash) {
+            return Err(RefreshError::StaleTokens);
+        }
         let learned = match &read.hash {
             Some(db) if *db != new_hash => self.save_in_database(&new_hash).await?,
             _ => read,

@@ -64,6 +64,8 @@ pub struct Scenario {
     pub faults: Faults,
     /// Switches away from a context that could go on.
     pub preemptions: u32,
+    /// The app's storage reaches the other contexts one read late.
+    pub storage_lag: bool,
 }
 
 /// A step the chooser can take.

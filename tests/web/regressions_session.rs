@@ -224,3 +224,18 @@ async fn a_reload_that_never_catches_up_is_a_stale_tokens_error() {
     let now = JsFuture::from(b.stored_state()).await.unwrap();
     assert_eq!(field(&now, "generation"), field(&stored, "generation"));
 }
+
+/// The seed's own flow: `handleMismatch` with the tokens this tab knew,
+/// after another tab stored newer ones, is a `StaleTokensError` and writes
+/// nothing.
+#[wasm_bindgen_test]
+async fn handle_mismatch_with_the_tokens_this_tab_knew_writes_nothing() {
+    let session = Session::new();
+    let (a, b, old, new) = refreshed_elsewhere(&session).await;
+    let guard = lock_now(&b).await;
+    assert!(guard.hash_mismatch());
+    let result = JsFuture::from(guard.handle_mismatch(old)).await;
+    assert_error(result, "StaleTokensError");
+    done(guard.handle_mismatch(new)).await.unwrap();
+    assert_eq!(b.known_session_hash(), a.known_session_hash());
+}

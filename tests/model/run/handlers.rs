@@ -108,7 +108,7 @@ impl RefreshHandlers for Handlers {
 
     async fn reload(&self) -> Result<SessionTokens, RefreshError> {
         yield_now().await;
-        let stored = self.storage.tokens.borrow().clone();
+        let stored = self.storage.read(self.context);
         let tokens = stored.ok_or_else(|| callback("reload", "logged out"))?;
         *self.mine.borrow_mut() = Some(tokens.clone());
         Ok(tokens)
@@ -119,7 +119,7 @@ impl RefreshHandlers for Handlers {
         if self.storage.fail_next_save.replace(false) {
             return Err(callback("save", "quota exceeded"));
         }
-        *self.storage.tokens.borrow_mut() = Some(tokens.clone());
+        self.storage.write(self.context, Some(tokens.clone()));
         *self.mine.borrow_mut() = Some(tokens.clone());
         yield_now().await;
         Ok(())
@@ -162,7 +162,7 @@ pub(super) async fn run_op(
         Op::Logout => {
             let grant = handlers.mine.borrow().as_ref().map(|t| Pair::of(t).grant);
             manager.on_logout().await?;
-            *handlers.storage.tokens.borrow_mut() = None;
+            handlers.storage.write(handlers.context, None);
             *handlers.mine.borrow_mut() = None;
             if let Some(grant) = grant {
                 handlers.ledger.logged_out_grants.borrow_mut().push(grant);
@@ -170,7 +170,9 @@ pub(super) async fn run_op(
         }
         Op::Login => {
             let tokens = handlers.endpoint.login().tokens();
-            *handlers.storage.tokens.borrow_mut() = Some(tokens.clone());
+            handlers
+                .storage
+                .write(handlers.context, Some(tokens.clone()));
             *handlers.mine.borrow_mut() = Some(tokens.clone());
             watch.knew_old.borrow_mut()[handlers.context] = false;
             manager.restore_session(&tokens).await?;

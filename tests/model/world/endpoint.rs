@@ -97,4 +97,36 @@ pub struct AppStorage {
     pub tokens: RefCell<Option<SessionTokens>>,
     /// The next `save` fails (a full quota, say).
     pub fail_next_save: Cell<bool>,
+    /// A write reaches the other contexts one read late: each one's next
+    /// read still returns what was there before it (localStorage in another
+    /// tab of Chromium).
+    pub lag: Cell<bool>,
+    /// How many contexts read it.
+    pub contexts: Cell<usize>,
+    before: RefCell<Option<SessionTokens>>,
+    /// The contexts whose next read is late.
+    late: RefCell<Vec<usize>>,
+}
+
+impl AppStorage {
+    /// What `context` reads now.
+    pub fn read(&self, context: usize) -> Option<SessionTokens> {
+        let mut late = self.late.borrow_mut();
+        match late.iter().position(|c| *c == context) {
+            Some(index) => {
+                late.swap_remove(index);
+                self.before.borrow().clone()
+            }
+            None => self.tokens.borrow().clone(),
+        }
+    }
+
+    /// `context` writes `tokens` (`None`: clears the storage).
+    pub fn write(&self, context: usize, tokens: Option<SessionTokens>) {
+        let before = self.tokens.replace(tokens);
+        if self.lag.get() {
+            *self.before.borrow_mut() = before;
+            *self.late.borrow_mut() = (0..self.contexts.get()).filter(|c| *c != context).collect();
+        }
+    }
 }
