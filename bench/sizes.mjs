@@ -25,6 +25,8 @@ const WHY = {
   std: "thread-local and once cells",
   digest: "the Digest trait sha2 implements",
   hybrid_array: "the fixed-size arrays sha2 returns",
+  smallvec: "the listeners of indexed_db_futures' open request, kept in a small vector",
+  other: "items twiggy names by no path (data and functions it cannot place)",
   web_sys: "AbortSignal and BroadcastChannel bindings",
   serde_core: "serde's traits as serde-wasm-bindgen's serializer implements them for the two records",
   serde_wasm_bindgen: "writing the session and lease records (each a map of three fields, as a plain object)",

@@ -129,8 +129,8 @@ impl Connection {
         match last {
             Some(last) => {
                 let cleanup = last(database.clone());
-                // Started now: its first transaction is ordered before any
-                // started after this call.
+                // Started now: the transactions it starts are ordered
+                // before any started after this call.
                 super::global::spawn_now(async move {
                     cleanup.await;
                     database.close();
