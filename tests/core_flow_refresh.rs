@@ -259,3 +259,60 @@ fn handle_mismatch_with_the_tokens_this_context_knew_writes_nothing() {
     assert_eq!(store.writes(), 1);
     assert_eq!(b.known_session_hash(), newest);
 }
+
+/// A context refreshed and saved the new tokens, then stopped before it
+/// wrote their hash. A context that restores them from app storage (a tab
+/// opened later) repairs the store at once: the store has not changed since
+/// it learned them, so they are not stale (it was left unable to refresh).
+#[test]
+fn restored_tokens_whose_hash_never_reached_the_store_repair_it() {
+    let (mut managers, _, store, server, storage) = session(2);
+    let b = managers.remove(1);
+    let issued = block_on(async {
+        let guard = managers[0].spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        drop(guard);
+        let issued = server.exchange("refresh-0").unwrap();
+        *storage.0.borrow_mut() = issued.clone();
+        b.restore_session(&issued).await.unwrap();
+        issued
+    });
+    let handlers = Handlers::new(&server, &storage);
+    let reloads_before = handlers.network_calls.get();
+    let (outcome, tokens) = block_on(b.refresh(WAIT, &handlers)).unwrap();
+    assert_eq!(outcome, RefreshOutcome::Adopted);
+    assert_eq!(tokens, issued);
+    assert_eq!(handlers.network_calls.get(), reloads_before);
+    assert_eq!(stored_hash(&store), Some(SessionHash::of(&issued)));
+    assert_eq!(store.writes(), 2);
+}
+
+/// `close()` while a refresh pauses for the app's storage ends it with
+/// `Closed` at once: nothing was spent, and nothing more is reloaded.
+#[test]
+fn close_ends_a_pause_for_the_app_storage() {
+    let (b, store, _, lagging) = behind_the_store(u32::MAX);
+    let mut refresh = std::pin::pin!(b.refresh(WAIT, &lagging));
+    // Up to the first stale reload; the refresh then pauses.
+    for _ in 0..100 {
+        if lagging.behind.get() < u32::MAX {
+            break;
+        }
+        assert!(poll_once(refresh.as_mut()).is_pending());
+    }
+    let left = lagging.behind.get();
+    assert_eq!(left, u32::MAX - 1, "one reload, then the pause");
+    b.close();
+    match poll_once(refresh.as_mut()) {
+        std::task::Poll::Ready(Err(RefreshError::Closed)) => {}
+        other => panic!(
+            "expected Closed at once, got {:?}",
+            other.map(|r| r.map(|(o, _)| o))
+        ),
+    }
+    assert_eq!(lagging.behind.get(), left, "reloaded after close()");
+    assert_eq!(store.writes(), 1);
+}

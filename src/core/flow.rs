@@ -158,14 +158,15 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         self.adopt(&guard, handlers).await
     }
 
-    /// Adopts the tokens `reload()` returns, once they are the ones the
-    /// store holds the hash of. Until then the application's storage may not
-    /// have caught up with the context that wrote the store (it could hand
-    /// back this context's old tokens, or ones from between), so reload
-    /// again after a pause. If they still differ after the last pause, trust
-    /// them as the seed does (a context that saved them may have stopped
-    /// before it wrote their hash): `handle_mismatch` writes their hash,
-    /// unless they are the tokens this context already knew
+    /// Adopts the tokens `reload()` returns. If another context wrote the
+    /// store since this one learned its tokens, and they are not the ones
+    /// the store holds the hash of, the application's storage may not have
+    /// caught up with that context (it could hand back this context's old
+    /// tokens, or ones from between): reload again after a pause (ended by
+    /// `close()`). If they still differ after the last pause, trust them as
+    /// the seed does (a context that saved them may have stopped before it
+    /// wrote their hash): `handle_mismatch` writes their hash, unless they
+    /// are the tokens this context already knew
     /// ([`RefreshError::StaleTokens`]).
     async fn adopt<H: RefreshHandlers>(
         &self,
@@ -176,9 +177,11 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         let mut pauses = RELOAD_PAUSES_MS.into_iter();
         let tokens = loop {
             let tokens = self.shared.flight.handler(handlers.reload()).await?;
-            let behind = stored.is_some() && stored != Some(SessionHash::of(tokens.as_ref()));
+            let behind = guard.written_elsewhere()
+                && stored.is_some()
+                && stored != Some(SessionHash::of(tokens.as_ref()));
             match pauses.next() {
-                Some(ms) if behind => self.lock().pause(ms).await,
+                Some(ms) if behind => self.pause(ms).await?,
                 _ => break tokens,
             }
         };

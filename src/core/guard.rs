@@ -122,10 +122,11 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// Makes memory and store agree with tokens the caller trusts: remembers
     /// their hash and, if the store holds a different one, overwrites it. With
     /// nothing stored, writes nothing (as the seed). Tokens whose hash is the
-    /// one this context already knew, while the store holds another
-    /// context's newer one, are not trusted: they come from app storage that
-    /// has not caught up, and writing their hash back would undo that
-    /// context's refresh ([`RefreshError::StaleTokens`], nothing written).
+    /// one this context already knew, while the store holds one another
+    /// context wrote since this context learned them, are not trusted: they
+    /// come from app storage that has not caught up, and writing their hash
+    /// back would undo that context's refresh ([`RefreshError::StaleTokens`],
+    /// nothing written).
     pub async fn handle_mismatch(
         &self,
         trusted_tokens: &SessionTokens,
@@ -133,8 +134,10 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         self.check_not_logged_out()?;
         let new_hash = SessionHash::of(trusted_tokens);
         let read = self.read.borrow().clone();
-        let known = self.shared.known.borrow().hash.clone();
-        if read.hash.is_some() && read.hash != known && known.as_ref() == Some(&new_hash) {
+        let stale = self.written_elsewhere()
+            && read.hash.as_ref().is_some_and(|db| *db != new_hash)
+            && self.shared.known.borrow().hash.as_ref() == Some(&new_hash);
+        if stale {
             return Err(RefreshError::StaleTokens);
         }
         let learned = match &read.hash {
@@ -142,6 +145,12 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
             _ => read,
         };
         self.remember(Some(new_hash), learned)
+    }
+
+    /// Has another context written the store since this context learned its
+    /// tokens (the record read is not the one they were learned at)?
+    pub(super) fn written_elsewhere(&self) -> bool {
+        *self.read.borrow() != self.shared.known.borrow().learned
     }
 
     fn check_not_logged_out(&self) -> Result<(), RefreshError> {

@@ -103,10 +103,10 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         self.shared.turns.is_held()
     }
 
-    /// Ends every wait for the lock in progress ([`RefreshError::Closed`]);
-    /// later calls fail the same way. Guards already held stay held until
-    /// dropped, and a refresh past the lock runs to its end
-    /// ([`after_refresh`](Self::after_refresh)).
+    /// Ends every wait for the lock in progress ([`RefreshError::Closed`]),
+    /// and an adoption's pause for the app's storage; later calls fail the
+    /// same way. Guards already held stay held until dropped, and a refresh
+    /// past the lock runs to its end ([`after_refresh`](Self::after_refresh)).
     pub fn close(&self) {
         self.shared.closing.close();
     }
@@ -131,6 +131,22 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         } else {
             Ok(())
         }
+    }
+
+    /// Waits about `ms` milliseconds ([`CrossContextLock::pause`]), or fails
+    /// with [`RefreshError::Closed`] as soon as [`close`](Self::close) comes.
+    pub(super) async fn pause(&self, ms: u32) -> Result<(), RefreshError> {
+        let (mut pause, mut closed) = (
+            pin!(self.lock.pause(ms)),
+            pin!(self.shared.closing.closed()),
+        );
+        std::future::poll_fn(|cx| {
+            if closed.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(RefreshError::Closed));
+            }
+            pause.as_mut().poll(cx).map(Ok)
+        })
+        .await
     }
 
     /// Waits for this manager's turn and then the cross-context lock, then

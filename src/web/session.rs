@@ -33,7 +33,8 @@ pub type WebRefreshManager = RefreshManager<ContextLock, IdbHashStore, Broadcast
 /// opens the database again. Then the lease lock gives back its lease, the
 /// database connection closes and the channel closes: at once, or, if a
 /// refresh is in flight, once it has ended (one past the lock runs to its
-/// end and stores its tokens' hash: the old refresh token may be spent).
+/// end and stores its tokens' hash: the old refresh token may be spent; an
+/// adoption pausing for the app's storage ends at once with `Closed`).
 pub fn close_session(manager: &WebRefreshManager) {
     manager.close();
     manager.notifier().unsubscribe_all();
