@@ -1,6 +1,6 @@
 //! The invariants checked once a run has ended: no issued tokens dropped,
-//! and with nothing failing, no spent refresh token sent and one network
-//! call per rotation.
+//! and with nothing failing, every call ending well (but for a logout), no
+//! spent refresh token sent and one network call per rotation.
 
 use super::super::world::{AppStorage, Endpoint, Pair};
 use super::Ledger;
@@ -27,6 +27,15 @@ pub(super) fn end_checks(
         }
     }
     if !faulted {
+        // Every call ends well, but for what a logout does: the session is
+        // logged out, the app's storage a handler reads is empty, a guard
+        // held across the logout is fenced (a logout does not wait for the lock).
+        const LOGOUT: [&str; 3] = [": LoggedOutError", ": CallbackError", ": FencedError"];
+        for error in ledger.errors.borrow().iter() {
+            if !LOGOUT.iter().any(|name| error.ends_with(name)) {
+                violations.push(format!("{error} with nothing failing"));
+            }
+        }
         if endpoint.reuses.get() > 0 {
             violations.push(format!(
                 "a spent refresh token was sent {} time(s) with nothing failing: the grant is revoked",
