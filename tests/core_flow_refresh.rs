@@ -262,8 +262,9 @@ fn handle_mismatch_with_the_tokens_this_context_knew_writes_nothing() {
 
 /// A context refreshed and saved the new tokens, then stopped before it
 /// wrote their hash. A context that restores them from app storage (a tab
-/// opened later) repairs the store at once: the store has not changed since
-/// it learned them, so they are not stale (it was left unable to refresh).
+/// opened later) repairs the store, after the pauses for the app's storage:
+/// the store has not changed since it learned them, so they are not stale
+/// (it was left unable to refresh).
 #[test]
 fn restored_tokens_whose_hash_never_reached_the_store_repair_it() {
     let (mut managers, _, store, server, storage) = session(2);

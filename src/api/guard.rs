@@ -89,6 +89,9 @@ impl RefreshLockGuard {
 
     /// After a mismatch: remembers the trusted tokens' hash and, if the store
     /// holds a different one, overwrites it. With nothing stored, writes nothing.
+    /// Rejects with `StaleTokensError` (nothing written) for the tokens this
+    /// context already knew when another context has written the store since:
+    /// your storage has not caught up; reload and call again.
     #[wasm_bindgen(js_name = handleMismatch, unchecked_return_type = "Promise<void>")]
     pub fn handle_mismatch(
         &self,

@@ -16,7 +16,8 @@ use super::{
 /// The pauses between reloads while the tokens `reload()` returns are not
 /// the ones the store holds the hash of (the application's storage catching
 /// up with another context's write: localStorage reaches other tabs a
-/// little later). About 1.3 s in all, with the lock held.
+/// little later). About 1.3 s in all, with the lock held; after that the
+/// reloaded tokens are trusted (see `adopt`).
 const RELOAD_PAUSES_MS: [u32; 7] = [10, 20, 40, 80, 160, 320, 640];
 
 /// The application's side of a refresh.
@@ -121,7 +122,9 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             return Err(RefreshError::LoggedOut);
         }
         let flight = &self.shared.flight;
-        // Every way to adoption ends at the one `adopt` below.
+        // Every way to adoption ends at the one `adopt` below. After a
+        // network refresh, `close()` may not end it (the token is spent).
+        let mut spent = false;
         if !guard.hash_mismatch() {
             match flight.handler(handlers.refresh()).await {
                 Err(error) => {
@@ -135,6 +138,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 Ok(tokens) => {
                     // The old refresh token is spent: from here on, an error
                     // that loses the new tokens loses the session.
+                    spent = true;
                     if let Err(error) = flight.handler(handlers.save(&tokens)).await {
                         return Err(unsaved(error, &tokens));
                     }
@@ -155,32 +159,33 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 }
             }
         }
-        self.adopt(&guard, handlers).await
+        self.adopt(&guard, handlers, spent).await
     }
 
-    /// Adopts the tokens `reload()` returns. If another context wrote the
-    /// store since this one learned its tokens, and they are not the ones
+    /// Adopts the tokens `reload()` returns. While they are not the ones
     /// the store holds the hash of, the application's storage may not have
-    /// caught up with that context (it could hand back this context's old
-    /// tokens, or ones from between): reload again after a pause (ended by
-    /// `close()`). If they still differ after the last pause, trust them as
-    /// the seed does (a context that saved them may have stopped before it
-    /// wrote their hash): `handle_mismatch` writes their hash, unless they
-    /// are the tokens this context already knew
-    /// ([`RefreshError::StaleTokens`]).
+    /// caught up with the context that wrote it (it could hand back this
+    /// context's old tokens, or ones from between; a context may also have
+    /// restored such tokens): reload again after a pause (ended by
+    /// `close()`, unless this refresh has `spent` the old refresh token). If
+    /// they still differ after the last pause, trust them as the seed does
+    /// (a context that saved them may have stopped before it wrote their
+    /// hash): `handle_mismatch` writes their hash, unless they are the
+    /// tokens this context already knew and another context wrote the store
+    /// since it learned them ([`RefreshError::StaleTokens`]).
     async fn adopt<H: RefreshHandlers>(
         &self,
         guard: &RefreshLockGuard<L::Guard, S, N>,
         handlers: &H,
+        spent: bool,
     ) -> Flow<H::Tokens> {
         let stored = guard.db_hash();
         let mut pauses = RELOAD_PAUSES_MS.into_iter();
         let tokens = loop {
             let tokens = self.shared.flight.handler(handlers.reload()).await?;
-            let behind = guard.written_elsewhere()
-                && stored.is_some()
-                && stored != Some(SessionHash::of(tokens.as_ref()));
+            let behind = stored.is_some() && stored != Some(SessionHash::of(tokens.as_ref()));
             match pauses.next() {
+                Some(ms) if behind && spent => self.lock().pause(ms).await,
                 Some(ms) if behind => self.pause(ms).await?,
                 _ => break tokens,
             }

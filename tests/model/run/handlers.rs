@@ -168,6 +168,12 @@ pub(super) async fn run_op(
                 handlers.ledger.logged_out_grants.borrow_mut().push(grant);
             }
         }
+        Op::Reopen => {
+            let tokens = handlers.storage.read(handlers.context);
+            let tokens = tokens.ok_or_else(|| callback("reopen", "logged out"))?;
+            *handlers.mine.borrow_mut() = Some(tokens.clone());
+            manager.restore_session(&tokens).await?;
+        }
         Op::Login => {
             let tokens = handlers.endpoint.login().tokens();
             handlers

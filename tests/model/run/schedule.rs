@@ -221,8 +221,19 @@ pub fn run(scenario: &Scenario, choose: &mut dyn FnMut(usize, &[Choice]) -> usiz
         }
     }
     stole |= faulted;
+    let logouts = scenario
+        .tasks
+        .iter()
+        .any(|(_, ops)| ops.contains(&Op::Logout));
     if violations.is_empty() {
-        end_checks(&endpoint, &storage, &ledger, stole, &mut violations);
+        end_checks(
+            &endpoint,
+            &storage,
+            &ledger,
+            stole,
+            logouts,
+            &mut violations,
+        );
     }
     Report {
         steps: step,
