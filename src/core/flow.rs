@@ -17,8 +17,10 @@ use super::{
 /// the ones the store holds the hash of (the application's storage catching
 /// up with another context's write: localStorage reaches other tabs a
 /// little later). About 1.3 s in all, with the lock held; after that the
-/// reloaded tokens are trusted (see `adopt`).
-const RELOAD_PAUSES_MS: [u32; 7] = [10, 20, 40, 80, 160, 320, 640];
+/// reloaded tokens are trusted (see `adopt`). Three, so that they stay
+/// below the chain of five timers after which a browser slows a hidden
+/// tab's timers to one a minute.
+const RELOAD_PAUSES_MS: [u32; 3] = [30, 300, 1000];
 
 /// The application's side of a refresh.
 pub trait RefreshHandlers {
@@ -123,7 +125,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         }
         let flight = &self.shared.flight;
         // Every way to adoption ends at the one `adopt` below. After a
-        // network refresh, `close()` may not end it (the token is spent).
+        // successful network refresh, `close()` may not end it (the token
+        // is spent).
         let mut spent = false;
         if !guard.hash_mismatch() {
             match flight.handler(handlers.refresh()).await {

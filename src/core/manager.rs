@@ -104,9 +104,10 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     }
 
     /// Ends every wait for the lock in progress ([`RefreshError::Closed`]),
-    /// and an adoption's pause for the app's storage; later calls fail the
-    /// same way. Guards already held stay held until dropped, and a refresh
-    /// past the lock runs to its end ([`after_refresh`](Self::after_refresh)).
+    /// and an adoption's pause for the app's storage (unless its refresh
+    /// spent the old refresh token); later calls fail the same way. Guards
+    /// already held stay held until dropped, and a refresh past the network
+    /// call runs to its end ([`after_refresh`](Self::after_refresh)).
     pub fn close(&self) {
         self.shared.closing.close();
     }
