@@ -7,7 +7,7 @@ mod host;
 
 use std::cell::Cell;
 
-use cross_tab_refresh::core::memory::{MemoryRecord, MemoryStore};
+use cross_tab_refresh::core::memory::{MemoryLockOptions, MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{
     RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens, StoredState,
 };
@@ -316,4 +316,61 @@ fn close_ends_a_pause_for_the_app_storage() {
     }
     assert_eq!(lagging.behind.get(), left, "reloaded after close()");
     assert_eq!(store.writes(), 1);
+}
+
+/// A refresh whose fenced write lost to a steal adopts after its network
+/// call spent the old refresh token: `close()` during its pause for the
+/// app's storage does not end it (a refresh past the network call runs to
+/// its end), and it stores the hash of the tokens it saved.
+#[test]
+fn close_does_not_end_the_pause_of_a_refresh_that_spent_its_token() {
+    let (managers, _, store, server, storage) = session(2);
+    let (b, c) = (&managers[0], &managers[1]);
+    block_on(async {
+        let guard = b.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+    });
+    let handlers = Handlers::new(&server, &storage);
+    let mut refresh = std::pin::pin!(b.refresh(WAIT, &handlers));
+    for _ in 0..100 {
+        if handlers.network_calls.get() == 1 {
+            break;
+        }
+        assert!(poll_once(refresh.as_mut()).is_pending());
+    }
+    assert_eq!(handlers.network_calls.get(), 1, "inside the network call");
+    // Another context steals the lock and writes while B's call is out.
+    block_on(async {
+        let steal = MemoryLockOptions {
+            steal: true,
+            if_free: false,
+        };
+        let guard = c.spin_lock(steal).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(7))
+            .await
+            .unwrap();
+    });
+    // Up to B's save of its new tokens in the app's storage; its write is
+    // then fenced, and it adopts, pausing while the app's storage (its own
+    // new tokens) differs from the store. close() comes now.
+    for _ in 0..100 {
+        if *storage.0.borrow() == TokenServer::tokens(1) {
+            break;
+        }
+        assert!(poll_once(refresh.as_mut()).is_pending());
+    }
+    assert_eq!(*storage.0.borrow(), TokenServer::tokens(1), "B saved");
+    b.close();
+    let result = block_on(refresh);
+    let (outcome, tokens) = result.unwrap_or_else(|e| panic!("ended with {e}"));
+    assert_eq!(outcome, RefreshOutcome::Adopted);
+    assert_eq!(tokens, TokenServer::tokens(1));
+    assert_eq!(
+        stored_hash(&store),
+        Some(SessionHash::of(&TokenServer::tokens(1)))
+    );
 }
