@@ -182,7 +182,7 @@ impl RefreshError {
             Self::GuardReleased => "GuardReleasedError",
             Self::Callback { .. } => "CallbackError",
             Self::LoggedOut => "LoggedOutError",
-            Self::StaleTokens { .. } => "StaleTokensError",
+            Self::StaleTokens => "StaleTokensError",
             Self::Reentrant => "ReentrancyError",
         }
     }

@@ -23,9 +23,7 @@ pub fn run(scenario: &Scenario, choose: &mut dyn FnMut(usize, &[Choice]) -> usiz
     let n = scenario.contexts;
     let watch = Rc::new(Watch::new(n));
     let endpoint = Rc::new(Endpoint::default());
-    let storage = Rc::new(AppStorage::default());
-    storage.contexts.set(n);
-    storage.lag.set(scenario.storage_lag);
+    let storage = Rc::new(AppStorage::new(n, scenario.storage_lag));
     let ledger = Rc::new(Ledger::default());
     let store = MemoryStore::default();
     let known: Rc<RefCell<Vec<Option<SessionHash>>>> = Rc::new(RefCell::new(vec![None; n]));

@@ -100,15 +100,25 @@ pub struct AppStorage {
     /// A write reaches the other contexts one read late: each one's next
     /// read still returns what was there before it (localStorage in another
     /// tab of Chromium).
-    pub lag: Cell<bool>,
+    lag: bool,
     /// How many contexts read it.
-    pub contexts: Cell<usize>,
+    contexts: usize,
     before: RefCell<Option<SessionTokens>>,
     /// The contexts whose next read is late.
     late: RefCell<Vec<usize>>,
 }
 
 impl AppStorage {
+    /// The storage of `contexts` contexts, reaching the others one read
+    /// late with `lag`.
+    pub fn new(contexts: usize, lag: bool) -> Self {
+        Self {
+            contexts,
+            lag,
+            ..Self::default()
+        }
+    }
+
     /// What `context` reads now.
     pub fn read(&self, context: usize) -> Option<SessionTokens> {
         let mut late = self.late.borrow_mut();
@@ -124,9 +134,9 @@ impl AppStorage {
     /// `context` writes `tokens` (`None`: clears the storage).
     pub fn write(&self, context: usize, tokens: Option<SessionTokens>) {
         let before = self.tokens.replace(tokens);
-        if self.lag.get() {
+        if self.lag {
             *self.before.borrow_mut() = before;
-            *self.late.borrow_mut() = (0..self.contexts.get()).filter(|c| *c != context).collect();
+            *self.late.borrow_mut() = (0..self.contexts).filter(|c| *c != context).collect();
         }
     }
 }
