@@ -159,6 +159,7 @@ struct Lagging {
     handlers: Handlers,
     stale: SessionTokens,
     behind: Cell<u32>,
+    reloads: Cell<u32>,
 }
 
 impl RefreshHandlers for Lagging {
@@ -167,6 +168,7 @@ impl RefreshHandlers for Lagging {
         self.handlers.refresh().await
     }
     async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.reloads.set(self.reloads.get() + 1);
         let fresh = self.handlers.reload().await?;
         if self.behind.get() == 0 {
             return Ok(fresh);
@@ -201,8 +203,22 @@ fn behind_the_store(behind: u32) -> (Manager, MemoryStore, TokenServer, Lagging)
         handlers: Handlers::new(&server, &storage),
         stale: TokenServer::tokens(0),
         behind: Cell::new(behind),
+        reloads: Cell::new(0),
     };
     (managers.remove(1), store, server, lagging)
+}
+
+/// An app storage that has caught up is read once: no pause, no second
+/// reload.
+#[test]
+fn an_app_storage_up_to_date_is_reloaded_once() {
+    let (b, store, server, lagging) = behind_the_store(0);
+    let (outcome, tokens) = block_on(b.refresh(WAIT, &lagging)).unwrap();
+    assert_eq!(outcome, RefreshOutcome::Adopted);
+    assert_eq!(tokens, TokenServer::tokens(1));
+    assert_eq!(lagging.reloads.get(), 1);
+    assert_eq!(store.writes(), 1);
+    assert_eq!(server.issued.get(), 1);
 }
 
 #[test]
@@ -212,6 +228,7 @@ fn an_app_storage_behind_the_store_is_waited_for_never_written_back() {
     assert_eq!(outcome, RefreshOutcome::Adopted);
     assert_eq!(tokens, TokenServer::tokens(1));
     assert_eq!(lagging.behind.get(), 0, "reloaded until it caught up");
+    assert_eq!(lagging.reloads.get(), 4, "after a pause each time");
     let newest = Some(SessionHash::of(&TokenServer::tokens(1)));
     assert_eq!(stored_hash(&store), newest, "the store was rolled back");
     assert_eq!(store.writes(), 1);

@@ -1,6 +1,6 @@
 //! Logouts on the host: a stale context cannot refresh over one (a new
 //! login works), a guard taken before it cannot bring the hash back, and a
-//! logout during a refresh of a context that knew nothing stands.
+//! logout during a refresh stands, and its error says what the app saved.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod host;
@@ -98,5 +98,47 @@ fn a_logout_during_a_refresh_of_a_context_that_knew_nothing_stays_a_logout() {
         let error = fresh.refresh(WAIT, &handlers).await.unwrap_err();
         assert_eq!(error.name(), "LoggedOutError");
         assert_eq!(fresh.stored_state().await.unwrap().hash, None);
+    });
+}
+
+/// A logout that lands while this context's refresh is at the server: the
+/// server's new tokens reach the app's storage (`save`), but they are the
+/// logged-out session's. The error says so, and to remove them; a refusal
+/// before any network call says nothing was refreshed.
+#[test]
+fn a_logout_during_a_refresh_says_the_saved_tokens_are_the_logged_out_sessions() {
+    let store = MemoryStore::default();
+    let lock = MemoryLock::default();
+    let a = RefreshManager::new(lock.clone(), store.clone());
+    let other = RefreshManager::new(lock, store.clone());
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        let handlers = LogoutDuringRefresh {
+            other: &other,
+            inner: Handlers::new(&server, &storage),
+        };
+        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
+        assert!(
+            matches!(error, RefreshError::LoggedOutDuringRefresh),
+            "{error:?}"
+        );
+        assert_eq!(handlers.inner.network_calls.get(), 1);
+        assert_eq!(*storage.0.borrow(), TokenServer::tokens(1), "saved");
+        assert_eq!(a.stored_state().await.unwrap().hash, None);
+        let message = error.to_string();
+        assert!(
+            message.contains("during this refresh") && message.contains("remove them"),
+            "{message}"
+        );
+        // Another refresh of the same context is refused before any call.
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        let fresh_logout = other.on_logout().await;
+        fresh_logout.unwrap();
+        let handlers = Handlers::new(&server, &storage);
+        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
+        assert!(matches!(error, RefreshError::LoggedOut), "{error:?}");
+        assert_eq!(handlers.network_calls.get(), 0);
+        assert!(error.to_string().contains("nothing was refreshed"));
     });
 }

@@ -49,6 +49,7 @@ fn error_names_causes_and_debug() {
         RefreshError::Closed,
         RefreshError::GuardReleased,
         RefreshError::LoggedOut,
+        RefreshError::LoggedOutDuringRefresh,
         RefreshError::Reentrant,
         RefreshError::StaleTokens,
     ]
@@ -64,6 +65,7 @@ fn error_names_causes_and_debug() {
             "InvalidArgumentError",
             "ClosedError",
             "GuardReleasedError",
+            "LoggedOutError",
             "LoggedOutError",
             "ReentrancyError",
             "StaleTokensError"
@@ -99,6 +101,7 @@ fn every_error() -> Vec<RefreshError> {
             tokens: None,
         },
         RefreshError::LoggedOut,
+        RefreshError::LoggedOutDuringRefresh,
         RefreshError::Reentrant,
     ]
 }

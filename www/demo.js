@@ -87,6 +87,9 @@ async function refresh() {
     return { outcome, ms, accessTokenHash: manager.knownSessionHash, ok: tokens.accessToken === loadTokens()?.accessToken };
   } catch (error) {
     counters.errors++;
+    // Logged out elsewhere: the tokens stored here (perhaps new ones, saved
+    // by this refresh) are the ended session's.
+    if (error.name === "LoggedOutError") clearTokens();
     log("error", `${error.name}: ${error.message}`);
     setStatus(error.name, "bad");
     return { outcome: "error", error: `${error.name}: ${error.message}` };

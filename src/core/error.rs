@@ -140,12 +140,21 @@ pub enum RefreshError {
     },
 
     /// Another context logged the session out after this context learned its
-    /// tokens: nothing was sent to the server, and the known hash is
-    /// forgotten. A new login (restore the new tokens) starts over.
+    /// tokens: nothing was sent to the server or written, and the known hash
+    /// is forgotten. A new login (restore the new tokens) starts over.
     #[error(
         "the session was logged out in another context after this one learned its tokens; nothing was refreshed or written, log in again"
     )]
     LoggedOut,
+
+    /// Another context logged the session out while this refresh was at the
+    /// server: the new tokens went to the application's `save` callback,
+    /// but they are the logged-out session's (to be removed), and their
+    /// hash was not written. JavaScript sees a `LoggedOutError`.
+    #[error(
+        "the session was logged out in another context during this refresh: the new tokens given to the save callback belong to the logged-out session and their hash was not written; remove them and log in again"
+    )]
+    LoggedOutDuringRefresh,
 
     /// The tokens to adopt are the ones this context already knew, but
     /// another context has stored newer ones: the application's token
@@ -181,7 +190,7 @@ impl RefreshError {
             Self::Closed => "ClosedError",
             Self::GuardReleased => "GuardReleasedError",
             Self::Callback { .. } => "CallbackError",
-            Self::LoggedOut => "LoggedOutError",
+            Self::LoggedOut | Self::LoggedOutDuringRefresh => "LoggedOutError",
             Self::StaleTokens => "StaleTokensError",
             Self::Reentrant => "ReentrancyError",
         }

@@ -79,7 +79,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   carries the new tokens ([`RefreshError::unsaved_tokens`]) and
     ///   nothing is written. If the write is fenced (the lock was lost
     ///   meanwhile and another context wrote), adopt what the app now holds;
-    ///   after a logout, fail with [`RefreshError::LoggedOut`].
+    ///   after a logout, fail with [`RefreshError::LoggedOutDuringRefresh`]
+    ///   (the tokens `save()` got are the logged-out session's).
     /// - If `refresh()` fails, read the store again: if another context
     ///   stored other tokens meanwhile, adopt them; else report the failure
     ///   and leave the store untouched.
@@ -154,7 +155,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                         Err(RefreshError::Fenced { .. }) => {
                             guard.reread().await?;
                             if guard.logged_out() || guard.db_hash().is_none() {
-                                return Err(RefreshError::LoggedOut);
+                                return Err(RefreshError::LoggedOutDuringRefresh);
                             }
                         }
                         Err(error) => return Err(error),
@@ -182,11 +183,12 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         handlers: &H,
         spent: bool,
     ) -> Flow<H::Tokens> {
+        // Adoption follows a read that found a hash: the store holds one.
         let stored = guard.db_hash();
         let mut pauses = RELOAD_PAUSES_MS.into_iter();
         let tokens = loop {
             let tokens = self.shared.flight.handler(handlers.reload()).await?;
-            let behind = stored.is_some() && stored != Some(SessionHash::of(tokens.as_ref()));
+            let behind = stored != Some(SessionHash::of(tokens.as_ref()));
             match pauses.next() {
                 Some(ms) if behind && spent => self.lock().pause(ms).await,
                 Some(ms) if behind => self.pause(ms).await?,

@@ -55,7 +55,8 @@ async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
     // 1. Tab A refreshes; its token request waits at the endpoint.
     // 2. Meanwhile tab B logs out; then A's request completes.
     // 3. A's write is fenced and A sees the logout: refresh() rejects with
-    //    LoggedOutError, the session stays out.
+    //    LoggedOutError, saying that the tokens its save() got are the
+    //    logged-out session's; the session stays out.
     // 4. Subscribers of this session hear "logout"; those of another session hear nothing.
     let session = Session::new();
     let other_session = Session {
@@ -82,7 +83,12 @@ async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
         let_a_through.call0(&JsValue::NULL).unwrap();
     };
     let (result_a, ()) = futures::join!(flow_a, logout_b);
-    assert_error(result_a, "LoggedOutError");
+    let error = assert_error(result_a, "LoggedOutError");
+    assert!(
+        message(&error).contains("remove them"),
+        "{}",
+        message(&error)
+    );
     let record = raw_record(&session.database, &session.session).await;
     assert!(field(&record, "hash").is_null(), "still logged out");
     assert!(lock_now(&c).await.db_hash().is_null());
