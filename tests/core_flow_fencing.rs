@@ -5,8 +5,9 @@
 
 mod host;
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::MemoryRecord;
-use cross_tab_refresh::core::{RefreshError, SessionHash, StoredState};
+use cross_tab_refresh::core::{SessionHash, StoredState};
 use futures::executor::block_on;
 use host::*;
 
@@ -29,8 +30,8 @@ fn a_stolen_holder_cannot_clobber_newer_tokens() {
             .await
             .unwrap_err();
         assert!(matches!(
-            error,
-            RefreshError::Fenced {
+            error.kind(),
+            ErrorKind::Fenced {
                 expected: 0,
                 found: 1
             }

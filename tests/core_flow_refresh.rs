@@ -7,6 +7,7 @@ mod host;
 
 use std::cell::Cell;
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::{MemoryLockOptions, MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{
     RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens, StoredState,
@@ -140,8 +141,8 @@ fn a_failed_reload_is_an_error_not_a_success_on_stale_tokens() {
         handlers.fail_reload = true;
         let error = managers[0].refresh(WAIT, &handlers).await.unwrap_err();
         assert!(matches!(
-            error,
-            RefreshError::Callback {
+            error.kind(),
+            ErrorKind::Callback {
                 callback: "reload",
                 ..
             }
@@ -324,7 +325,7 @@ fn close_ends_a_pause_for_the_app_storage() {
     assert_eq!(left, u32::MAX - 1, "one reload, then the pause");
     b.close();
     match poll_once(refresh.as_mut()) {
-        std::task::Poll::Ready(Err(RefreshError::Closed)) => {}
+        std::task::Poll::Ready(Err(error)) if matches!(error.kind(), ErrorKind::Closed) => {}
         other => panic!(
             "expected Closed at once, got {:?}",
             other.map(|r| r.map(|(o, _)| o))

@@ -5,6 +5,7 @@
 
 mod host;
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::MemoryLockOptions;
 use cross_tab_refresh::core::{
     Cause, RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens,
@@ -24,11 +25,12 @@ impl RefreshHandlers for FailingSave {
         self.0.reload().await
     }
     async fn save(&self, _: &SessionTokens) -> Result<(), RefreshError> {
-        Err(RefreshError::Callback {
+        Err(ErrorKind::Callback {
             callback: "save",
             cause: Some(Cause::new("quota exceeded")),
             tokens: None,
-        })
+        }
+        .into())
     }
 }
 
@@ -71,10 +73,11 @@ impl RefreshHandlers for StoreFailingSave {
         self.0.reload().await
     }
     async fn save(&self, _: &SessionTokens) -> Result<(), RefreshError> {
-        Err(RefreshError::Store {
+        Err(ErrorKind::Store {
             message: "disk full".to_owned(),
             cause: None,
-        })
+        }
+        .into())
     }
 }
 
@@ -92,14 +95,14 @@ fn a_save_failing_with_any_error_is_a_callback_error_that_keeps_it_and_the_token
             .await
             .unwrap_err();
         assert!(matches!(
-            error,
-            RefreshError::Callback {
+            error.kind(),
+            ErrorKind::Callback {
                 callback: "save",
                 ..
             }
         ));
         let original = error.cause().and_then(|c| c.downcast_ref::<RefreshError>());
-        assert_eq!(original.map(RefreshError::name), Some("StoreError"));
+        assert_eq!(original.map(|e| e.name()), Some("StoreError"));
         assert_eq!(
             error.unsaved_tokens::<SessionTokens>(),
             Some(&TokenServer::tokens(1))

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::task::Poll;
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::{
     MemoryLock, MemoryLockGuard, MemoryLockOptions, MemoryStore,
 };
@@ -111,7 +112,10 @@ fn if_free_fails_at_once_when_this_context_holds_the_lock() {
             if_free: true,
         };
         let error = manager.spin_lock(if_free).await.err().unwrap();
-        assert!(matches!(error, RefreshError::LockTimeout { timeout_ms: 0 }));
+        assert!(matches!(
+            error.kind(),
+            ErrorKind::LockTimeout { timeout_ms: 0 }
+        ));
         drop(held);
         drop(manager.spin_lock(if_free).await.unwrap());
     });

@@ -1,6 +1,7 @@
 //! The option rules on the host: every bad value and its message, and the
 //! edges that are accepted.
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::RefreshError;
 use cross_tab_refresh::core::options::{
     MAX_LEASE_MS, MAX_NAME_LEN, MAX_TIMEOUT_MS, MIN_LEASE_MS, lease_ms, name, steal_alone,
@@ -8,8 +9,8 @@ use cross_tab_refresh::core::options::{
 };
 
 fn message(result: Result<impl std::fmt::Debug, RefreshError>) -> String {
-    match result {
-        Err(RefreshError::InvalidArgument(message)) => message,
+    match result.map_err(RefreshError::into_kind) {
+        Err(ErrorKind::InvalidArgument(message)) => message,
         other => panic!("expected an InvalidArgument, got {other:?}"),
     }
 }

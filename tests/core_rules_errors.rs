@@ -4,6 +4,7 @@
 //! own terms).
 #![cfg(not(target_arch = "wasm32"))]
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::{RefreshError, Remedy};
 
 #[test]
@@ -11,16 +12,16 @@ fn error_names_causes_and_debug() {
     use cross_tab_refresh::core::Cause;
     let cause = || Some(Cause::new(7u8));
     let with_cause = [
-        RefreshError::Aborted { cause: cause() },
-        RefreshError::Store {
+        ErrorKind::Aborted { cause: cause() },
+        ErrorKind::Store {
             message: "m".to_owned(),
             cause: cause(),
         },
-        RefreshError::NotSupported {
+        ErrorKind::NotSupported {
             message: "m".to_owned(),
             cause: cause(),
         },
-        RefreshError::Callback {
+        ErrorKind::Callback {
             callback: "save",
             cause: cause(),
             tokens: None,
@@ -34,27 +35,27 @@ fn error_names_causes_and_debug() {
             error.name()
         );
     }
-    assert!(RefreshError::LoggedOut.cause().is_none());
+    assert!(ErrorKind::LoggedOut.cause().is_none());
     assert_eq!(format!("{:?}", Cause::new(1)), "Cause(..)");
     let names: Vec<&str> = [
-        RefreshError::LockTimeout { timeout_ms: 1 },
-        RefreshError::InvalidPreviousHash {
+        ErrorKind::LockTimeout { timeout_ms: 1 },
+        ErrorKind::InvalidPreviousHash {
             reason: String::new(),
         },
-        RefreshError::Fenced {
+        ErrorKind::Fenced {
             expected: 1,
             found: 2,
         },
-        RefreshError::invalid_argument("x"),
-        RefreshError::Closed,
-        RefreshError::GuardReleased,
-        RefreshError::LoggedOut,
-        RefreshError::LoggedOutDuringRefresh,
-        RefreshError::Reentrant,
-        RefreshError::StaleTokens,
+        ErrorKind::InvalidArgument("x".to_owned()),
+        ErrorKind::Closed,
+        ErrorKind::GuardReleased,
+        ErrorKind::LoggedOut,
+        ErrorKind::LoggedOutDuringRefresh,
+        ErrorKind::Reentrant,
+        ErrorKind::StaleTokens,
     ]
     .iter()
-    .map(RefreshError::name)
+    .map(ErrorKind::name)
     .collect();
     assert_eq!(
         names,
@@ -73,36 +74,36 @@ fn error_names_causes_and_debug() {
     );
 }
 
-fn every_error() -> Vec<RefreshError> {
+fn every_error() -> Vec<ErrorKind> {
     vec![
-        RefreshError::LockTimeout { timeout_ms: 5 },
-        RefreshError::Aborted { cause: None },
-        RefreshError::Store {
+        ErrorKind::LockTimeout { timeout_ms: 5 },
+        ErrorKind::Aborted { cause: None },
+        ErrorKind::Store {
             message: "reading the session record: AbortError".to_owned(),
             cause: None,
         },
-        RefreshError::NotSupported {
+        ErrorKind::NotSupported {
             message: "no IndexedDB".to_owned(),
             cause: None,
         },
-        RefreshError::InvalidPreviousHash {
+        ErrorKind::InvalidPreviousHash {
             reason: "hash is a string".to_owned(),
         },
-        RefreshError::Fenced {
+        ErrorKind::Fenced {
             expected: 1,
             found: 2,
         },
-        RefreshError::invalid_argument("session must be a string"),
-        RefreshError::Closed,
-        RefreshError::GuardReleased,
-        RefreshError::Callback {
+        ErrorKind::InvalidArgument("session must be a string".to_owned()),
+        ErrorKind::Closed,
+        ErrorKind::GuardReleased,
+        ErrorKind::Callback {
             callback: "save",
             cause: None,
             tokens: None,
         },
-        RefreshError::LoggedOut,
-        RefreshError::LoggedOutDuringRefresh,
-        RefreshError::Reentrant,
+        ErrorKind::LoggedOut,
+        ErrorKind::LoggedOutDuringRefresh,
+        ErrorKind::Reentrant,
     ]
 }
 
@@ -130,19 +131,16 @@ fn a_remedy_ends_its_message_and_the_rest_says_what_happened() {
 #[test]
 fn remedies_are_the_ones_each_error_calls_for() {
     assert_eq!(
-        RefreshError::InvalidPreviousHash {
+        ErrorKind::InvalidPreviousHash {
             reason: String::new()
         }
         .remedy(),
         Some(Remedy::LogOut)
     );
-    assert_eq!(RefreshError::Closed.remedy(), Some(Remedy::OpenAnother));
-    assert_eq!(
-        RefreshError::GuardReleased.remedy(),
-        Some(Remedy::LockAgain)
-    );
-    assert_eq!(RefreshError::Reentrant.remedy(), Some(Remedy::ReturnTokens));
-    assert_eq!(RefreshError::LoggedOut.remedy(), None);
+    assert_eq!(ErrorKind::Closed.remedy(), Some(Remedy::OpenAnother));
+    assert_eq!(ErrorKind::GuardReleased.remedy(), Some(Remedy::LockAgain));
+    assert_eq!(ErrorKind::Reentrant.remedy(), Some(Remedy::ReturnTokens));
+    assert_eq!(ErrorKind::LoggedOut.remedy(), None);
 }
 
 #[test]
@@ -157,10 +155,34 @@ fn no_message_names_a_call_of_either_api() {
             "spin_lock",
             "CrossTabRefreshManager",
         ] {
-            if call == "()" && matches!(error, RefreshError::Callback { .. }) {
+            if call == "()" && matches!(error, ErrorKind::Callback { .. }) {
                 continue; // names the app's own callback: "the save() callback failed"
             }
             assert!(!message.contains(call), "{message:?} names {call}");
         }
     }
+}
+
+/// An error is one pointer to its kind, so that every `Result` stays small
+/// (in the `.wasm`, less code moves it), and shows what its kind shows.
+#[test]
+fn an_error_is_one_pointer_to_its_kind() {
+    assert_eq!(size_of::<RefreshError>(), size_of::<usize>());
+    assert_eq!(size_of::<Result<(), RefreshError>>(), size_of::<usize>());
+    let error = RefreshError::from(ErrorKind::Fenced {
+        expected: 1,
+        found: 2,
+    });
+    assert_eq!(error.name(), "FencedError");
+    assert_eq!(error.to_string(), error.kind().to_string());
+    assert_eq!(format!("{error:?}"), format!("{:?}", error.kind()));
+    assert!(matches!(
+        error.into_kind(),
+        ErrorKind::Fenced {
+            expected: 1,
+            found: 2
+        }
+    ));
+    let invalid = RefreshError::invalid_argument("x");
+    assert!(matches!(invalid.kind(), ErrorKind::InvalidArgument(m) if m == "x"));
 }

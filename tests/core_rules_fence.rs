@@ -3,11 +3,12 @@
 //! logout rule.
 #![cfg(not(target_arch = "wasm32"))]
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::fence::{
     fence, logged_out_since, next_generation, tombstone_generation,
 };
 use cross_tab_refresh::core::record::MAX_GENERATION;
-use cross_tab_refresh::core::{RefreshError, SessionHash, StoredState};
+use cross_tab_refresh::core::{SessionHash, StoredState};
 use proptest::prelude::*;
 
 fn state(hash: Option<u8>, generation: u64) -> StoredState {
@@ -24,8 +25,8 @@ fn the_fence_lets_a_write_land_only_over_the_record_it_read() {
     // Another write since: a newer generation.
     let error = fence(&state(Some(1), 4), &state(Some(2), 5)).unwrap_err();
     assert!(matches!(
-        error,
-        RefreshError::Fenced {
+        error.kind(),
+        ErrorKind::Fenced {
             expected: 4,
             found: 5
         }

@@ -3,6 +3,7 @@
 //! and numbers as messages print them.
 #![cfg(not(target_arch = "wasm32"))]
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::record::{
     MAX_GENERATION, RECORD_FORMAT, RawField, RawRecord, decode, number_text, readable_generation,
 };
@@ -25,8 +26,8 @@ fn num(n: f64) -> RawField {
 }
 
 fn reason(raw: &RawRecord) -> String {
-    match decode(raw) {
-        Err(RefreshError::InvalidPreviousHash { reason }) => reason,
+    match decode(raw).map_err(RefreshError::into_kind) {
+        Err(ErrorKind::InvalidPreviousHash { reason }) => reason,
         other => panic!("expected an unreadable record, got {other:?}"),
     }
 }

@@ -2,6 +2,7 @@
 //! type, never coerced. A wrong type is an `InvalidArgumentError` that names
 //! the field.
 
+use crate::core::ErrorKind;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -9,7 +10,7 @@ use crate::core::{RefreshError, options};
 
 /// An `InvalidArgumentError` with `message`.
 pub fn invalid(message: String) -> RefreshError {
-    RefreshError::InvalidArgument(message)
+    ErrorKind::InvalidArgument(message).into()
 }
 
 /// A plain options object, refusing keys it does not know.

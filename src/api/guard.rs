@@ -1,5 +1,6 @@
 //! `RefreshLockGuard`: proof that this context holds the session's lock.
 
+use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -39,12 +40,12 @@ impl RefreshLockGuard {
 
     fn holding(&self) -> Result<Rc<CoreGuard>, RefreshError> {
         if self.manager_closed.get() {
-            return Err(RefreshError::Closed);
+            return Err(ErrorKind::Closed.into());
         }
         self.guard
             .borrow()
             .clone()
-            .ok_or(RefreshError::GuardReleased)
+            .ok_or_else(|| ErrorKind::GuardReleased.into())
     }
 }
 

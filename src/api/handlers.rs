@@ -2,6 +2,7 @@
 //! may be sync or async; whatever they throw or reject with becomes a
 //! `CallbackError` with that value as `cause`.
 
+use crate::core::ErrorKind;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -40,11 +41,12 @@ pub struct JsHandlers {
 }
 
 fn callback_error(callback: &'static str, cause: JsValue) -> RefreshError {
-    RefreshError::Callback {
+    ErrorKind::Callback {
         callback,
         cause: js_cause(cause),
         tokens: None,
     }
+    .into()
 }
 
 impl JsHandlers {

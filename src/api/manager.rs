@@ -1,5 +1,6 @@
 //! `CrossTabRefreshManager`: one session's refresh lock, seen from JavaScript.
 
+use crate::core::ErrorKind;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -33,7 +34,7 @@ pub(super) struct Inner {
 impl Inner {
     pub(super) fn check_open(&self) -> Result<(), RefreshError> {
         if self.closed.get() {
-            Err(RefreshError::Closed)
+            Err(ErrorKind::Closed.into())
         } else {
             Ok(())
         }
@@ -198,7 +199,7 @@ impl CrossTabRefreshManager {
         // Called from inside a handler of the refresh in flight: it would
         // wait for itself.
         if self.inner.core.is_inside_refresh_handler() {
-            return Promise::reject(&to_js(RefreshError::Reentrant));
+            return Promise::reject(&to_js(ErrorKind::Reentrant.into()));
         }
         let handlers = match self
             .inner

@@ -1,5 +1,5 @@
 //! Closing a manager ends what it started: a wait for the lock in progress
-//! rejects with [`RefreshError::Closed`] instead of resolving later with a
+//! rejects with [`ErrorKind::Closed`] instead of resolving later with a
 //! live guard.
 
 use std::cell::{Cell, RefCell};

@@ -60,9 +60,59 @@ impl Remedy {
     }
 }
 
-/// Everything that can go wrong while coordinating a refresh.
+/// Everything that can go wrong while coordinating a refresh: one pointer
+/// to its [`ErrorKind`] (which it dereferences to), so that every `Result`
+/// of the crate stays small (the `.wasm` moves it around less).
+#[derive(Clone)]
+pub struct RefreshError(Box<ErrorKind>);
+
+impl RefreshError {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// What went wrong, by value.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
+    }
+
+    /// Shorthand for an [`ErrorKind::InvalidArgument`].
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        ErrorKind::InvalidArgument(message.into()).into()
+    }
+}
+
+impl From<ErrorKind> for RefreshError {
+    fn from(kind: ErrorKind) -> Self {
+        Self(Box::new(kind))
+    }
+}
+
+impl std::ops::Deref for RefreshError {
+    type Target = ErrorKind;
+    fn deref(&self) -> &ErrorKind {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RefreshError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for RefreshError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for RefreshError {}
+
+/// What went wrong: each kind has a stable name ([`name`](Self::name)).
 #[derive(Clone, Debug, thiserror::Error)]
-pub enum RefreshError {
+pub enum ErrorKind {
     /// The lock was not granted within the timeout.
     #[error("timed out after {timeout_ms} ms waiting for the refresh lock of this session")]
     LockTimeout {
@@ -179,7 +229,7 @@ pub enum RefreshError {
     Reentrant,
 }
 
-impl RefreshError {
+impl ErrorKind {
     /// The stable name JavaScript sees as `error.name`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -232,10 +282,5 @@ impl RefreshError {
             } => tokens.downcast_ref(),
             _ => None,
         }
-    }
-
-    /// Shorthand for an [`RefreshError::InvalidArgument`].
-    pub fn invalid_argument(message: impl Into<String>) -> Self {
-        Self::InvalidArgument(message.into())
     }
 }

@@ -5,6 +5,7 @@
 
 use super::record::MAX_GENERATION;
 use super::{RefreshError, StoredState};
+use crate::core::ErrorKind;
 
 /// The generation a write after `generation` carries: one more, wrapping
 /// from 2^53 − 1 (the largest a JavaScript number holds exactly) to 1.
@@ -21,13 +22,14 @@ pub fn next_generation(generation: u64) -> u64 {
 
 /// The fence: a guard that read `read` may write only if the store still
 /// holds exactly that (same generation, same hash). Returns the generation
-/// the write carries; else [`RefreshError::Fenced`], and nothing is written.
+/// the write carries; else [`ErrorKind::Fenced`], and nothing is written.
 pub fn fence(read: &StoredState, found: &StoredState) -> Result<u64, RefreshError> {
     if read != found {
-        return Err(RefreshError::Fenced {
+        return Err(ErrorKind::Fenced {
             expected: read.generation,
             found: found.generation,
-        });
+        }
+        .into());
     }
     Ok(next_generation(found.generation))
 }

@@ -4,6 +4,7 @@
 //! at the store before a failed refresh is reported.
 #![allow(async_fn_in_trait)]
 
+use crate::core::ErrorKind;
 use std::any::Any;
 use std::rc::Rc;
 
@@ -68,9 +69,9 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// - Concurrent calls on this manager (and its clones) share one run:
     ///   the later callers get its result, their handlers unused. A call
     ///   from inside a handler of that run fails with
-    ///   [`RefreshError::Reentrant`] instead of waiting for itself.
+    ///   [`ErrorKind::Reentrant`] instead of waiting for itself.
     /// - If another context logged out after this one learned its tokens,
-    ///   fail with [`RefreshError::LoggedOut`]: no network call.
+    ///   fail with [`ErrorKind::LoggedOut`]: no network call.
     /// - On a mismatch, `reload()` the other context's tokens and trust them
     ///   ([`RefreshOutcome::Adopted`]); a failed reload is an error, never a
     ///   success on stale tokens.
@@ -79,7 +80,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   carries the new tokens ([`RefreshError::unsaved_tokens`]) and
     ///   nothing is written. If the write is fenced (the lock was lost
     ///   meanwhile and another context wrote), adopt what the app now holds;
-    ///   after a logout, fail with [`RefreshError::LoggedOutDuringRefresh`]
+    ///   after a logout, fail with [`ErrorKind::LoggedOutDuringRefresh`]
     ///   (the tokens `save()` got are the logged-out session's).
     /// - If `refresh()` fails, read the store again: if another context
     ///   stored other tokens meanwhile, adopt them; else report the failure
@@ -100,7 +101,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                     return result;
                 }
                 Role::Follow(_) if self.shared.flight.inside_handler() => {
-                    return Err(RefreshError::Reentrant);
+                    return Err(ErrorKind::Reentrant.into());
                 }
                 Role::Follow(id) => {
                     // No result (the leader was dropped) or one of another
@@ -122,7 +123,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ) -> Flow<H::Tokens> {
         let guard = self.spin_lock(options).await?;
         if guard.logged_out() {
-            return Err(RefreshError::LoggedOut);
+            return Err(ErrorKind::LoggedOut.into());
         }
         let flight = &self.shared.flight;
         // Every way to adoption ends at the one `adopt` below. After a
@@ -134,7 +135,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 Err(error) => {
                     if !guard.reread().await? {
                         if guard.logged_out() {
-                            return Err(RefreshError::LoggedOut);
+                            return Err(ErrorKind::LoggedOut.into());
                         }
                         return Err(error);
                     }
@@ -152,10 +153,10 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                         // a logout, stay logged out; else adopt the newest
                         // tokens the app holds (the trusted side wins, fenced
                         // again).
-                        Err(RefreshError::Fenced { .. }) => {
+                        Err(error) if matches!(error.kind(), ErrorKind::Fenced { .. }) => {
                             guard.reread().await?;
                             if guard.logged_out() || guard.db_hash().is_none() {
-                                return Err(RefreshError::LoggedOutDuringRefresh);
+                                return Err(ErrorKind::LoggedOutDuringRefresh.into());
                             }
                         }
                         Err(error) => return Err(error),
@@ -176,7 +177,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// (a context that saved them may have stopped before it wrote their
     /// hash): `handle_mismatch` writes their hash, unless they are the
     /// tokens this context already knew and another context wrote the store
-    /// since it learned them ([`RefreshError::StaleTokens`]).
+    /// since it learned them ([`ErrorKind::StaleTokens`]).
     async fn adopt<H: RefreshHandlers>(
         &self,
         guard: &RefreshLockGuard<L::Guard, S, N>,
@@ -200,21 +201,22 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     }
 }
 
-/// A failed `save()` as a [`RefreshError::Callback`] that carries `tokens`.
+/// A failed `save()` as a [`ErrorKind::Callback`] that carries `tokens`.
 fn unsaved<T: Clone + 'static>(error: RefreshError, tokens: &T) -> RefreshError {
     let tokens = Some(Cause::new(tokens.clone()));
-    match error {
-        RefreshError::Callback {
+    match error.into_kind() {
+        ErrorKind::Callback {
             callback, cause, ..
-        } => RefreshError::Callback {
+        } => ErrorKind::Callback {
             callback,
             cause,
             tokens,
         },
-        other => RefreshError::Callback {
+        other => ErrorKind::Callback {
             callback: "save",
-            cause: Some(Cause::new(other)),
+            cause: Some(Cause::new(RefreshError::from(other))),
             tokens,
         },
     }
+    .into()
 }

@@ -1,6 +1,7 @@
 //! The lock guard: the seed's `CrossProcessRefreshLockGuard`, with fenced
 //! writes and the logout rule.
 
+use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -62,7 +63,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// Did the read find that another context logged out after this one
     /// learned its tokens ([`logged_out_since`])? The known hash is then
     /// forgotten, and this guard's writes fail with
-    /// [`RefreshError::LoggedOut`].
+    /// [`ErrorKind::LoggedOut`].
     pub fn logged_out(&self) -> bool {
         self.logged_out.get()
     }
@@ -125,7 +126,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// one this context already knew, while the store holds one another
     /// context wrote since this context learned them, are not trusted: they
     /// come from app storage that has not caught up, and writing their hash
-    /// back would undo that context's refresh ([`RefreshError::StaleTokens`],
+    /// back would undo that context's refresh ([`ErrorKind::StaleTokens`],
     /// nothing written).
     pub async fn handle_mismatch(
         &self,
@@ -138,7 +139,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
             && read.hash.as_ref().is_some_and(|db| *db != new_hash)
             && self.shared.known.borrow().hash.as_ref() == Some(&new_hash);
         if stale {
-            return Err(RefreshError::StaleTokens);
+            return Err(ErrorKind::StaleTokens.into());
         }
         let learned = match &read.hash {
             Some(db) if *db != new_hash => self.save_in_database(&new_hash).await?,
@@ -155,7 +156,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
 
     fn check_not_logged_out(&self) -> Result<(), RefreshError> {
         if self.logged_out.get() || self.shared.logouts.get() != self.logouts_at {
-            Err(RefreshError::LoggedOut)
+            Err(ErrorKind::LoggedOut.into())
         } else {
             Ok(())
         }

@@ -2,6 +2,7 @@
 //! in-context turns, the logout rule and notifications. Its guard is in
 //! [`super::guard`].
 
+use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -103,7 +104,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         self.shared.turns.is_held()
     }
 
-    /// Ends every wait for the lock in progress ([`RefreshError::Closed`]),
+    /// Ends every wait for the lock in progress ([`ErrorKind::Closed`]),
     /// and an adoption's pause for the app's storage (unless its refresh
     /// spent the old refresh token); later calls fail the same way. Guards
     /// already held stay held until dropped, and a refresh past the network
@@ -128,14 +129,14 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
 
     pub(super) fn check_open(&self) -> Result<(), RefreshError> {
         if self.is_closed() {
-            Err(RefreshError::Closed)
+            Err(ErrorKind::Closed.into())
         } else {
             Ok(())
         }
     }
 
     /// Waits about `ms` milliseconds ([`CrossContextLock::pause`]), or fails
-    /// with [`RefreshError::Closed`] as soon as [`close`](Self::close) comes.
+    /// with [`ErrorKind::Closed`] as soon as [`close`](Self::close) comes.
     pub(super) async fn pause(&self, ms: u32) -> Result<(), RefreshError> {
         let (mut pause, mut closed) = (
             pin!(self.lock.pause(ms)),
@@ -143,7 +144,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         );
         std::future::poll_fn(|cx| {
             if closed.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(RefreshError::Closed));
+                return Poll::Ready(Err(ErrorKind::Closed.into()));
             }
             pause.as_mut().poll(cx).map(Ok)
         })
@@ -154,7 +155,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// reads the stored hash and compares it with the known one.
     ///
     /// The whole wait is bounded by the options' timeout and signal, and
-    /// ends with [`RefreshError::Closed`] on [`close`](Self::close).
+    /// ends with [`ErrorKind::Closed`] on [`close`](Self::close).
     /// Dropping the future leaves nothing queued or held.
     pub async fn spin_lock(
         &self,
@@ -164,7 +165,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         let kind = L::wait_kind(&options);
         if kind != WaitKind::Steal && self.shared.flight.inside_handler() {
             // A refresh handler waiting for the lock its refresh holds.
-            return Err(RefreshError::Reentrant);
+            return Err(ErrorKind::Reentrant.into());
         }
         let wait = async {
             let turn = match kind {
@@ -173,7 +174,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                     .shared
                     .turns
                     .try_take()
-                    .ok_or(RefreshError::LockTimeout { timeout_ms: 0 })?,
+                    .ok_or(ErrorKind::LockTimeout { timeout_ms: 0 })?,
                 WaitKind::Queue => self.shared.turns.wait().await,
             };
             let lock_guard = self.lock.acquire(options.clone()).await?;
@@ -193,7 +194,10 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 if let Poll::Ready(error) = give_up.as_mut().poll(cx) {
                     return Poll::Ready(Err(error));
                 }
-                closed.as_mut().poll(cx).map(|()| Err(RefreshError::Closed))
+                closed
+                    .as_mut()
+                    .poll(cx)
+                    .map(|()| Err(ErrorKind::Closed.into()))
             })
             .await?
         };
@@ -217,7 +221,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// Remembers the hash of `tokens` (loaded from the app's storage) in
     /// memory, and the stored record it is learned at: a logout stored
     /// after this makes the next refresh fail with
-    /// [`RefreshError::LoggedOut`]; a logout stored before it does not (a
+    /// [`ErrorKind::LoggedOut`]; a logout stored before it does not (a
     /// new login). Writes nothing.
     pub async fn restore_session(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
         self.check_open()?;

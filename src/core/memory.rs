@@ -3,6 +3,7 @@
 //! Several managers built on clones of one [`MemoryStore`] and one
 //! [`MemoryLock`] behave like several contexts of one browser session.
 
+use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -68,10 +69,11 @@ impl MemoryStore {
             0 => Ok(()),
             n => {
                 self.failures.set(n - 1);
-                Err(RefreshError::Store {
+                Err(ErrorKind::Store {
                     message: "injected failure".to_owned(),
                     cause: None,
-                })
+                }
+                .into())
             }
         }
     }
@@ -79,7 +81,7 @@ impl MemoryStore {
     fn read(&self) -> Result<StoredState, RefreshError> {
         match self.record() {
             MemoryRecord::Valid(state) => Ok(state),
-            MemoryRecord::Corrupt(reason) => Err(RefreshError::InvalidPreviousHash { reason }),
+            MemoryRecord::Corrupt(reason) => Err(ErrorKind::InvalidPreviousHash { reason }.into()),
         }
     }
 
@@ -224,7 +226,7 @@ impl CrossContextLock for MemoryLock {
 
     async fn acquire(&self, options: MemoryLockOptions) -> Result<MemoryLockGuard, RefreshError> {
         if options.if_free && self.is_held() {
-            return Err(RefreshError::LockTimeout { timeout_ms: 0 });
+            return Err(ErrorKind::LockTimeout { timeout_ms: 0 }.into());
         }
         if options.steal {
             let mut state = self.state.borrow_mut();

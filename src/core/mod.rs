@@ -21,7 +21,7 @@ pub mod options;
 pub mod ports;
 pub mod record;
 
-pub use error::{Cause, RefreshError, Remedy};
+pub use error::{Cause, ErrorKind, RefreshError, Remedy};
 pub use flow::{RefreshHandlers, RefreshOutcome};
 pub use guard::RefreshLockGuard;
 pub use hash::{SessionHash, SessionTokens, is_mismatch};

@@ -1,11 +1,12 @@
 //! The stored record's format, and how an untrusted record is read back.
 //!
 //! A record is `{ format: 1, hash: <32 bytes> | null, generation: <integer ≥ 1> }`.
-//! Anything else is reported as [`RefreshError::InvalidPreviousHash`], never
+//! Anything else is reported as [`ErrorKind::InvalidPreviousHash`], never
 //! guessed at.
 
 use super::hash::SESSION_HASH_LEN;
 use super::{RefreshError, SessionHash, StoredState};
+use crate::core::ErrorKind;
 
 /// The record format this version writes and reads.
 pub const RECORD_FORMAT: u32 = 1;
@@ -47,9 +48,10 @@ pub enum RawRecord {
 }
 
 fn invalid(reason: impl Into<String>) -> RefreshError {
-    RefreshError::InvalidPreviousHash {
+    ErrorKind::InvalidPreviousHash {
         reason: reason.into(),
     }
+    .into()
 }
 
 /// A number for a message, without pulling float formatting into the

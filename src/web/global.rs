@@ -1,6 +1,7 @@
 //! The global scope, whatever it is (Window or any kind of worker): no code
 //! path assumes `window`.
 
+use crate::core::ErrorKind;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -70,10 +71,11 @@ pub fn describe(value: &JsValue) -> String {
 
 /// A `StoreError` for a failed IndexedDB step, keeping the exception as cause.
 pub fn store_error(step: &str, value: JsValue) -> RefreshError {
-    RefreshError::Store {
+    ErrorKind::Store {
         message: format!("{step}: {}", describe(&value)),
         cause: js_cause(value),
     }
+    .into()
 }
 
 /// A future of `then` applied to how `promise` settled: the promise's own

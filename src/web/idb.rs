@@ -2,6 +2,7 @@
 //! lease record: opened on first use, stepping aside for any other
 //! connection's upgrade or deletion, and never reopened once closed.
 
+use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
@@ -113,12 +114,12 @@ impl Connection {
     }
 
     /// Opens nothing any more: a use while the connection is open still
-    /// gets it, any other fails with [`RefreshError::Closed`].
+    /// gets it, any other fails with [`ErrorKind::Closed`].
     pub fn refuse_opens(&self) {
         self.state.closed.set(true);
     }
 
-    /// Refuses every later use ([`RefreshError::Closed`]), runs `last` (the
+    /// Refuses every later use ([`ErrorKind::Closed`]), runs `last` (the
     /// manager's own cleanup, on the still open connection) if given, then
     /// closes it. (IndexedDB lets transactions already running finish.)
     pub fn close_after(&self, last: Option<Box<dyn FnOnce(Database) -> Cleanup>>) {
@@ -158,7 +159,7 @@ impl Connection {
             return Ok(database);
         }
         if self.state.closed.get() {
-            return Err(RefreshError::Closed);
+            return Err(ErrorKind::Closed.into());
         }
         // Open at whatever version the database has (another connection may
         // have upgraded it); add the object stores if they are missing.
@@ -175,7 +176,7 @@ impl Connection {
             .await
             .map_err(|error| store_error("upgrading the database", error))?;
             if self.state.closed.get() {
-                return Err(RefreshError::Closed);
+                return Err(ErrorKind::Closed.into());
             }
             database = open(&self.name).await?;
             if !has_object_stores(&database) {
@@ -190,7 +191,7 @@ impl Connection {
         if self.state.closed.get() {
             // Closed while opening: open nothing.
             database.close();
-            return Err(RefreshError::Closed);
+            return Err(ErrorKind::Closed.into());
         }
         if let Some(first) = self.state.open.borrow().clone() {
             // Another use opened it meanwhile: keep one connection.

@@ -17,6 +17,7 @@
 //! server with reuse detection then revokes the grant. Keep refresh calls
 //! well under `leaseMs`. A dead holder's lease frees itself when it expires.
 
+use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -195,12 +196,12 @@ impl CrossContextLock for LeaseLock {
             if taken {
                 if !self.shared.attempting.borrow().contains(&token) {
                     // close() came meanwhile and gives this lease back.
-                    return Err(RefreshError::Closed);
+                    return Err(ErrorKind::Closed.into());
                 }
                 return Ok(self.shared.hold(token));
             }
             if wait_kind(&options) == WaitKind::IfFree {
-                return Err(RefreshError::LockTimeout { timeout_ms: 0 });
+                return Err(ErrorKind::LockTimeout { timeout_ms: 0 }.into());
             }
             sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF_MS);

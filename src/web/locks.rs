@@ -1,6 +1,7 @@
 //! The Web Locks API, bound by hand so that no consumer needs
 //! `web_sys_unstable_apis`, and held across async Rust until the guard drops.
 
+use crate::core::ErrorKind;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -133,10 +134,11 @@ impl Drop for InFlight {
 }
 
 fn lock_unusable(value: JsValue) -> RefreshError {
-    RefreshError::NotSupported {
+    ErrorKind::NotSupported {
         message: format!("navigator.locks.request failed: {}", describe(&value)),
         cause: js_cause(value),
     }
+    .into()
 }
 
 impl CrossContextLock for WebLocks {
@@ -172,7 +174,9 @@ impl CrossContextLock for WebLocks {
         let outcome = granted.await;
         in_flight.settled = true;
         match outcome {
-            Ok(release) if release.is_null() => Err(RefreshError::LockTimeout { timeout_ms: 0 }),
+            Ok(release) if release.is_null() => {
+                Err(ErrorKind::LockTimeout { timeout_ms: 0 }.into())
+            }
             Ok(release) => {
                 if let Some(ahead) = &self.read_ahead {
                     // `spin_lock` reads next, in this same poll: nothing

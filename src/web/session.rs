@@ -22,6 +22,7 @@ use super::idb::Connection;
 use super::lease_record::LeaseRecord;
 use super::locks::lock_manager;
 use super::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
+use crate::core::ErrorKind;
 use crate::core::options::{DEFAULT_DATABASE_NAME, DEFAULT_LEASE_MS};
 use crate::core::{RefreshError, RefreshManager};
 
@@ -114,19 +115,19 @@ pub fn random_name(prefix: &str) -> String {
 /// and joins the session's notification channel.
 pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, RefreshError> {
     if property(&js_sys::global(), "indexedDB").is_none() {
-        return Err(RefreshError::NotSupported {
+        return Err(ErrorKind::NotSupported {
             message: "IndexedDB is not available in this context (private mode, a sandboxed frame or an old browser?); the session hash has nowhere to live".to_owned(),
             cause: None,
-        });
+        }.into());
     }
     let web_locks = match (config.lock, lock_manager()) {
         (LockChoice::Lease, _) | (LockChoice::Auto, None) => None,
         (LockChoice::Auto | LockChoice::WebLocks, Some(manager)) => Some(manager),
         (LockChoice::WebLocks, None) => {
-            return Err(RefreshError::NotSupported {
+            return Err(ErrorKind::NotSupported {
                 message: "navigator.locks (Web Locks) is not available in this context: it needs a secure context (https or localhost) and a browser from 2022 or later; lock: \"auto\" or \"lease\" uses the IndexedDB lease lock instead".to_owned(),
                 cause: None,
-            });
+            }.into());
         }
     };
     let connection = Connection::new(&config.database_name);

@@ -2,6 +2,7 @@
 //! ends when it is not granted: its timeout elapses or its signal aborts
 //! ([`give_up`]), and a sleep that clears its timer when dropped.
 
+use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -166,16 +167,20 @@ pub fn give_up(options: &LockOptions) -> impl Future<Output = RefreshError> {
         {
             // Neither promise ever rejects.
             let reason = reason.unwrap_or_default();
-            return Poll::Ready(RefreshError::Aborted {
-                cause: js_cause(reason),
-            });
+            return Poll::Ready(
+                ErrorKind::Aborted {
+                    cause: js_cause(reason),
+                }
+                .into(),
+            );
         }
         match &mut timer {
-            Some(timer) => Pin::new(timer)
-                .poll(cx)
-                .map(|()| RefreshError::LockTimeout {
+            Some(timer) => Pin::new(timer).poll(cx).map(|()| {
+                ErrorKind::LockTimeout {
                     timeout_ms: options.timeout_ms,
-                }),
+                }
+                .into()
+            }),
             None => Poll::Pending,
         }
     })

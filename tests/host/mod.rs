@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::{MemoryLock, MemoryStore};
 use cross_tab_refresh::core::{
     Cause, RefreshError, RefreshHandlers, RefreshManager, SessionTokens,
@@ -95,21 +96,25 @@ impl RefreshHandlers for Handlers {
         self.network_calls.set(self.network_calls.get() + 1);
         let result = self.server.exchange(&refresh_token);
         yield_now().await;
-        result.map_err(|e| RefreshError::Callback {
-            callback: "refresh",
-            cause: Some(Cause::new(e)),
-            tokens: None,
+        result.map_err(|e| {
+            ErrorKind::Callback {
+                callback: "refresh",
+                cause: Some(Cause::new(e)),
+                tokens: None,
+            }
+            .into()
         })
     }
 
     async fn reload(&self) -> Result<SessionTokens, RefreshError> {
         yield_now().await;
         if self.fail_reload {
-            return Err(RefreshError::Callback {
+            return Err(ErrorKind::Callback {
                 callback: "reload",
                 cause: None,
                 tokens: None,
-            });
+            }
+            .into());
         }
         Ok(self.storage.0.borrow().clone())
     }

@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::{RefreshError, RefreshHandlers, RefreshOutcome, SessionTokens};
 use cross_tab_refresh::web::{LockChoice, LockOptions, SessionConfig, open_session};
 use js_sys::Reflect;
@@ -103,10 +104,7 @@ async fn rust_guard_and_typed_errors() {
     );
     let guard = a.spin_lock(LockOptions::waiting(1_000)).await.unwrap();
     let error = b.spin_lock(LockOptions::waiting(100)).await.err().unwrap();
-    assert!(matches!(
-        error,
-        RefreshError::LockTimeout { timeout_ms: 100 }
-    ));
+    assert!(matches!(error.kind(), ErrorKind::LockTimeout { timeout_ms: 100 }));
     assert_eq!(error.name(), "LockTimeoutError");
     guard
         .save_in_memory_and_db(&SessionTokens::new("secret-a", None))

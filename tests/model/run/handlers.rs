@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::{Cause, RefreshError, RefreshHandlers, SessionTokens};
 
 use super::super::world::{AppStorage, Endpoint, ModelOptions, Pair, Watch, yield_now};
@@ -68,11 +69,12 @@ pub(super) fn spawn_tasks(
 }
 
 fn callback(name: &'static str, why: &'static str) -> RefreshError {
-    RefreshError::Callback {
+    ErrorKind::Callback {
         callback: name,
         cause: Some(Cause::new(why)),
         tokens: None,
     }
+    .into()
 }
 
 impl Handlers {
