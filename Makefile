@@ -54,7 +54,7 @@ test-host:
 ## Takes about 10 minutes on 2 cores; not part of test.
 mutants:
 	@command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
-	MODEL_RUNS=1000 cargo mutants --file 'src/core/**' --profile mutants --timeout 20 --jobs 2
+	MODEL_RUNS=1000 cargo mutants --file 'src/core/**' --profile mutants --timeout-multiplier 3 --jobs 2
 
 lint:
 	cargo fmt --check

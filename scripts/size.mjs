@@ -19,7 +19,7 @@ import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
 // says what the bytes above it are for.
-export const BUDGET_BYTES = 57 * 1024;
+export const BUDGET_BYTES = 55 * 1024;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 

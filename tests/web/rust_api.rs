@@ -104,7 +104,10 @@ async fn rust_guard_and_typed_errors() {
     );
     let guard = a.spin_lock(LockOptions::waiting(1_000)).await.unwrap();
     let error = b.spin_lock(LockOptions::waiting(100)).await.err().unwrap();
-    assert!(matches!(error.kind(), ErrorKind::LockTimeout { timeout_ms: 100 }));
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::LockTimeout { timeout_ms: 100 }
+    ));
     assert_eq!(error.name(), "LockTimeoutError");
     guard
         .save_in_memory_and_db(&SessionTokens::new("secret-a", None))
