@@ -121,8 +121,12 @@ fn a_logout_during_a_refresh_says_the_saved_tokens_are_the_logged_out_sessions()
         };
         let error = a.refresh(WAIT, &handlers).await.unwrap_err();
         assert!(
-            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh),
+            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
             "{error:?}"
+        );
+        assert_eq!(
+            error.ended_tokens::<SessionTokens>(),
+            Some(&TokenServer::tokens(1))
         );
         assert_eq!(handlers.inner.network_calls.get(), 1);
         assert_eq!(*storage.0.borrow(), TokenServer::tokens(1), "saved");
@@ -141,5 +145,91 @@ fn a_logout_during_a_refresh_says_the_saved_tokens_are_the_logged_out_sessions()
         assert!(matches!(error.kind(), ErrorKind::LoggedOut), "{error:?}");
         assert_eq!(handlers.network_calls.get(), 0);
         assert!(error.to_string().contains("nothing was refreshed"));
+    });
+}
+
+/// A refresh's handlers that log the session out (through `by`), then answer.
+struct LogoutInRefresh<'a> {
+    by: &'a Manager,
+    fail: bool,
+    inner: Handlers,
+    reloads: std::cell::Cell<u32>,
+}
+
+impl RefreshHandlers for LogoutInRefresh<'_> {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.by.on_logout().await?;
+        if self.fail {
+            return Err(ErrorKind::Callback {
+                callback: "refresh",
+                cause: None,
+                tokens: None,
+            }
+            .into());
+        }
+        self.inner.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.reloads.set(self.reloads.get() + 1);
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await
+    }
+}
+
+/// A logout of the refreshing context itself (it does not wait for the
+/// lock) after the server issued the tokens is one during the refresh too:
+/// the error carries the tokens `save()` stored.
+#[test]
+fn a_logout_of_this_context_during_its_refresh_carries_the_saved_tokens() {
+    let (manager, _) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let handlers = LogoutInRefresh {
+            by: &manager,
+            fail: false,
+            inner: Handlers::new(&server, &storage),
+            reloads: Default::default(),
+        };
+        let error = manager.refresh(WAIT, &handlers).await.unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.ended_tokens::<SessionTokens>(),
+            Some(&TokenServer::tokens(1))
+        );
+        assert_eq!(manager.stored_state().await.unwrap().hash, None);
+    });
+}
+
+/// A refresh that fails (another context's logout revoked the grant, say)
+/// and then finds that logout is a `LoggedOut` at once: no reload, no
+/// pause.
+#[test]
+fn a_failed_refresh_that_finds_a_logout_reports_it_at_once() {
+    let store = MemoryStore::default();
+    let lock = MemoryLock::default();
+    let a = RefreshManager::new(lock.clone(), store.clone());
+    let other = RefreshManager::new(lock, store.clone());
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        let handlers = LogoutInRefresh {
+            by: &other,
+            fail: true,
+            inner: Handlers::new(&server, &storage),
+            reloads: Default::default(),
+        };
+        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
+        assert!(matches!(error.kind(), ErrorKind::LoggedOut), "{error:?}");
+        assert_eq!(handlers.reloads.get(), 0, "reloaded after the logout");
     });
 }

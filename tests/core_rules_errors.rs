@@ -4,12 +4,10 @@
 //! own terms).
 #![cfg(not(target_arch = "wasm32"))]
 
-use cross_tab_refresh::core::ErrorKind;
-use cross_tab_refresh::core::{RefreshError, Remedy};
+use cross_tab_refresh::core::{Cause, ErrorKind, RefreshError, Remedy};
 
 #[test]
 fn error_names_causes_and_debug() {
-    use cross_tab_refresh::core::Cause;
     let cause = || Some(Cause::new(7u8));
     let with_cause = [
         ErrorKind::Aborted { cause: cause() },
@@ -50,7 +48,9 @@ fn error_names_causes_and_debug() {
         ErrorKind::Closed,
         ErrorKind::GuardReleased,
         ErrorKind::LoggedOut,
-        ErrorKind::LoggedOutDuringRefresh,
+        ErrorKind::LoggedOutDuringRefresh {
+            tokens: Cause::new(()),
+        },
         ErrorKind::Reentrant,
         ErrorKind::StaleTokens,
     ]
@@ -102,7 +102,9 @@ fn every_error() -> Vec<ErrorKind> {
             tokens: None,
         },
         ErrorKind::LoggedOut,
-        ErrorKind::LoggedOutDuringRefresh,
+        ErrorKind::LoggedOutDuringRefresh {
+            tokens: Cause::new(()),
+        },
         ErrorKind::Reentrant,
     ]
 }

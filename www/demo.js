@@ -87,9 +87,11 @@ async function refresh() {
     return { outcome, ms, accessTokenHash: manager.knownSessionHash, ok: tokens.accessToken === loadTokens()?.accessToken };
   } catch (error) {
     counters.errors++;
-    // Logged out elsewhere: the tokens stored here (perhaps new ones, saved
-    // by this refresh) are the ended session's.
-    if (error.name === "LoggedOutError") clearTokens();
+    // A logout came during this refresh: the tokens its save() stored are the
+    // ended session's. Remove them unless a newer login has replaced them.
+    if (error.name === "LoggedOutError" && error.tokens && loadTokens()?.refreshToken === error.tokens.refreshToken) {
+      clearTokens();
+    }
     log("error", `${error.name}: ${error.message}`);
     setStatus(error.name, "bad");
     return { outcome: "error", error: `${error.name}: ${error.message}` };

@@ -44,8 +44,12 @@ pub fn to_js(error: RefreshError) -> JsValue {
     {
         let _ = Reflect::set(&js_error, &JsValue::from_str("cause"), cause);
     }
-    // Tokens the server issued that the app has not persisted.
-    if let Some(tokens) = error.unsaved_tokens::<JsTokens>() {
+    // Tokens the server issued: not persisted (a failed save), or persisted
+    // by a refresh that a logout then ended.
+    if let Some(tokens) = error
+        .unsaved_tokens::<JsTokens>()
+        .or_else(|| error.ended_tokens::<JsTokens>())
+    {
         let _ = Reflect::set(&js_error, &JsValue::from_str("tokens"), &tokens.value);
     }
     js_error.into()

@@ -71,17 +71,21 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   from inside a handler of that run fails with
     ///   [`ErrorKind::Reentrant`] instead of waiting for itself.
     /// - If another context logged out after this one learned its tokens,
-    ///   fail with [`ErrorKind::LoggedOut`]: no network call.
+    ///   fail with [`ErrorKind::LoggedOut`]: no network call (or, when the
+    ///   logout is found after a failed `refresh()`, no other).
     /// - On a mismatch, `reload()` the other context's tokens and trust them
     ///   ([`RefreshOutcome::Adopted`]); a failed reload is an error, never a
     ///   success on stale tokens.
     /// - Otherwise `refresh()`, `save()`, then the fenced write
     ///   ([`RefreshOutcome::Refreshed`]). If `save()` fails, the error
-    ///   carries the new tokens ([`RefreshError::unsaved_tokens`]) and
+    ///   carries the new tokens ([`ErrorKind::unsaved_tokens`]) and
     ///   nothing is written. If the write is fenced (the lock was lost
-    ///   meanwhile and another context wrote), adopt what the app now holds;
-    ///   after a logout, fail with [`ErrorKind::LoggedOutDuringRefresh`]
-    ///   (the tokens `save()` got are the logged-out session's).
+    ///   meanwhile and another context wrote), adopt what the app now holds.
+    ///   A logout after the server issued the tokens (in any context) found
+    ///   at the write fails with
+    ///   [`ErrorKind::LoggedOutDuringRefresh`], which carries them
+    ///   ([`ErrorKind::ended_tokens`]): `save()` has stored them, and they
+    ///   are the logged-out session's.
     /// - If `refresh()` fails, read the store again: if another context
     ///   stored other tokens meanwhile, adopt them; else report the failure
     ///   and leave the store untouched.
@@ -133,17 +137,15 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         if !guard.hash_mismatch() {
             match flight.handler(handlers.refresh()).await {
                 Err(error) => {
-                    if !guard.reread().await? {
-                        if guard.logged_out() {
-                            return Err(ErrorKind::LoggedOut.into());
-                        }
+                    let moved = guard.reread().await?;
+                    if guard.logged_out() {
+                        return Err(ErrorKind::LoggedOut.into());
+                    }
+                    if !moved {
                         return Err(error);
                     }
                 }
                 Ok(tokens) => {
-                    // The old refresh token is spent: from here on, an error
-                    // that loses the new tokens loses the session.
-                    spent = true;
                     if let Err(error) = flight.handler(handlers.save(&tokens)).await {
                         return Err(unsaved(error, &tokens));
                     }
@@ -156,11 +158,16 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                         Err(error) if matches!(error.kind(), ErrorKind::Fenced { .. }) => {
                             guard.reread().await?;
                             if guard.logged_out() || guard.db_hash().is_none() {
-                                return Err(ErrorKind::LoggedOutDuringRefresh.into());
+                                return Err(logged_out_during(&tokens));
                             }
+                        }
+                        // This context logged out meanwhile.
+                        Err(error) if matches!(error.kind(), ErrorKind::LoggedOut) => {
+                            return Err(logged_out_during(&tokens));
                         }
                         Err(error) => return Err(error),
                     }
+                    spent = true;
                 }
             }
         }
@@ -199,6 +206,15 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         guard.handle_mismatch(tokens.as_ref()).await?;
         Ok((RefreshOutcome::Adopted, tokens))
     }
+}
+
+/// A logout that came after the server issued `tokens` (and `save()` got
+/// them): [`ErrorKind::LoggedOutDuringRefresh`], carrying them.
+fn logged_out_during<T: Clone + 'static>(tokens: &T) -> RefreshError {
+    ErrorKind::LoggedOutDuringRefresh {
+        tokens: Cause::new(tokens.clone()),
+    }
+    .into()
 }
 
 /// A failed `save()` as a [`ErrorKind::Callback`] that carries `tokens`.

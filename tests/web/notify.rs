@@ -56,7 +56,7 @@ async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
     // 2. Meanwhile tab B logs out; then A's request completes.
     // 3. A's write is fenced and A sees the logout: refresh() rejects with
     //    LoggedOutError, saying that the tokens its save() got are the
-    //    logged-out session's; the session stays out.
+    //    logged-out session's, and carrying them; the session stays out.
     // 4. Subscribers of this session hear "logout"; those of another session hear nothing.
     let session = Session::new();
     let other_session = Session {
@@ -89,6 +89,10 @@ async fn logout_during_a_refresh_stays_logged_out_and_is_heard() {
         "{}",
         message(&error)
     );
+    let issued = field(&error, "tokens");
+    assert!(issued.is_object(), "the error carries the saved tokens");
+    assert_ne!(field(&issued, "refreshToken"), s("secret-refresh-0"));
+    assert!(field(&issued, "refreshToken").is_string());
     let record = raw_record(&session.database, &session.session).await;
     assert!(field(&record, "hash").is_null(), "still logged out");
     assert!(lock_now(&c).await.db_hash().is_null());
