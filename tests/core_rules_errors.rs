@@ -185,6 +185,16 @@ fn an_error_is_one_pointer_to_its_kind() {
             found: 2
         }
     ));
+    // With std's Error trait in scope, cause() is still this crate's.
+    #[allow(unused_imports)]
+    use std::error::Error as _;
+    let failed = RefreshError::from(ErrorKind::Aborted {
+        cause: Some(Cause::new(7u8)),
+    });
+    assert_eq!(
+        failed.cause().and_then(|c| c.downcast_ref::<u8>()),
+        Some(&7)
+    );
     let invalid = RefreshError::invalid_argument("x");
     assert!(matches!(invalid.kind(), ErrorKind::InvalidArgument(m) if m == "x"));
 }
