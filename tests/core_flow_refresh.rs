@@ -391,3 +391,49 @@ fn close_does_not_end_the_pause_of_a_refresh_that_spent_its_token() {
         Some(SessionHash::of(&TokenServer::tokens(1)))
     );
 }
+
+/// Handlers whose `save` makes the store's next operation fail: the fenced
+/// write right after it.
+struct StoreFailsAfterSave {
+    inner: Handlers,
+    store: MemoryStore,
+}
+
+impl RefreshHandlers for StoreFailsAfterSave {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await?;
+        self.store.fail_next(1);
+        Ok(())
+    }
+}
+
+/// A store failure at the write after a network refresh is that failure,
+/// neither an adoption nor a logout: the new tokens are in the app's
+/// storage (`save` ran), and the store is unchanged.
+#[test]
+fn a_store_failure_at_the_write_after_a_refresh_is_reported_as_it_is() {
+    let (manager, store) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    let handlers = StoreFailsAfterSave {
+        inner: Handlers::new(&server, &storage),
+        store: store.clone(),
+    };
+    block_on(async {
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let error = manager.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "StoreError", "{error}");
+        assert_eq!(*storage.0.borrow(), TokenServer::tokens(1));
+        assert_eq!(stored_hash(&store), None);
+        assert_eq!(store.writes(), 0);
+    });
+}
