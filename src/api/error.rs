@@ -50,7 +50,7 @@ pub fn to_js(error: RefreshError) -> JsValue {
         .unsaved_tokens::<JsTokens>()
         .or_else(|| error.ended_tokens::<JsTokens>())
     {
-        let _ = Reflect::set(&js_error, &JsValue::from_str("tokens"), &tokens.value);
+        let _ = Reflect::set(&js_error, &JsValue::from_str("tokens"), tokens.value());
     }
     js_error.into()
 }

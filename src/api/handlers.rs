@@ -116,6 +116,8 @@ impl RefreshHandlers for JsHandlers {
         let Some(save) = &self.save else {
             return Ok(());
         };
-        self.call("save", save, Some(&tokens.value)).await.map(drop)
+        self.call("save", save, Some(tokens.value()))
+            .await
+            .map(drop)
     }
 }

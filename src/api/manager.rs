@@ -218,7 +218,7 @@ impl CrossTabRefreshManager {
             let (outcome, tokens) = inner.core.refresh(options, &handlers).await?;
             let value = Object::new();
             let _ = Reflect::set(&value, &"outcome".into(), &outcome.as_str().into());
-            let _ = Reflect::set(&value, &"tokens".into(), &tokens.value);
+            let _ = Reflect::set(&value, &"tokens".into(), tokens.value());
             Ok(JsValue::from(value))
         })
     }

@@ -50,21 +50,22 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
 /// Tokens as the app's handler returned them: the object itself (handed
 /// back as is, with any extra fields it carries) and its decoded tokens.
 #[derive(Clone)]
-pub struct JsTokens {
-    /// The object the handler resolved with.
-    pub value: JsValue,
-    tokens: SessionTokens,
-}
+pub struct JsTokens(std::rc::Rc<(JsValue, SessionTokens)>);
 
 impl JsTokens {
     /// `value` as the handler returned it, and what it decodes to.
     pub fn new(value: JsValue, tokens: SessionTokens) -> Self {
-        Self { value, tokens }
+        Self(std::rc::Rc::new((value, tokens)))
+    }
+
+    /// The object the handler resolved with.
+    pub fn value(&self) -> &JsValue {
+        &self.0.0
     }
 }
 
 impl AsRef<SessionTokens> for JsTokens {
     fn as_ref(&self) -> &SessionTokens {
-        &self.tokens
+        &self.0.1
     }
 }

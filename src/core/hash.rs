@@ -38,7 +38,7 @@ impl std::fmt::Debug for SessionTokens {
 /// A value that identifies one pair of session tokens: SHA-256 of the access
 /// token's UTF-8 bytes followed by the refresh token's, if there is one.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SessionHash(Vec<u8>);
+pub struct SessionHash(std::rc::Rc<Vec<u8>>);
 
 impl SessionHash {
     /// The hash of `tokens`, computed as matrix-rust-sdk computes it.
@@ -47,12 +47,12 @@ impl SessionHash {
         if let Some(refresh_token) = &tokens.refresh_token {
             hash = hash.chain_update(refresh_token.as_bytes());
         }
-        Self(hash.finalize().to_vec())
+        Self(std::rc::Rc::new(hash.finalize().to_vec()))
     }
 
     /// A hash from raw bytes (as read back from a store).
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+        Self(std::rc::Rc::new(bytes))
     }
 
     /// The raw bytes.
@@ -68,7 +68,7 @@ impl SessionHash {
         if !self.0.is_empty() {
             res.push_str("0x");
         }
-        for &byte in &self.0 {
+        for &byte in self.0.iter() {
             res.push(CHARS[usize::from(byte >> 4)] as char);
             res.push(CHARS[usize::from(byte & 0x0f)] as char);
         }
