@@ -6,9 +6,10 @@
 mod host;
 
 use cross_tab_refresh::core::ErrorKind;
-use cross_tab_refresh::core::memory::{MemoryLock, MemoryStore};
+use cross_tab_refresh::core::memory::{MemoryLock, MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{
-    RefreshError, RefreshHandlers, RefreshManager, RefreshOutcome, SessionTokens,
+    RefreshError, RefreshHandlers, RefreshManager, RefreshOutcome, SessionHash, SessionTokens,
+    StoredState,
 };
 use futures::executor::block_on;
 use host::*;
@@ -97,7 +98,14 @@ fn a_logout_during_a_refresh_of_a_context_that_knew_nothing_stays_a_logout() {
             inner: Handlers::new(&server, &storage),
         };
         let error = fresh.refresh(WAIT, &handlers).await.unwrap_err();
-        assert_eq!(error.name(), "LoggedOutError");
+        assert!(
+            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.ended_tokens::<SessionTokens>(),
+            Some(&TokenServer::tokens(1))
+        );
         assert_eq!(fresh.stored_state().await.unwrap().hash, None);
     });
 }
@@ -231,5 +239,64 @@ fn a_failed_refresh_that_finds_a_logout_reports_it_at_once() {
         let error = a.refresh(WAIT, &handlers).await.unwrap_err();
         assert!(matches!(error.kind(), ErrorKind::LoggedOut), "{error:?}");
         assert_eq!(handlers.reloads.get(), 0, "reloaded after the logout");
+    });
+}
+
+/// Handlers for a refresh whose write is fenced (another context writes
+/// `other` right after `save`), and that logs this context out at its
+/// first reload: during the adoption that follows.
+struct LogoutWhileAdopting<'a> {
+    this: &'a Manager,
+    store: MemoryStore,
+    inner: Handlers,
+}
+
+impl RefreshHandlers for LogoutWhileAdopting<'_> {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        if self.this.known_session_hash().is_some() {
+            self.this.on_logout().await?;
+        }
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await?;
+        self.store.set_record(MemoryRecord::Valid(StoredState {
+            hash: Some(SessionHash::of(&TokenServer::tokens(7))),
+            generation: 5,
+        }));
+        Ok(())
+    }
+}
+
+/// This context's own logout during the adoption after a fenced write came
+/// after the server issued the tokens too: the error carries them.
+#[test]
+fn a_logout_of_this_context_while_it_adopts_after_its_refresh_carries_the_tokens() {
+    let (manager, store) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    block_on(async {
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let handlers = LogoutWhileAdopting {
+            this: &manager,
+            store: store.clone(),
+            inner: Handlers::new(&server, &storage),
+        };
+        let error = manager.refresh(WAIT, &handlers).await.unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.ended_tokens::<SessionTokens>(),
+            Some(&TokenServer::tokens(1))
+        );
+        assert_eq!(manager.stored_state().await.unwrap().hash, None);
     });
 }

@@ -89,9 +89,7 @@ async function refresh() {
     counters.errors++;
     // A logout came during this refresh: the tokens its save() stored are the
     // ended session's. Remove them unless a newer login has replaced them.
-    if (error.name === "LoggedOutError" && error.tokens && loadTokens()?.refreshToken === error.tokens.refreshToken) {
-      clearTokens();
-    }
+    if (error.name === "LoggedOutError" && error.tokens) discardEnded(error.tokens);
     log("error", `${error.name}: ${error.message}`);
     setStatus(error.name, "bad");
     return { outcome: "error", error: `${error.name}: ${error.message}` };
@@ -122,8 +120,13 @@ async function finishLogin(tokens) {
 
 async function logout() {
   const tokens = loadTokens();
-  clearTokens();
-  await manager.onLogout();
+  // The tombstone first, then the storage: a refresh whose save() lands in
+  // between is told (LoggedOutError with tokens) instead of leaving them.
+  try {
+    await manager.onLogout();
+  } finally {
+    clearTokens();
+  }
   if (tokens) await revoke(tokens.refreshToken).catch(() => {});
   log("logout", "logged out in this tab");
   setStatus("logged out", "warn");
@@ -140,6 +143,12 @@ function refreshAt(at) {
   return new Promise((resolve) => setTimeout(() => resolve(refresh()), Math.max(0, at - Date.now())));
 }
 
+/** Removes `ended` (tokens of a logged-out session) if the storage still holds them. */
+function discardEnded(ended) {
+  const stored = loadTokens();
+  if (stored && stored.accessToken === ended.accessToken && stored.refreshToken === ended.refreshToken) clearTokens();
+}
+
 let worker;
 /** Asks the page's worker (started on first use) to `call`; resolves with its answer. */
 function askWorker(call) {
@@ -149,6 +158,7 @@ function askWorker(call) {
       const { call, id, arg } = event.data;
       if (call === "reload") worker.postMessage({ id, value: loadTokens() });
       else if (call === "save") { storeTokens(arg); worker.postMessage({ id, value: null }); }
+      else if (call === "discard") { discardEnded(arg); worker.postMessage({ id, value: null }); }
       else if (event.data.done) {
         worker.removeEventListener("message", onMessage);
         resolve(event.data.done);

@@ -43,6 +43,9 @@ self.onmessage = async ({ data }) => {
     });
     postMessage({ done: { outcome: result.outcome, hash: manager.knownSessionHash } });
   } catch (error) {
+    // A logout came during this refresh: the page removes the tokens its
+    // save() stored, unless a newer login has replaced them.
+    if (error.name === "LoggedOutError" && error.tokens) await ask("discard", error.tokens);
     postMessage({ done: { error: `${error.name}: ${error.message}` } });
   }
 };

@@ -192,8 +192,9 @@ impl CrossTabRefreshManager {
     /// session's),
     /// `CallbackError` (the callback's error as `cause`; after a failed
     /// `save`, the new tokens as `tokens`), `ReentrancyError` (called from
-    /// one of its own handlers), `LockTimeoutError`, `StoreError`,
-    /// `InvalidArgumentError` or `ClosedError`.
+    /// one of its own handlers), `StaleTokensError`, `FencedError`,
+    /// `LockTimeoutError`, `StoreError`, `InvalidArgumentError` or
+    /// `ClosedError`.
     #[wasm_bindgen(unchecked_return_type = "Promise<RefreshResult>")]
     pub fn refresh(
         &self,

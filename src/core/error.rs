@@ -199,20 +199,21 @@ pub enum ErrorKind {
         tokens: Option<Cause>,
     },
 
-    /// Another context logged the session out after this context learned its
-    /// tokens: nothing was sent to the server or written, and the known hash
+    /// The session was logged out (in this context or another) after this
+    /// context learned its tokens: nothing was refreshed or written (a
+    /// refresh that failed may have called the server), and the known hash
     /// is forgotten. A new login (restore the new tokens) starts over.
     #[error(
-        "the session was logged out in another context after this one learned its tokens; nothing was refreshed or written, log in again"
+        "the session was logged out after this context learned its tokens; nothing was refreshed or written, log in again"
     )]
     LoggedOut,
 
     /// The session was logged out (in any context) after the server issued
     /// this refresh's new tokens: the application's `save` callback got
-    /// them, but they are the logged-out session's, and their hash was not
-    /// written. JavaScript sees a `LoggedOutError` with `tokens`.
+    /// them, but they are the logged-out session's (the store holds the
+    /// logout). JavaScript sees a `LoggedOutError` with `tokens`.
     #[error(
-        "the session was logged out during this refresh: the new tokens given to the save callback belong to the logged-out session and their hash was not written; remove them from the app's storage if it still holds them, and log in again"
+        "the session was logged out during this refresh: the new tokens given to the save callback belong to the logged-out session; remove them from the app's storage if it still holds them, and log in again"
     )]
     LoggedOutDuringRefresh {
         /// The tokens, as the `refresh` handler returned them (opaque here).

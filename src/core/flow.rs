@@ -81,8 +81,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   carries the new tokens ([`ErrorKind::unsaved_tokens`]) and
     ///   nothing is written. If the write is fenced (the lock was lost
     ///   meanwhile and another context wrote), adopt what the app now holds.
-    ///   A logout after the server issued the tokens (in any context) found
-    ///   at the write fails with
+    ///   A logout after the server issued the tokens (in any context, found
+    ///   at the write; or of this context, during that adoption) fails with
     ///   [`ErrorKind::LoggedOutDuringRefresh`], which carries them
     ///   ([`ErrorKind::ended_tokens`]): `save()` has stored them, and they
     ///   are the logged-out session's.
@@ -130,10 +130,11 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             return Err(ErrorKind::LoggedOut.into());
         }
         let flight = &self.shared.flight;
-        // Every way to adoption ends at the one `adopt` below. After a
-        // successful network refresh, `close()` may not end it (the token
-        // is spent).
-        let mut spent = false;
+        // Every way to adoption ends at the one `adopt` below. The tokens
+        // the server issued, once it did: the old refresh token is spent
+        // (`close()` may not end the adoption then), `save()` has them, and
+        // a logout since came during this refresh.
+        let mut issued = None;
         if !guard.hash_mismatch() {
             match flight.handler(handlers.refresh()).await {
                 Err(error) => {
@@ -167,11 +168,18 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                         }
                         Err(error) => return Err(error),
                     }
-                    spent = true;
+                    issued = Some(tokens);
                 }
             }
         }
-        self.adopt(&guard, handlers, spent).await
+        let adopted = self.adopt(&guard, handlers, issued.is_some()).await;
+        match (adopted, issued) {
+            // A logout of this context during the adoption.
+            (Err(error), Some(tokens)) if matches!(error.kind(), ErrorKind::LoggedOut) => {
+                Err(logged_out_during(&tokens))
+            }
+            (adopted, _) => adopted,
+        }
     }
 
     /// Adopts the tokens `reload()` returns. While they are not the ones
