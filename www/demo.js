@@ -86,10 +86,16 @@ async function refresh() {
     setStatus("tokens current", "ok");
     return { outcome, ms, accessTokenHash: manager.knownSessionHash, ok: tokens.accessToken === loadTokens()?.accessToken };
   } catch (error) {
+    if (error.name === "LoggedOutError") {
+      // Logged out, here or elsewhere (this tab's storage may not show it
+      // yet). A logout during this refresh: the tokens its save() stored are
+      // the ended session's; remove them unless a newer login replaced them.
+      if (error.tokens) discardEnded(error.tokens);
+      log("logout", error.message);
+      setStatus("logged out", "warn");
+      return { outcome: "logged-out" };
+    }
     counters.errors++;
-    // A logout came during this refresh: the tokens its save() stored are the
-    // ended session's. Remove them unless a newer login has replaced them.
-    if (error.name === "LoggedOutError" && error.tokens) discardEnded(error.tokens);
     log("error", `${error.name}: ${error.message}`);
     setStatus(error.name, "bad");
     return { outcome: "error", error: `${error.name}: ${error.message}` };
