@@ -65,103 +65,25 @@ fn a_guard_taken_before_this_contexts_logout_cannot_bring_the_hash_back() {
     });
 }
 
-/// A login in progress (no known session) while another context logs out.
-struct LogoutDuringRefresh<'a> {
-    other: &'a Manager,
-    inner: Handlers,
-}
-
-impl RefreshHandlers for LogoutDuringRefresh<'_> {
-    type Tokens = SessionTokens;
-    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
-        self.other.on_logout().await?;
-        self.inner.refresh().await
-    }
-    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
-        self.inner.reload().await
-    }
-    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
-        self.inner.save(tokens).await
-    }
-}
-
-#[test]
-fn a_logout_during_a_refresh_of_a_context_that_knew_nothing_stays_a_logout() {
-    let store = MemoryStore::default();
-    let lock = MemoryLock::default();
-    let fresh = RefreshManager::new(lock.clone(), store.clone());
-    let other = RefreshManager::new(lock, store.clone());
-    let (server, storage) = (TokenServer::default(), AppStorage::default());
-    block_on(async {
-        let handlers = LogoutDuringRefresh {
-            other: &other,
-            inner: Handlers::new(&server, &storage),
-        };
-        let error = fresh.refresh(WAIT, &handlers).await.unwrap_err();
-        assert!(
-            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
-            "{error:?}"
-        );
-        assert_eq!(
-            error.ended_tokens::<SessionTokens>(),
-            Some(&TokenServer::tokens(1))
-        );
-        assert_eq!(fresh.stored_state().await.unwrap().hash, None);
-    });
-}
-
-/// A logout that lands while this context's refresh is at the server: the
-/// server's new tokens reach the app's storage (`save`), but they are the
-/// logged-out session's. The error says so, and to remove them; a refusal
-/// before any network call says nothing was refreshed.
-#[test]
-fn a_logout_during_a_refresh_says_the_saved_tokens_are_the_logged_out_sessions() {
-    let store = MemoryStore::default();
-    let lock = MemoryLock::default();
-    let a = RefreshManager::new(lock.clone(), store.clone());
-    let other = RefreshManager::new(lock, store.clone());
-    let (server, storage) = (TokenServer::default(), AppStorage::default());
-    block_on(async {
-        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
-        let handlers = LogoutDuringRefresh {
-            other: &other,
-            inner: Handlers::new(&server, &storage),
-        };
-        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
-        assert!(
-            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
-            "{error:?}"
-        );
-        assert_eq!(
-            error.ended_tokens::<SessionTokens>(),
-            Some(&TokenServer::tokens(1))
-        );
-        assert_eq!(handlers.inner.network_calls.get(), 1);
-        assert_eq!(*storage.0.borrow(), TokenServer::tokens(1), "saved");
-        assert_eq!(a.stored_state().await.unwrap().hash, None);
-        let message = error.to_string();
-        assert!(
-            message.contains("during this refresh") && message.contains("remove them"),
-            "{message}"
-        );
-        // Another refresh of the same context is refused before any call.
-        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
-        let fresh_logout = other.on_logout().await;
-        fresh_logout.unwrap();
-        let handlers = Handlers::new(&server, &storage);
-        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
-        assert!(matches!(error.kind(), ErrorKind::LoggedOut), "{error:?}");
-        assert_eq!(handlers.network_calls.get(), 0);
-        assert!(error.to_string().contains("nothing was refreshed"));
-    });
-}
-
-/// A refresh's handlers that log the session out (through `by`), then answer.
+/// A refresh's handlers that log the session out through `by` (this
+/// context or another) as the refresh starts; then the network refresh
+/// succeeds, or fails with `fail`.
 struct LogoutInRefresh<'a> {
     by: &'a Manager,
     fail: bool,
     inner: Handlers,
     reloads: std::cell::Cell<u32>,
+}
+
+impl<'a> LogoutInRefresh<'a> {
+    fn new(by: &'a Manager, fail: bool, server: &TokenServer, storage: &AppStorage) -> Self {
+        Self {
+            by,
+            fail,
+            inner: Handlers::new(server, storage),
+            reloads: Default::default(),
+        }
+    }
 }
 
 impl RefreshHandlers for LogoutInRefresh<'_> {
@@ -187,6 +109,63 @@ impl RefreshHandlers for LogoutInRefresh<'_> {
     }
 }
 
+/// `error` is a logout during the refresh that got tokens 1 (`save` stored
+/// them), and `manager`'s store holds the logout.
+async fn assert_ended_during_refresh(error: &RefreshError, manager: &Manager) {
+    assert!(
+        matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.ended_tokens::<SessionTokens>(),
+        Some(&TokenServer::tokens(1))
+    );
+    assert_eq!(manager.stored_state().await.unwrap().hash, None);
+}
+
+/// A login in progress (no known session) while another context logs out.
+#[test]
+fn a_logout_during_a_refresh_of_a_context_that_knew_nothing_stays_a_logout() {
+    let (managers, _, _, server, storage) = session(2);
+    let (fresh, other) = (&managers[0], &managers[1]);
+    block_on(async {
+        let handlers = LogoutInRefresh::new(other, false, &server, &storage);
+        let error = fresh.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_ended_during_refresh(&error, fresh).await;
+    });
+}
+
+/// A logout that lands while this context's refresh is at the server: the
+/// server's new tokens reach the app's storage (`save`), but they are the
+/// logged-out session's. The error says so, and to remove them; a refusal
+/// before any network call says nothing was refreshed.
+#[test]
+fn a_logout_during_a_refresh_says_the_saved_tokens_are_the_logged_out_sessions() {
+    let (managers, _, _, server, storage) = session(2);
+    let (a, other) = (&managers[0], &managers[1]);
+    block_on(async {
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        let handlers = LogoutInRefresh::new(other, false, &server, &storage);
+        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_ended_during_refresh(&error, a).await;
+        assert_eq!(handlers.inner.network_calls.get(), 1);
+        assert_eq!(*storage.0.borrow(), TokenServer::tokens(1), "saved");
+        let message = error.to_string();
+        assert!(
+            message.contains("during this refresh") && message.contains("remove them"),
+            "{message}"
+        );
+        // Another refresh of the same context is refused before any call.
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        other.on_logout().await.unwrap();
+        let handlers = Handlers::new(&server, &storage);
+        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
+        assert!(matches!(error.kind(), ErrorKind::LoggedOut), "{error:?}");
+        assert_eq!(handlers.network_calls.get(), 0);
+        assert!(error.to_string().contains("nothing was refreshed"));
+    });
+}
+
 /// A logout of the refreshing context itself (it does not wait for the
 /// lock) after the server issued the tokens is one during the refresh too:
 /// the error carries the tokens `save()` stored.
@@ -199,22 +178,9 @@ fn a_logout_of_this_context_during_its_refresh_carries_the_saved_tokens() {
             .restore_session(&TokenServer::tokens(0))
             .await
             .unwrap();
-        let handlers = LogoutInRefresh {
-            by: &manager,
-            fail: false,
-            inner: Handlers::new(&server, &storage),
-            reloads: Default::default(),
-        };
+        let handlers = LogoutInRefresh::new(&manager, false, &server, &storage);
         let error = manager.refresh(WAIT, &handlers).await.unwrap_err();
-        assert!(
-            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
-            "{error:?}"
-        );
-        assert_eq!(
-            error.ended_tokens::<SessionTokens>(),
-            Some(&TokenServer::tokens(1))
-        );
-        assert_eq!(manager.stored_state().await.unwrap().hash, None);
+        assert_ended_during_refresh(&error, &manager).await;
     });
 }
 
@@ -223,19 +189,11 @@ fn a_logout_of_this_context_during_its_refresh_carries_the_saved_tokens() {
 /// pause.
 #[test]
 fn a_failed_refresh_that_finds_a_logout_reports_it_at_once() {
-    let store = MemoryStore::default();
-    let lock = MemoryLock::default();
-    let a = RefreshManager::new(lock.clone(), store.clone());
-    let other = RefreshManager::new(lock, store.clone());
-    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    let (managers, _, _, server, storage) = session(2);
+    let (a, other) = (&managers[0], &managers[1]);
     block_on(async {
         a.restore_session(&TokenServer::tokens(0)).await.unwrap();
-        let handlers = LogoutInRefresh {
-            by: &other,
-            fail: true,
-            inner: Handlers::new(&server, &storage),
-            reloads: Default::default(),
-        };
+        let handlers = LogoutInRefresh::new(other, true, &server, &storage);
         let error = a.refresh(WAIT, &handlers).await.unwrap_err();
         assert!(matches!(error.kind(), ErrorKind::LoggedOut), "{error:?}");
         assert_eq!(handlers.reloads.get(), 0, "reloaded after the logout");
@@ -243,8 +201,8 @@ fn a_failed_refresh_that_finds_a_logout_reports_it_at_once() {
 }
 
 /// Handlers for a refresh whose write is fenced (another context writes
-/// `other` right after `save`), and that logs this context out at its
-/// first reload: during the adoption that follows.
+/// right after `save`), and that log this context out at their first
+/// reload: during the adoption that follows.
 struct LogoutWhileAdopting<'a> {
     this: &'a Manager,
     store: MemoryStore,
@@ -289,14 +247,6 @@ fn a_logout_of_this_context_while_it_adopts_after_its_refresh_carries_the_tokens
             inner: Handlers::new(&server, &storage),
         };
         let error = manager.refresh(WAIT, &handlers).await.unwrap_err();
-        assert!(
-            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
-            "{error:?}"
-        );
-        assert_eq!(
-            error.ended_tokens::<SessionTokens>(),
-            Some(&TokenServer::tokens(1))
-        );
-        assert_eq!(manager.stored_state().await.unwrap().hash, None);
+        assert_ended_during_refresh(&error, &manager).await;
     });
 }
