@@ -5,9 +5,8 @@
 
 mod host;
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::MemoryRecord;
-use cross_tab_refresh::core::{SessionHash, StoredState};
+use cross_tab_refresh::core::{ErrorKind, SessionHash, StoredState};
 use futures::executor::block_on;
 use host::*;
 

@@ -7,10 +7,10 @@ mod host;
 
 use std::cell::Cell;
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::{MemoryLockOptions, MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{
-    RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens, StoredState,
+    ErrorKind, RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens,
+    StoredState,
 };
 use futures::executor::block_on;
 use host::*;

@@ -5,10 +5,9 @@
 
 mod host;
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::MemoryLockOptions;
 use cross_tab_refresh::core::{
-    Cause, RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens,
+    Cause, ErrorKind, RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens,
 };
 use futures::executor::block_on;
 use host::*;

@@ -11,13 +11,12 @@ use std::future::Future;
 use std::rc::Rc;
 use std::task::Poll;
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::{
     MemoryLock, MemoryLockGuard, MemoryLockOptions, MemoryStore,
 };
 use cross_tab_refresh::core::{
-    CrossContextLock, HashStore, RefreshError, RefreshManager, RefreshOutcome, SessionHash,
-    StoredState, WaitKind,
+    CrossContextLock, ErrorKind, HashStore, RefreshError, RefreshManager, RefreshOutcome,
+    SessionHash, StoredState, WaitKind,
 };
 use futures::executor::block_on;
 use host::*;

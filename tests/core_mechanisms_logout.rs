@@ -5,11 +5,10 @@
 
 mod host;
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::{MemoryLock, MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{
-    RefreshError, RefreshHandlers, RefreshManager, RefreshOutcome, SessionHash, SessionTokens,
-    StoredState,
+    ErrorKind, RefreshError, RefreshHandlers, RefreshManager, RefreshOutcome, SessionHash,
+    SessionTokens, StoredState,
 };
 use futures::executor::block_on;
 use host::*;

@@ -1,12 +1,11 @@
 //! The option rules on the host: every bad value and its message, and the
 //! edges that are accepted.
 
-use cross_tab_refresh::core::ErrorKind;
-use cross_tab_refresh::core::RefreshError;
 use cross_tab_refresh::core::options::{
     MAX_LEASE_MS, MAX_NAME_LEN, MAX_TIMEOUT_MS, MIN_LEASE_MS, lease_ms, name, steal_alone,
     timeout_ms,
 };
+use cross_tab_refresh::core::{ErrorKind, RefreshError};
 
 fn message(result: Result<impl std::fmt::Debug, RefreshError>) -> String {
     match result.map_err(RefreshError::into_kind) {

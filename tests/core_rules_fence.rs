@@ -3,12 +3,11 @@
 //! logout rule.
 #![cfg(not(target_arch = "wasm32"))]
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::fence::{
     fence, logged_out_since, next_generation, tombstone_generation,
 };
 use cross_tab_refresh::core::record::MAX_GENERATION;
-use cross_tab_refresh::core::{SessionHash, StoredState};
+use cross_tab_refresh::core::{ErrorKind, SessionHash, StoredState};
 use proptest::prelude::*;
 
 fn state(hash: Option<u8>, generation: u64) -> StoredState {

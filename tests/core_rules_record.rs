@@ -3,11 +3,10 @@
 //! and numbers as messages print them.
 #![cfg(not(target_arch = "wasm32"))]
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::record::{
     MAX_GENERATION, RECORD_FORMAT, RawField, RawRecord, decode, number_text, readable_generation,
 };
-use cross_tab_refresh::core::{RefreshError, StoredState};
+use cross_tab_refresh::core::{ErrorKind, RefreshError, StoredState};
 
 fn fields(format: RawField, hash: RawField, generation: RawField) -> RawRecord {
     RawRecord::Fields {

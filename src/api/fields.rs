@@ -2,7 +2,6 @@
 //! type, never coerced. A wrong type is an `InvalidArgumentError` that names
 //! the field.
 
-use crate::core::ErrorKind;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -10,7 +9,7 @@ use crate::core::{RefreshError, options};
 
 /// An `InvalidArgumentError` with `message`.
 pub fn invalid(message: String) -> RefreshError {
-    ErrorKind::InvalidArgument(message).into()
+    RefreshError::invalid_argument(message)
 }
 
 /// A plain options object, refusing keys it does not know.

@@ -1,6 +1,5 @@
 //! `RefreshLockGuard`: proof that this context holds the session's lock.
 
-use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -10,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::dispose::wire_dispose;
 use super::error::promise;
 use super::tokens::session_tokens;
-use crate::core::RefreshError;
+use crate::core::{ErrorKind, RefreshError};
 use crate::web::global::hash_or_null;
 use crate::web::{BroadcastNotifier, ContextLockGuard, IdbHashStore};
 

@@ -2,14 +2,13 @@
 //! may be sync or async; whatever they throw or reject with becomes a
 //! `CallbackError` with that value as `cause`.
 
-use crate::core::ErrorKind;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::to_js;
 use super::tokens::{JsTokens, session_tokens};
-use crate::core::{RefreshError, RefreshHandlers};
+use crate::core::{ErrorKind, RefreshError, RefreshHandlers};
 use crate::web::global::js_cause;
 
 #[wasm_bindgen(typescript_custom_section)]

@@ -1,6 +1,5 @@
 //! `CrossTabRefreshManager`: one session's refresh lock, seen from JavaScript.
 
-use crate::core::ErrorKind;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -13,7 +12,7 @@ use super::guard::RefreshLockGuard;
 use super::handlers::JsHandlers;
 use super::options::{manager_options, spin_lock_options};
 use super::tokens::session_tokens;
-use crate::core::RefreshError;
+use crate::core::{ErrorKind, RefreshError};
 use crate::web::broadcast::unsubscribe;
 use crate::web::global::hash_or_null;
 use crate::web::{LockOptions, SessionConfig, WebRefreshManager, close_session, open_session};

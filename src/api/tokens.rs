@@ -1,5 +1,7 @@
 //! Decoding the tokens the app passes in or its handlers resolve with.
 
+use std::rc::Rc;
+
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
@@ -50,12 +52,12 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
 /// Tokens as the app's handler returned them: the object itself (handed
 /// back as is, with any extra fields it carries) and its decoded tokens.
 #[derive(Clone)]
-pub struct JsTokens(std::rc::Rc<(JsValue, SessionTokens)>);
+pub struct JsTokens(Rc<(JsValue, SessionTokens)>);
 
 impl JsTokens {
     /// `value` as the handler returned it, and what it decodes to.
     pub fn new(value: JsValue, tokens: SessionTokens) -> Self {
-        Self(std::rc::Rc::new((value, tokens)))
+        Self(Rc::new((value, tokens)))
     }
 
     /// The object the handler resolved with.

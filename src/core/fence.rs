@@ -4,8 +4,7 @@
 //! cannot drift apart.
 
 use super::record::MAX_GENERATION;
-use super::{RefreshError, StoredState};
-use crate::core::ErrorKind;
+use super::{ErrorKind, RefreshError, StoredState};
 
 /// The generation a write after `generation` carries: one more, wrapping
 /// from 2^53 − 1 (the largest a JavaScript number holds exactly) to 1.

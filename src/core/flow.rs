@@ -4,14 +4,13 @@
 //! at the store before a failed refresh is reported.
 #![allow(async_fn_in_trait)]
 
-use crate::core::ErrorKind;
 use std::any::Any;
 use std::rc::Rc;
 
 use super::flight::Role;
 use super::{
-    Cause, CrossContextLock, HashStore, Notifier, RefreshError, RefreshLockGuard, RefreshManager,
-    SessionHash, SessionTokens,
+    Cause, CrossContextLock, ErrorKind, HashStore, Notifier, RefreshError, RefreshLockGuard,
+    RefreshManager, SessionHash, SessionTokens,
 };
 
 /// The pauses between reloads while the tokens `reload()` returns are not

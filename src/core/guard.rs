@@ -1,7 +1,6 @@
 //! The lock guard: the seed's `CrossProcessRefreshLockGuard`, with fenced
 //! writes and the logout rule.
 
-use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -9,8 +8,8 @@ use super::exclusion::Turn;
 use super::fence::logged_out_since;
 use super::manager::{Known, Shared};
 use super::{
-    HashStore, Notification, NotificationKind, Notifier, RefreshError, SessionHash, SessionTokens,
-    StoredState, is_mismatch,
+    ErrorKind, HashStore, Notification, NotificationKind, Notifier, RefreshError, SessionHash,
+    SessionTokens, StoredState, is_mismatch,
 };
 
 /// Holds this manager's turn and the cross-context lock until dropped.

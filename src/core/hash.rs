@@ -1,5 +1,7 @@
 //! Session tokens, their SHA-256 hash, and the mismatch rule.
 
+use std::rc::Rc;
+
 use sha2::{Digest as _, Sha256};
 
 /// Length in bytes of a [`SessionHash`] computed by this crate (SHA-256).
@@ -38,7 +40,7 @@ impl std::fmt::Debug for SessionTokens {
 /// A value that identifies one pair of session tokens: SHA-256 of the access
 /// token's UTF-8 bytes followed by the refresh token's, if there is one.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SessionHash(std::rc::Rc<Vec<u8>>);
+pub struct SessionHash(Rc<Vec<u8>>);
 
 impl SessionHash {
     /// The hash of `tokens`, computed as matrix-rust-sdk computes it.
@@ -47,12 +49,12 @@ impl SessionHash {
         if let Some(refresh_token) = &tokens.refresh_token {
             hash = hash.chain_update(refresh_token.as_bytes());
         }
-        Self(std::rc::Rc::new(hash.finalize().to_vec()))
+        Self(Rc::new(hash.finalize().to_vec()))
     }
 
     /// A hash from raw bytes (as read back from a store).
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
-        Self(std::rc::Rc::new(bytes))
+        Self(Rc::new(bytes))
     }
 
     /// The raw bytes.

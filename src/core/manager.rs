@@ -2,7 +2,6 @@
 //! in-context turns, the logout rule and notifications. Its guard is in
 //! [`super::guard`].
 
-use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -14,7 +13,7 @@ use super::exclusion::Turns;
 use super::flight::Flight;
 use super::guard::RefreshLockGuard;
 use super::{
-    CrossContextLock, HashStore, Notification, NotificationKind, Notifier, RefreshError,
+    CrossContextLock, ErrorKind, HashStore, Notification, NotificationKind, Notifier, RefreshError,
     SessionHash, SessionTokens, StoredState, WaitKind,
 };
 

@@ -3,7 +3,6 @@
 //! Several managers built on clones of one [`MemoryStore`] and one
 //! [`MemoryLock`] behave like several contexts of one browser session.
 
-use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -12,7 +11,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::fence::{fence, tombstone_generation};
-use super::{CrossContextLock, HashStore, RefreshError, SessionHash, StoredState, WaitKind};
+use super::{
+    CrossContextLock, ErrorKind, HashStore, RefreshError, SessionHash, StoredState, WaitKind,
+};
 
 /// What a [`MemoryStore`] holds: a readable state or a raw, unreadable record.
 #[derive(Clone, Debug, PartialEq, Eq)]

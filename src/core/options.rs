@@ -5,7 +5,6 @@
 
 use super::RefreshError;
 use super::record::number_text;
-use crate::core::ErrorKind;
 
 /// Longest accepted session, holder and database name, in UTF-16 units.
 pub const MAX_NAME_LEN: usize = 1024;
@@ -23,7 +22,7 @@ pub const MAX_LEASE_MS: u32 = 600_000;
 pub const DEFAULT_DATABASE_NAME: &str = "cross-tab-refresh";
 
 fn invalid(message: String) -> RefreshError {
-    ErrorKind::InvalidArgument(message).into()
+    RefreshError::invalid_argument(message)
 }
 
 /// A name (session, holder, database): not empty, at most [`MAX_NAME_LEN`]

@@ -5,8 +5,7 @@
 //! guessed at.
 
 use super::hash::SESSION_HASH_LEN;
-use super::{RefreshError, SessionHash, StoredState};
-use crate::core::ErrorKind;
+use super::{ErrorKind, RefreshError, SessionHash, StoredState};
 
 /// The record format this version writes and reads.
 pub const RECORD_FORMAT: u32 = 1;

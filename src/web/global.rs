@@ -1,7 +1,6 @@
 //! The global scope, whatever it is (Window or any kind of worker): no code
 //! path assumes `window`.
 
-use crate::core::ErrorKind;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -9,7 +8,7 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::core::{Cause, RefreshError, SessionHash};
+use crate::core::{Cause, ErrorKind, RefreshError, SessionHash};
 
 #[wasm_bindgen]
 extern "C" {

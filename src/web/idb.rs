@@ -2,7 +2,6 @@
 //! lease record: opened on first use, stepping aside for any other
 //! connection's upgrade or deletion, and never reopened once closed.
 
-use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
@@ -14,7 +13,7 @@ use indexed_db_futures::internals::SystemRepr;
 use wasm_bindgen_futures::JsFuture;
 
 use super::global::store_error;
-use crate::core::RefreshError;
+use crate::core::{ErrorKind, RefreshError};
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {

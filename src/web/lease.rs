@@ -17,7 +17,6 @@
 //! server with reuse detection then revokes the grant. Keep refresh calls
 //! well under `leaseMs`. A dead holder's lease frees itself when it expires.
 
-use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -26,7 +25,7 @@ use super::lease_held::{LeaseGuard, Shared};
 use super::lease_record::LeaseRecord;
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
 use crate::core::lease::{LeaseOp, is_live};
-use crate::core::{CrossContextLock, RefreshError, WaitKind};
+use crate::core::{CrossContextLock, ErrorKind, RefreshError, WaitKind};
 
 /// First wait between two attempts to take a held lease.
 const FIRST_BACKOFF_MS: u32 = 10;

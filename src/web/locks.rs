@@ -1,7 +1,6 @@
 //! The Web Locks API, bound by hand so that no consumer needs
 //! `web_sys_unstable_apis`, and held across async Rust until the guard drops.
 
-use crate::core::ErrorKind;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -12,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::global::{describe, js_cause, navigator, property};
 use super::read_ahead::ReadAhead;
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
-use crate::core::{CrossContextLock, RefreshError, WaitKind};
+use crate::core::{CrossContextLock, ErrorKind, RefreshError, WaitKind};
 
 #[wasm_bindgen]
 extern "C" {

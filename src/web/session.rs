@@ -22,9 +22,8 @@ use super::idb::Connection;
 use super::lease_record::LeaseRecord;
 use super::locks::lock_manager;
 use super::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
-use crate::core::ErrorKind;
 use crate::core::options::{DEFAULT_DATABASE_NAME, DEFAULT_LEASE_MS};
-use crate::core::{RefreshError, RefreshManager};
+use crate::core::{ErrorKind, RefreshError, RefreshManager};
 
 /// A manager of one session in this context, as [`open_session`] returns it.
 pub type WebRefreshManager = RefreshManager<ContextLock, IdbHashStore, BroadcastNotifier>;

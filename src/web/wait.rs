@@ -2,7 +2,6 @@
 //! ends when it is not granted: its timeout elapses or its signal aborts
 //! ([`give_up`]), and a sleep that clears its timer when dropped.
 
-use crate::core::ErrorKind;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::global::js_cause;
-use crate::core::{RefreshError, WaitKind};
+use crate::core::{ErrorKind, RefreshError, WaitKind};
 
 #[wasm_bindgen]
 extern "C" {

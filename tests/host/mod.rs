@@ -13,10 +13,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use cross_tab_refresh::core::ErrorKind;
 use cross_tab_refresh::core::memory::{MemoryLock, MemoryStore};
 use cross_tab_refresh::core::{
-    Cause, RefreshError, RefreshHandlers, RefreshManager, SessionTokens,
+    Cause, ErrorKind, RefreshError, RefreshHandlers, RefreshManager, SessionTokens,
 };
 
 pub type Manager = RefreshManager<MemoryLock, MemoryStore>;

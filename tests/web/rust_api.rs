@@ -5,8 +5,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use cross_tab_refresh::core::ErrorKind;
-use cross_tab_refresh::core::{RefreshError, RefreshHandlers, RefreshOutcome, SessionTokens};
+use cross_tab_refresh::core::{
+    ErrorKind, RefreshError, RefreshHandlers, RefreshOutcome, SessionTokens,
+};
 use cross_tab_refresh::web::{LockChoice, LockOptions, SessionConfig, open_session};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;

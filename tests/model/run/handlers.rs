@@ -7,8 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use cross_tab_refresh::core::ErrorKind;
-use cross_tab_refresh::core::{Cause, RefreshError, RefreshHandlers, SessionTokens};
+use cross_tab_refresh::core::{Cause, ErrorKind, RefreshError, RefreshHandlers, SessionTokens};
 
 use super::super::world::{AppStorage, Endpoint, ModelOptions, Pair, Watch, yield_now};
 use super::{Flag, Handlers, Ledger, Manager, Op, Scenario, Task};
