@@ -117,7 +117,8 @@ pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, Re
         return Err(ErrorKind::NotSupported {
             message: "IndexedDB is not available in this context (private mode, a sandboxed frame or an old browser?); the session hash has nowhere to live".to_owned(),
             cause: None,
-        }.into());
+        }
+        .into());
     }
     let web_locks = match (config.lock, lock_manager()) {
         (LockChoice::Lease, _) | (LockChoice::Auto, None) => None,
@@ -126,7 +127,8 @@ pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, Re
             return Err(ErrorKind::NotSupported {
                 message: "navigator.locks (Web Locks) is not available in this context: it needs a secure context (https or localhost) and a browser from 2022 or later; lock: \"auto\" or \"lease\" uses the IndexedDB lease lock instead".to_owned(),
                 cause: None,
-            }.into());
+            }
+            .into());
         }
     };
     let connection = Connection::new(&config.database_name);
