@@ -1,6 +1,6 @@
 //! Closing a manager ends what it started: a wait for the lock in progress
-//! rejects with [`ErrorKind::Closed`] instead of resolving later with a
-//! live guard.
+//! rejects with [`ErrorKind::Closed`](super::ErrorKind::Closed) instead of
+//! resolving later with a live guard.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

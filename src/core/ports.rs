@@ -71,7 +71,7 @@ pub enum WaitKind {
 /// Where the session hash lives, shared by every context of one session.
 pub trait HashStore {
     /// Reads the stored state; an unreadable record is an
-    /// [`ErrorKind::InvalidPreviousHash`].
+    /// [`ErrorKind::InvalidPreviousHash`](super::ErrorKind::InvalidPreviousHash).
     async fn load(&self) -> Result<StoredState, RefreshError>;
 
     /// [`load`](Self::load), as the first read of a lock just granted: a
@@ -82,7 +82,8 @@ pub trait HashStore {
 
     /// Atomically: if the store still holds `read`, writes `hash` with the
     /// next generation and returns what it wrote; otherwise writes nothing
-    /// and fails with [`ErrorKind::Fenced`] ([`fence`](super::fence::fence)).
+    /// and fails with [`ErrorKind::Fenced`](super::ErrorKind::Fenced)
+    /// ([`fence`](super::fence::fence)).
     async fn store_if(
         &self,
         read: &StoredState,
