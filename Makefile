@@ -51,7 +51,7 @@ test-host:
 
 ## Mutation testing: cargo-mutants changes src/core and reruns the host tests;
 ## a mutant that survives is a behaviour no test pins down (docs/MUTANTS.md).
-## Takes about half an hour on 2 cores; not part of test.
+## Takes about 20 minutes on 2 cores; not part of test.
 mutants:
 	@command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
 	MODEL_RUNS=1000 cargo mutants --file 'src/core/**' --profile mutants --timeout-multiplier 3 --jobs 2
