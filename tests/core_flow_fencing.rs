@@ -1,12 +1,15 @@
 //! Fencing and logout on the host: a stolen holder cannot clobber newer
-//! tokens, a logout during a refresh stands, and a logout replaces a corrupt
+//! tokens, a logout during a refresh stands (also when a new login follows
+//! it while the refresh has lost its lock), and a logout replaces a corrupt
 //! record.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod host;
 
 use cross_tab_refresh::core::memory::MemoryRecord;
-use cross_tab_refresh::core::{ErrorKind, SessionHash, StoredState};
+use cross_tab_refresh::core::{
+    ErrorKind, RefreshError, RefreshHandlers, SessionHash, SessionTokens, StoredState,
+};
 use futures::executor::block_on;
 use host::*;
 
@@ -47,6 +50,126 @@ fn a_stolen_holder_cannot_clobber_newer_tokens() {
     });
 }
 
+/// The tokens of a new login, of another grant than the refreshes'.
+fn login_tokens() -> SessionTokens {
+    SessionTokens::new("access-login", Some("refresh-login".into()))
+}
+
+/// Handlers whose network call outlives the lock: while it runs, `other`
+/// logs out, logs in anew and stores that login's tokens, taking the lock
+/// from the refresh (as a steal or a lapsed lease lets it).
+struct LogoutAndLoginInRefresh<'a> {
+    other: &'a Manager,
+    inner: Handlers,
+}
+
+impl RefreshHandlers for LogoutAndLoginInRefresh<'_> {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.other.on_logout().await?;
+        let tokens = login_tokens();
+        *self.inner.storage.0.borrow_mut() = tokens.clone();
+        self.other.restore_session(&tokens).await?;
+        let guard = self.other.spin_lock(STEAL).await?;
+        guard.save_in_memory_and_db(&tokens).await?;
+        // The server answers the old session's refresh token all the same.
+        Ok(TokenServer::tokens(1))
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await
+    }
+}
+
+/// A refresh that lost its lock during its network call, while another
+/// context logged out and logged in anew: it does not store the ended
+/// session's hash over the new login (after its pauses for the app's
+/// storage, which its own `save` filled). It reports the logout, with the
+/// tokens, so the app can put them away.
+#[test]
+fn a_refresh_that_lost_its_lock_does_not_store_the_ended_session_over_a_new_login() {
+    let (managers, _, store, server, storage) = session(2);
+    let (a, other) = (&managers[0], &managers[1]);
+    block_on(async {
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        drop(guard);
+        let handlers = LogoutAndLoginInRefresh {
+            other,
+            inner: Handlers::new(&server, &storage),
+        };
+        let error = a.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(
+            stored_hash(&store),
+            Some(SessionHash::of(&login_tokens())),
+            "the ended session's hash was stored over the new login"
+        );
+        assert!(
+            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.ended_tokens::<SessionTokens>(),
+            Some(&TokenServer::tokens(1))
+        );
+    });
+}
+
+/// The seed's own flow, in a context that knew the session before a logout
+/// and a new login elsewhere: it may adopt the new login's tokens (nothing
+/// written), but not write the hash of others (the ended session's).
+#[test]
+fn after_a_logout_and_a_new_login_only_the_new_login_can_be_adopted() {
+    let (managers, _, store, _, _) = session(2);
+    let (a, other) = (&managers[0], &managers[1]);
+    block_on(async {
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        drop(guard);
+        other.on_logout().await.unwrap();
+        other.restore_session(&login_tokens()).await.unwrap();
+        let guard = other.spin_lock(WAIT).await.unwrap();
+        guard.save_in_memory_and_db(&login_tokens()).await.unwrap();
+        drop(guard);
+
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        assert!(guard.hash_mismatch() && !guard.logged_out());
+        for ended in [TokenServer::tokens(0), TokenServer::tokens(1)] {
+            let refused = guard.handle_mismatch(&ended).await.unwrap_err();
+            assert!(
+                matches!(refused.kind(), ErrorKind::LoggedOut),
+                "{refused:?}"
+            );
+            let refused = guard.save_in_memory_and_db(&ended).await.unwrap_err();
+            assert!(
+                matches!(refused.kind(), ErrorKind::LoggedOut),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(stored_hash(&store), Some(SessionHash::of(&login_tokens())));
+        guard.handle_mismatch(&login_tokens()).await.unwrap();
+        assert_eq!(
+            a.known_session_hash(),
+            Some(SessionHash::of(&login_tokens()))
+        );
+        drop(guard);
+        // Adopted: this context is in the new session now, and writes again.
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(5))
+            .await
+            .unwrap();
+    });
+}
+
 #[test]
 fn logout_during_a_refresh_keeps_the_session_logged_out() {
     block_on(async {
@@ -63,7 +186,8 @@ fn logout_during_a_refresh_keeps_the_session_logged_out() {
             store.record(),
             MemoryRecord::Valid(StoredState {
                 hash: None,
-                generation: 1
+                generation: 1,
+                logouts: 1,
             })
         );
     });

@@ -224,6 +224,7 @@ impl RefreshHandlers for LogoutWhileAdopting<'_> {
         self.store.set_record(MemoryRecord::Valid(StoredState {
             hash: Some(SessionHash::of(&TokenServer::tokens(7))),
             generation: 5,
+            logouts: 0,
         }));
         Ok(())
     }

@@ -124,12 +124,12 @@ proptest! {
     /// InvalidPreviousHashError; nothing panics, and a logout can always
     /// replace it with another generation.
     #[test]
-    fn arbitrary_records_never_panic(format in arb_field(), hash in arb_field(), generation in arb_field(), not_object in proptest::option::of("[a-z]{1,8}")) {
-        use cross_tab_refresh::core::fence::tombstone_generation;
+    fn arbitrary_records_never_panic(format in arb_field(), hash in arb_field(), generation in arb_field(), logouts in arb_field(), not_object in proptest::option::of("[a-z]{1,8}")) {
+        use cross_tab_refresh::core::fence::{tombstone_generation, tombstone_logouts};
         use cross_tab_refresh::core::record::{RawRecord, decode, readable_generation};
         let raw = match not_object {
             Some(kind) => RawRecord::NotAnObject(kind),
-            None => RawRecord::Fields { format, hash, generation },
+            None => RawRecord::Fields { format, hash, generation, logouts },
         };
         match decode(&raw) {
             Ok(state) => {
@@ -137,6 +137,7 @@ proptest! {
                 prop_assert!(state.hash.as_ref().is_none_or(|h| h.as_bytes().len() == 32));
                 prop_assert_eq!(readable_generation(&raw), Some(state.generation));
                 prop_assert_ne!(tombstone_generation(readable_generation(&raw)), state.generation);
+                prop_assert_ne!(tombstone_logouts(Some(state.logouts)), state.logouts);
             }
             Err(error) => {
                 prop_assert_eq!(error.name(), "InvalidPreviousHashError");

@@ -1,10 +1,10 @@
 //! The fence and generations as tables, on the host: a write lands only
 //! over the record it read, generations of writes and logouts, and the
-//! logout rule.
+//! logout rule, with the count of logouts that outlives a new login.
 #![cfg(not(target_arch = "wasm32"))]
 
 use cross_tab_refresh::core::fence::{
-    fence, logged_out_since, next_generation, tombstone_generation,
+    ended_since, fence, logged_out_since, next_generation, tombstone_generation, tombstone_logouts,
 };
 use cross_tab_refresh::core::record::MAX_GENERATION;
 use cross_tab_refresh::core::{ErrorKind, SessionHash, StoredState};
@@ -14,6 +14,7 @@ fn state(hash: Option<u8>, generation: u64) -> StoredState {
     StoredState {
         hash: hash.map(|b| SessionHash::from_bytes(vec![b; 32])),
         generation,
+        logouts: 0,
     }
 }
 
@@ -81,6 +82,27 @@ fn the_logout_rule() {
     assert!(!logged_out_since(&state(None, 0), &learned, true));
     // A context that knows no session may log in over a tombstone.
     assert!(!logged_out_since(&state(None, 4), &learned, false));
+}
+
+#[test]
+fn the_count_of_logouts_outlives_a_new_login() {
+    assert_eq!(tombstone_logouts(Some(0)), 1);
+    assert_eq!(tombstone_logouts(Some(4)), 5);
+    assert_eq!(tombstone_logouts(Some(u32::MAX)), 1);
+    // Unreadable: the largest (as for generations).
+    assert_eq!(tombstone_logouts(None), u32::MAX);
+    let at = |hash: Option<u8>, generation, logouts| StoredState {
+        logouts,
+        ..state(hash, generation)
+    };
+    let learned = at(Some(1), 3, 0);
+    // A new login after a logout: no tombstone, but another count.
+    assert!(ended_since(&at(Some(2), 5, 1), &learned, true));
+    assert!(!logged_out_since(&at(Some(2), 5, 1), &learned, true));
+    // Refreshes carry the count on.
+    assert!(!ended_since(&at(Some(2), 9, 0), &learned, true));
+    // A context that knows no session has no session to have ended.
+    assert!(!ended_since(&at(Some(2), 5, 1), &learned, false));
 }
 
 proptest! {

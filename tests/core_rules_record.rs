@@ -8,11 +8,22 @@ use cross_tab_refresh::core::record::{
 };
 use cross_tab_refresh::core::{ErrorKind, RefreshError, StoredState};
 
+/// A record as version 0.1 wrote it: no `logouts`.
 fn fields(format: RawField, hash: RawField, generation: RawField) -> RawRecord {
+    with_logouts(format, hash, generation, RawField::Missing)
+}
+
+fn with_logouts(
+    format: RawField,
+    hash: RawField,
+    generation: RawField,
+    logouts: RawField,
+) -> RawRecord {
     RawRecord::Fields {
         format,
         hash,
         generation,
+        logouts,
     }
 }
 
@@ -40,14 +51,26 @@ fn records_that_read() {
     assert_eq!(state.hash.unwrap().as_bytes(), &[7; 32]);
     let tombstone = decode(&fields(format.clone(), RawField::Null, num(9.0))).unwrap();
     assert_eq!(tombstone, state_none(9));
-    let largest = decode(&fields(format, RawField::Null, num(MAX_GENERATION as f64))).unwrap();
+    let largest = decode(&fields(
+        format.clone(),
+        RawField::Null,
+        num(MAX_GENERATION as f64),
+    ))
+    .unwrap();
     assert_eq!(largest.generation, MAX_GENERATION);
+    // `logouts`: absent (version 0.1) is 0; any whole number up to 2^32-1.
+    let logouts = |n: RawField| decode(&with_logouts(format.clone(), bytes(32), num(3.0), n));
+    assert_eq!(logouts(RawField::Missing).unwrap().logouts, 0);
+    assert_eq!(logouts(num(0.0)).unwrap().logouts, 0);
+    assert_eq!(logouts(num(4.0)).unwrap().logouts, 4);
+    assert_eq!(logouts(num(f64::from(u32::MAX))).unwrap().logouts, u32::MAX);
 }
 
 fn state_none(generation: u64) -> StoredState {
     StoredState {
         hash: None,
         generation,
+        logouts: 0,
     }
 }
 
@@ -90,6 +113,19 @@ fn records_that_do_not_read_say_why() {
     );
     assert_eq!(generation(RawField::Null), expected("null"));
     assert_eq!(generation(RawField::Missing), expected("missing"));
+    let logouts = |n: RawField| reason(&with_logouts(one(), bytes(32), one(), n));
+    let expected = |what: &str| format!("logouts is {what}, expected an integer from 0 to 2^32-1");
+    assert_eq!(logouts(num(-1.0)), expected("the number -1"));
+    assert_eq!(logouts(num(0.5)), expected("a fractional number"));
+    assert_eq!(
+        logouts(num(f64::from(u32::MAX) + 1.0)),
+        expected("the number 4294967296")
+    );
+    assert_eq!(logouts(RawField::Null), expected("null"));
+    assert_eq!(
+        logouts(RawField::Other("string".to_owned())),
+        expected("a string")
+    );
     let hash = |h: RawField| reason(&fields(one(), h, one()));
     assert_eq!(
         hash(bytes(31)),

@@ -99,6 +99,24 @@ fn login_after_logout() {
     must_hold(exhaustive(&s, LIMIT));
 }
 
+/// A refresh whose lease lapses during its network call, while another
+/// context logs out and logs in anew: the ended session's hash never comes
+/// back over the new login.
+#[test]
+fn logout_and_login_while_a_refresh_lost_its_lock() {
+    let mut s = scenario(
+        LockModel::LeasePerAcquisition,
+        2,
+        &[(0, &[Op::Refresh]), (1, &[Op::Logout, Op::Login])],
+    );
+    s.faults = Faults {
+        lapses: 1,
+        ..Faults::default()
+    };
+    s.preemptions = 3;
+    must_hold(exhaustive(&s, LIMIT));
+}
+
 /// The app's storage reaches the other tabs one read late (localStorage in
 /// Chromium): a tab that adopts, or reopens, may read tokens older than the
 /// store's.

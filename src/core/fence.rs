@@ -43,6 +43,13 @@ pub fn tombstone_generation(readable: Option<u64>) -> u64 {
     readable.map_or(MAX_GENERATION, next_generation)
 }
 
+/// The logout count of a logout's tombstone, given the stored count if it
+/// can be read: one more, wrapping from 2^32 − 1 to 1; an unreadable count
+/// gives 2^32 − 1.
+pub fn tombstone_logouts(readable: Option<u32>) -> u32 {
+    readable.map_or(u32::MAX, |n| n.checked_add(1).unwrap_or(1))
+}
+
 /// The logout rule. A context that knows a session learned it when the
 /// store held `learned`; if the store now holds a tombstone other than
 /// `learned`, a logout happened since, and the context must not refresh or
@@ -50,4 +57,14 @@ pub fn tombstone_generation(readable: Option<u64>) -> u64 {
 /// new login after that logout; a context that knows no session may log in.
 pub fn logged_out_since(stored: &StoredState, learned: &StoredState, knows_session: bool) -> bool {
     knows_session && stored.hash.is_none() && stored.generation != 0 && stored != learned
+}
+
+/// The rule for a write after a logout and a new login. A context that
+/// knows a session, learned when the store held `learned`, while the store
+/// has seen another logout count since (`stored`), knows a session that
+/// ended, whatever was stored after: it may adopt what the store holds
+/// now, but not write the hash of other tokens over it (they are the ended
+/// session's, or older still).
+pub fn ended_since(stored: &StoredState, learned: &StoredState, knows_session: bool) -> bool {
+    knows_session && stored.logouts != learned.logouts
 }

@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::exclusion::Turn;
-use super::fence::logged_out_since;
+use super::fence::{ended_since, logged_out_since};
 use super::manager::{Known, Shared};
 use super::{
     ErrorKind, HashStore, Notification, NotificationKind, Notifier, RefreshError, SessionHash,
@@ -113,8 +113,8 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// After a successful refresh: stores the new tokens' hash (fenced) and
     /// remembers it. On failure nothing changes, in memory or in the store.
     pub async fn save_in_memory_and_db(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
-        self.check_not_logged_out()?;
         let hash = SessionHash::of(tokens);
+        self.check_may_write(&hash)?;
         let written = self.save_in_database(&hash).await?;
         self.remember(Some(hash), written)
     }
@@ -131,8 +131,8 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         &self,
         trusted_tokens: &SessionTokens,
     ) -> Result<(), RefreshError> {
-        self.check_not_logged_out()?;
         let new_hash = SessionHash::of(trusted_tokens);
+        self.check_may_write(&new_hash)?;
         let read = self.read.borrow().clone();
         let stale = self.written_elsewhere()
             && read.hash.as_ref().is_some_and(|db| *db != new_hash)
@@ -151,6 +151,23 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// tokens (the record read is not the one they were learned at)?
     pub(super) fn written_elsewhere(&self) -> bool {
         *self.read.borrow() != self.shared.known.borrow().learned
+    }
+
+    /// May this guard write `hash`? Not after a logout it found or of this
+    /// context; nor, after a logout and a new login since this context
+    /// learned its tokens ([`ended_since`]), any hash but the one the store
+    /// holds: any other is of the ended session (or older), and writing it
+    /// would undo that logout.
+    fn check_may_write(&self, hash: &SessionHash) -> Result<(), RefreshError> {
+        self.check_not_logged_out()?;
+        let known = self.shared.known.borrow();
+        let read = self.read.borrow();
+        if ended_since(&read, &known.learned, known.hash.is_some())
+            && read.hash.as_ref() != Some(hash)
+        {
+            return Err(ErrorKind::LoggedOut.into());
+        }
+        Ok(())
     }
 
     fn check_not_logged_out(&self) -> Result<(), RefreshError> {

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::fence::{fence, tombstone_generation};
+use super::fence::{fence, tombstone_generation, tombstone_logouts};
 use super::{
     CrossContextLock, ErrorKind, HashStore, RefreshError, SessionHash, StoredState, WaitKind,
 };
@@ -109,16 +109,19 @@ impl HashStore for MemoryStore {
         Ok(self.commit(StoredState {
             hash: Some(hash.clone()),
             generation,
+            // The fence passed: the store holds `read`.
+            logouts: read.logouts,
         }))
     }
 
     async fn tombstone(&self) -> Result<StoredState, RefreshError> {
         self.fault()?;
         // A corrupt record's generation is unreadable.
-        let readable = self.read().ok().map(|state| state.generation);
+        let readable = self.read().ok();
         Ok(self.commit(StoredState {
             hash: None,
-            generation: tombstone_generation(readable),
+            generation: tombstone_generation(readable.as_ref().map(|state| state.generation)),
+            logouts: tombstone_logouts(readable.map(|state| state.logouts)),
         }))
     }
 }

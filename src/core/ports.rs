@@ -12,6 +12,10 @@ pub struct StoredState {
     pub hash: Option<SessionHash>,
     /// Grows by one with every write; 0 if nothing was ever written.
     pub generation: u64,
+    /// How many logouts the store has seen (wrapping after 2^32 − 1): every
+    /// logout adds one, every other write carries it on. A context that learned its tokens at
+    /// another count knows that a logout came since, even after a new login.
+    pub logouts: u32,
 }
 
 /// A mutual-exclusion lock shared by every context of one session.

@@ -1,6 +1,8 @@
 //! The stored record's format, and how an untrusted record is read back.
 //!
-//! A record is `{ format: 1, hash: <32 bytes> | null, generation: <integer ≥ 1> }`.
+//! A record is `{ format: 1, hash: <32 bytes> | null, generation: <integer ≥ 1>,
+//! logouts?: <integer from 0 to 2^32 − 1> }` (`logouts` absent, as version 0.1
+//! wrote it, is 0).
 //! Anything else is reported as [`ErrorKind::InvalidPreviousHash`], never
 //! guessed at.
 
@@ -43,6 +45,8 @@ pub enum RawRecord {
         hash: RawField,
         /// `generation`.
         generation: RawField,
+        /// `logouts`.
+        logouts: RawField,
     },
 }
 
@@ -93,9 +97,20 @@ fn generation_of(field: &RawField) -> Option<u64> {
     }
 }
 
+/// Absent (as version 0.1 wrote records) is 0.
+fn logouts_of(field: &RawField) -> Option<u32> {
+    match field {
+        RawField::Missing => Some(0),
+        RawField::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX) => {
+            Some(*n as u32)
+        }
+        _ => None,
+    }
+}
+
 /// Reads a raw record as a stored state, or says why it cannot.
 pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
-    let (format, hash, generation) = match raw {
+    let (format, hash, generation, logouts) = match raw {
         RawRecord::Absent => return Ok(StoredState::default()),
         RawRecord::NotAnObject(kind) => {
             return Err(invalid(format!("the record is a {kind}, not an object")));
@@ -104,7 +119,8 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
             format,
             hash,
             generation,
-        } => (format, hash, generation),
+            logouts,
+        } => (format, hash, generation, logouts),
     };
     match format {
         RawField::Number(n) if *n == f64::from(RECORD_FORMAT) => {}
@@ -122,6 +138,12 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
             describe(generation)
         )));
     };
+    let Some(logouts) = logouts_of(logouts) else {
+        return Err(invalid(format!(
+            "logouts is {}, expected an integer from 0 to 2^32-1",
+            describe(logouts)
+        )));
+    };
     let hash = match hash {
         RawField::Null => None,
         RawField::Bytes(bytes) if bytes.len() == SESSION_HASH_LEN => {
@@ -134,7 +156,11 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
             )));
         }
     };
-    Ok(StoredState { hash, generation })
+    Ok(StoredState {
+        hash,
+        generation,
+        logouts,
+    })
 }
 
 /// The generation of `raw`, if it can be read: 0 when nothing is stored;

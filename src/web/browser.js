@@ -155,7 +155,7 @@ export function readValue(db, store, key, ahead) {
   });
 }
 
-// The fields of a stored session record, `[format, hash, generation]`, read
+// The fields of a stored session record, `[format, hash, generation, logouts]`, read
 // here so that no field name crosses from wasm on every read. A field whose
 // getter throws reads as undefined (missing); IndexedDB's own values have no
 // getters.
@@ -167,7 +167,7 @@ export function recordFields(value) {
       return undefined;
     }
   };
-  return [field("format"), field("hash"), field("generation")];
+  return [field("format"), field("hash"), field("generation"), field("logouts")];
 }
 
 // In one readwrite transaction on `store` of `db`: reads the value under

@@ -9,13 +9,13 @@ use wasm_bindgen::prelude::*;
 use super::idb::{Connection, OBJECT_STORE};
 use super::read_ahead::ReadAhead;
 use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
-use crate::core::fence::{fence, tombstone_generation};
+use crate::core::fence::{fence, tombstone_generation, tombstone_logouts};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
-    /// `[format, hash, generation]` of a stored object (see `browser.js`).
+    /// `[format, hash, generation, logouts]` of a stored object (see `browser.js`).
     #[wasm_bindgen(js_name = recordFields)]
     fn record_fields(value: &JsValue) -> Array;
 }
@@ -83,6 +83,7 @@ impl IdbHashStore {
                 hash: state.hash.clone().map(HashBytes),
                 // The core keeps generations at most 2^53 - 1: exact as a number.
                 generation: state.generation as f64,
+                logouts: state.logouts as f64,
             };
             Ok((Change::Put(record), state))
         };
@@ -122,6 +123,8 @@ impl HashStore for IdbHashStore {
             Ok(StoredState {
                 hash: Some(hash),
                 generation,
+                // The fence passed: the store holds `read`.
+                logouts: read.logouts,
             })
         }))
     }
@@ -131,26 +134,30 @@ impl HashStore for IdbHashStore {
             Ok(StoredState {
                 hash: None,
                 generation: tombstone_generation(readable_generation(raw)),
+                // Unreadable unless the whole record reads (as in memory).
+                logouts: tombstone_logouts(decode(raw).ok().map(|state| state.logouts)),
             })
         }))
     }
 }
 
-/// The record as written: `{ format, hash, generation }`, the hash as a
-/// `Uint8Array` or `null` after a logout, the generation a number. A map,
+/// The record as written: `{ format, hash, generation, logouts }`, the hash
+/// as a `Uint8Array` or `null` after a logout, the numbers as numbers. A map,
 /// not a derived struct (see `RECORD_SERIALIZER` in `record_io.rs`).
 struct Record {
     format: u32,
     hash: Option<HashBytes>,
     generation: f64,
+    logouts: f64,
 }
 
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
+        let mut map = serializer.serialize_map(Some(4))?;
         map.serialize_entry("format", &self.format)?;
         map.serialize_entry("hash", &self.hash)?;
         map.serialize_entry("generation", &self.generation)?;
+        map.serialize_entry("logouts", &self.logouts)?;
         map.end()
     }
 }
@@ -180,6 +187,7 @@ pub fn raw_record(value: &JsValue) -> RawRecord {
         format: field(0),
         hash: field(1),
         generation: field(2),
+        logouts: field(3),
     }
 }
 

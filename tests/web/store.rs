@@ -1,5 +1,5 @@
-//! The store: what a save writes to IndexedDB, the hash, fencing of stale
-//! guards, unreadable records and a deleted database.
+//! The store: what a save writes to IndexedDB, the count of logouts, the
+//! hash, fencing of stale guards, unreadable records and a deleted database.
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -7,6 +7,31 @@ use wasm_bindgen_test::*;
 
 use crate::support::*;
 use crate::{hash_of, next, prev};
+
+/// The record's count of logouts: a logout adds one, a save carries it on
+/// (also the save of a new login, so that a context that knew the ended
+/// session can tell).
+#[wasm_bindgen_test]
+async fn a_logout_counts_in_the_record_and_a_new_login_carries_it_on() {
+    let session = Session::new();
+    let tab = session.open().await;
+    let logouts = || async {
+        let record = raw_record(&session.database, &session.session).await;
+        Reflect::get(&record, &s("logouts")).unwrap().as_f64()
+    };
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(prev())).await.unwrap();
+    guard.release();
+    assert_eq!(logouts().await, Some(0.0));
+    done(tab.on_logout()).await.unwrap();
+    assert_eq!(logouts().await, Some(1.0));
+    let guard = lock_now(&tab).await;
+    done(guard.save_in_memory_and_db(next())).await.unwrap();
+    guard.release();
+    assert_eq!(logouts().await, Some(1.0));
+    done(tab.on_logout()).await.unwrap();
+    assert_eq!(logouts().await, Some(2.0));
+}
 
 #[wasm_bindgen_test]
 async fn a_save_lands_in_indexeddb_with_a_growing_generation() {

@@ -43,6 +43,7 @@ pub fn run(scenario: &Scenario, choose: &mut dyn FnMut(usize, &[Choice]) -> usiz
                 store: store.clone(),
                 context,
                 watch: watch.clone(),
+                endpoint: endpoint.clone(),
                 known: known.clone(),
             };
             RefreshManager::new(lock, store)

@@ -4,7 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use cross_tab_refresh::core::SessionTokens;
+use cross_tab_refresh::core::{SessionHash, SessionTokens};
 
 /// One pair the endpoint issued: grant and rotation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +84,19 @@ impl Endpoint {
 
     pub fn newest(&self) -> Option<Pair> {
         self.current.borrow().last().copied()
+    }
+
+    /// The grant of the issued pair whose tokens hash to `hash`, if any.
+    pub fn grant_of(&self, hash: &SessionHash) -> Option<u32> {
+        self.current.borrow().iter().find_map(|newest| {
+            (0..=newest.index)
+                .map(|index| Pair {
+                    grant: newest.grant,
+                    index,
+                })
+                .any(|pair| SessionHash::of(&pair.tokens()) == *hash)
+                .then_some(newest.grant)
+        })
     }
 
     pub fn is_revoked(&self, grant: u32) -> bool {

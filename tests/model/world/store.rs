@@ -9,7 +9,7 @@ use std::task::Waker;
 use cross_tab_refresh::core::memory::{MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{HashStore, RefreshError, SessionHash, StoredState};
 
-use super::yield_now;
+use super::{Endpoint, yield_now};
 
 /// What the checker watches: who holds the lock, what each context read and
 /// wrote. Shared by every context's views.
@@ -24,6 +24,8 @@ pub struct Watch {
     pub knew_old: RefCell<Vec<bool>>,
     /// Invariant violations found inside a step.
     pub violations: RefCell<Vec<String>>,
+    /// Grants a logout ended (the grant of the hash it replaced).
+    pub ended_grants: RefCell<Vec<u32>>,
     /// Contexts that are dead (crashed): their drops run no code.
     pub dead: RefCell<Vec<bool>>,
     pub wakers: RefCell<Vec<Waker>>,
@@ -59,6 +61,7 @@ pub struct ContextStore {
     pub store: MemoryStore,
     pub context: usize,
     pub watch: Rc<Watch>,
+    pub endpoint: Rc<Endpoint>,
     /// Known hash of every context at a logout (for the logout rule).
     pub known: Rc<RefCell<Vec<Option<SessionHash>>>>,
 }
@@ -107,13 +110,30 @@ impl HashStore for ContextStore {
                 "context {c} knew the session another context logged out of, and wrote over the logout"
             ));
         }
+        let ended = self.watch.ended_grants.borrow();
+        if !ended.is_empty()
+            && let Some(grant) = self.endpoint.grant_of(hash)
+            && ended.contains(&grant)
+        {
+            self.watch.violation(format!(
+                "context {c} stored the hash of tokens of grant {grant}, which a logout ended: the logout was undone"
+            ));
+        }
+        drop(ended);
         self.watch.seen.borrow_mut()[c] = Some(written.clone());
         Ok(written)
     }
 
     async fn tombstone(&self) -> Result<StoredState, RefreshError> {
         yield_now().await;
+        let before = self.before_write();
         let written = self.store.tombstone().await?;
+        if let Some(grant) = before
+            .and_then(|state| state.hash)
+            .and_then(|hash| self.endpoint.grant_of(&hash))
+        {
+            self.watch.ended_grants.borrow_mut().push(grant);
+        }
         let c = self.context;
         let known = self.known.borrow();
         let mut knew_old = self.watch.knew_old.borrow_mut();
