@@ -124,7 +124,7 @@ would have to fit in ${kib(40_000 - floor.total)} KiB gzipped, ${(
 ${crateRows}
 
 serde-wasm-bindgen writes the records (each record's \`Serialize\` a map of its
-three fields, written as a plain object, \`None\` as \`null\`, the hash as a
+fields, four in the session record and three in the lease's, written as a plain object, \`None\` as \`null\`, the hash as a
 \`Uint8Array\`). They are not derived structs: serde-wasm-bindgen turns a struct's
 field names into JS strings through a cache (a \`HashMap\` of its own), and the
 same records written from derived structs made the package 1.1 KiB gzipped
@@ -133,7 +133,7 @@ with it was measured and left out (2026-12-02): a serde-derived struct whose
 three fields stay JavaScript values, so no error got less precise, made the
 package 96.9 KiB gzipped instead of 75.9: serde's error messages
 (\`invalid_type\` and \`Unexpected\`) link float formatting back in (\`f64\`
-Display alone 13.6 KiB before gzip), for a record of three fields that the
+Display alone 13.6 KiB before gzip), for a record of three fields then that the
 web layer reads in a dozen lines. Options and tokens were not tried with it
 for the same reason.
 `;

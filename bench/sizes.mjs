@@ -29,7 +29,7 @@ const WHY = {
   other: "items twiggy names by no path (data and functions it cannot place)",
   web_sys: "AbortSignal and BroadcastChannel bindings",
   serde_core: "serde's traits as serde-wasm-bindgen's serializer implements them for the two records",
-  serde_wasm_bindgen: "writing the session and lease records (each a map of three fields, as a plain object)",
+  serde_wasm_bindgen: "writing the session and lease records (maps of four and three fields, as plain objects)",
 };
 // The table in three groups, for the paragraph under it.
 const GROUPS = {
