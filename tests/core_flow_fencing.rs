@@ -8,7 +8,8 @@ mod host;
 
 use cross_tab_refresh::core::memory::MemoryRecord;
 use cross_tab_refresh::core::{
-    ErrorKind, RefreshError, RefreshHandlers, SessionHash, SessionTokens, StoredState,
+    ErrorKind, RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens,
+    StoredState,
 };
 use futures::executor::block_on;
 use host::*;
@@ -167,6 +168,62 @@ fn after_a_logout_and_a_new_login_only_the_new_login_can_be_adopted() {
             .save_in_memory_and_db(&TokenServer::tokens(5))
             .await
             .unwrap();
+    });
+}
+
+/// A record gone (the database deleted) after a logout and a new login is
+/// nothing stored, not another logout: the refresh writes as before.
+#[test]
+fn a_record_gone_after_a_logout_and_a_new_login_is_no_logout() {
+    let (managers, _, store, server, storage) = session(1);
+    let a = &managers[0];
+    block_on(async {
+        a.on_logout().await.unwrap();
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        drop(guard);
+        store.set_record(MemoryRecord::Valid(StoredState::default()));
+        let handlers = Handlers::new(&server, &storage);
+        let (outcome, tokens) = a.refresh(WAIT, &handlers).await.unwrap();
+        assert_eq!(
+            (outcome, tokens),
+            (RefreshOutcome::Refreshed, TokenServer::tokens(1))
+        );
+    });
+}
+
+/// A context that knows no session (a login in progress) whose lock is
+/// lost while another context logs out and logs in anew cannot write over
+/// that login either: the count changed since its guard first read it.
+#[test]
+fn a_guard_that_saw_the_count_change_cannot_write_over_a_new_login() {
+    let (managers, _, store, _, _) = session(2);
+    let (fresh, other) = (&managers[0], &managers[1]);
+    block_on(async {
+        let guard = fresh.spin_lock(WAIT).await.unwrap();
+        other.on_logout().await.unwrap();
+        other.restore_session(&login_tokens()).await.unwrap();
+        let other_guard = other.spin_lock(STEAL).await.unwrap();
+        other_guard
+            .save_in_memory_and_db(&login_tokens())
+            .await
+            .unwrap();
+        drop(other_guard);
+        assert!(guard.reread().await.unwrap());
+        let refused = guard
+            .handle_mismatch(&TokenServer::tokens(1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused.kind(), ErrorKind::LoggedOut),
+            "{refused:?}"
+        );
+        assert_eq!(stored_hash(&store), Some(SessionHash::of(&login_tokens())));
+        guard.handle_mismatch(&login_tokens()).await.unwrap();
     });
 }
 

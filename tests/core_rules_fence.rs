@@ -95,14 +95,20 @@ fn the_count_of_logouts_outlives_a_new_login() {
         logouts,
         ..state(hash, generation)
     };
-    let learned = at(Some(1), 3, 0);
-    // A new login after a logout: no tombstone, but another count.
-    assert!(ended_since(&at(Some(2), 5, 1), &learned, true));
-    assert!(!logged_out_since(&at(Some(2), 5, 1), &learned, true));
+    // Known at count 0; a new login after a logout: no tombstone, but
+    // another count.
+    assert!(ended_since(&at(Some(2), 5, 1), Some(0)));
+    assert!(!logged_out_since(
+        &at(Some(2), 5, 1),
+        &at(Some(1), 3, 0),
+        true
+    ));
     // Refreshes carry the count on.
-    assert!(!ended_since(&at(Some(2), 9, 0), &learned, true));
-    // A context that knows no session has no session to have ended.
-    assert!(!ended_since(&at(Some(2), 5, 1), &learned, false));
+    assert!(!ended_since(&at(Some(2), 9, 0), Some(0)));
+    // Nothing known: nothing ended.
+    assert!(!ended_since(&at(Some(2), 5, 1), None));
+    // Nothing stored (the database deleted) is no logout.
+    assert!(!ended_since(&StoredState::default(), Some(1)));
 }
 
 proptest! {

@@ -59,12 +59,14 @@ pub fn logged_out_since(stored: &StoredState, learned: &StoredState, knows_sessi
     knows_session && stored.hash.is_none() && stored.generation != 0 && stored != learned
 }
 
-/// The rule for a write after a logout and a new login. A context that
-/// knows a session, learned when the store held `learned`, while the store
-/// has seen another logout count since (`stored`), knows a session that
-/// ended, whatever was stored after: it may adopt what the store holds
-/// now, but not write the hash of other tokens over it (they are the ended
-/// session's, or older still).
-pub fn ended_since(stored: &StoredState, learned: &StoredState, knows_session: bool) -> bool {
-    knows_session && stored.logouts != learned.logouts
+/// The rule for a write after a logout and a new login. Tokens known (or
+/// a guard's first read made) at logout count `at`, while the store holds
+/// another count, belong to a session that ended, whatever was stored
+/// after: their context may adopt what the store holds now, but not write
+/// the hash of other tokens over it (those are the ended session's, older
+/// still, or, rarely, a newer pair of the new login that a context saved
+/// and then stopped before it wrote their hash). Nothing stored (the
+/// database deleted, say) is no logout.
+pub fn ended_since(stored: &StoredState, at: Option<u32>) -> bool {
+    stored.generation != 0 && at.is_some_and(|at| at != stored.logouts)
 }

@@ -81,7 +81,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   nothing is written. If the write is fenced (the lock was lost
     ///   meanwhile and another context wrote), adopt what the app now holds.
     ///   A logout after the server issued the tokens (in any context, found
-    ///   at the write; or of this context, during that adoption) fails with
+    ///   at the write, or during that adoption when a new login followed it;
+    ///   or of this context, during that adoption) fails with
     ///   [`ErrorKind::LoggedOutDuringRefresh`], which carries them
     ///   ([`ErrorKind::ended_tokens`]): `save()` has stored them, and they
     ///   are the logged-out session's.
@@ -173,7 +174,9 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         }
         let adopted = self.adopt(&guard, handlers, issued.is_some()).await;
         match (adopted, issued) {
-            // A logout of this context during the adoption.
+            // A logout of this context during the adoption, or one elsewhere
+            // that a new login followed (the adoption may not write the
+            // ended session's hash over it).
             (Err(error), Some(tokens)) if matches!(error.kind(), ErrorKind::LoggedOut) => {
                 Err(logged_out_during(&tokens))
             }

@@ -23,6 +23,8 @@ pub struct RefreshLockGuard<G, S, N = ()> {
     notifier: Rc<N>,
     shared: Rc<Shared>,
     logouts_at: u64,
+    /// The store's logout count at this guard's first read.
+    first_count: Cell<u32>,
     hash_mismatch: Cell<bool>,
     logged_out: Cell<bool>,
     read: RefCell<StoredState>,
@@ -44,6 +46,7 @@ impl<G, S, N> RefreshLockGuard<G, S, N> {
             notifier,
             logouts_at: shared.logouts.get(),
             shared,
+            first_count: Cell::new(0),
             hash_mismatch: Cell::new(false),
             logged_out: Cell::new(false),
             read: RefCell::new(StoredState::default()),
@@ -87,6 +90,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// The first read, right after the grant ([`HashStore::load_at_grant`]).
     pub(super) async fn first_read(&self) -> Result<(), RefreshError> {
         let stored = self.store.load_at_grant().await?;
+        self.first_count.set(stored.logouts);
         self.compare(stored);
         Ok(())
     }
@@ -162,7 +166,8 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         self.check_not_logged_out()?;
         let known = self.shared.known.borrow();
         let read = self.read.borrow();
-        if ended_since(&read, &known.learned, known.hash.is_some())
+        let known_at = known.hash.is_some().then_some(known.learned.logouts);
+        if (ended_since(&read, known_at) || ended_since(&read, Some(self.first_count.get())))
             && read.hash.as_ref() != Some(hash)
         {
             return Err(ErrorKind::LoggedOut.into());

@@ -85,8 +85,10 @@ pub trait HashStore {
     }
 
     /// Atomically: if the store still holds `read`, writes `hash` with the
-    /// next generation and returns what it wrote; otherwise writes nothing
-    /// and fails with [`ErrorKind::Fenced`](super::ErrorKind::Fenced)
+    /// next generation and `read`'s logout count (carried on: the logout
+    /// rule after a new login needs it) and returns what it wrote;
+    /// otherwise writes nothing and fails with
+    /// [`ErrorKind::Fenced`](super::ErrorKind::Fenced)
     /// ([`fence`](super::fence::fence)).
     async fn store_if(
         &self,
@@ -96,6 +98,8 @@ pub trait HashStore {
 
     /// Atomically replaces whatever is stored (even an unreadable record) by a
     /// tombstone: no hash, the generation of
-    /// [`tombstone_generation`](super::fence::tombstone_generation). Returns it.
+    /// [`tombstone_generation`](super::fence::tombstone_generation) and the
+    /// logout count of [`tombstone_logouts`](super::fence::tombstone_logouts).
+    /// Returns it.
     async fn tombstone(&self) -> Result<StoredState, RefreshError>;
 }

@@ -97,7 +97,7 @@ pub struct Steps {
 ///
 /// Records implement `Serialize` as maps, not by `#[derive]`: serde-wasm-bindgen
 /// turns a derived struct's field names into JS strings through a cache (a
-/// `HashMap` of its own) that costs 1.1 KiB gzipped, for records of three
+/// `HashMap` of its own) that costs 1.1 KiB gzipped, for records of three or four
 /// fields written once per save.
 const RECORD_SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::new()
     .serialize_missing_as_null(true)

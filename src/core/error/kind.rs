@@ -89,8 +89,10 @@ pub enum ErrorKind {
 
     /// The session was logged out (in this context or another) after this
     /// context learned its tokens: nothing was refreshed or written (a
-    /// refresh that failed may have called the server), and the known hash
-    /// is forgotten. A new login (restore the new tokens) starts over.
+    /// refresh that failed may have called the server). Where the store
+    /// still holds the logout, the known hash is forgotten; after a new
+    /// login, only the new login's hash may be adopted. A new login
+    /// (restore the new tokens) starts over.
     #[error(
         "the session was logged out after this context learned its tokens; nothing was refreshed or written, log in again"
     )]
@@ -99,7 +101,8 @@ pub enum ErrorKind {
     /// The session was logged out (in any context) after the server issued
     /// this refresh's new tokens: the application's `save` callback got
     /// them, but they are the logged-out session's (the store holds the
-    /// logout). JavaScript sees a `LoggedOutError` with `tokens`.
+    /// logout, or a new login after it). JavaScript sees a `LoggedOutError`
+    /// with `tokens`.
     #[error(
         "the session was logged out during this refresh: the new tokens given to the save callback belong to the logged-out session; remove them from the app's storage if it still holds them, and log in again"
     )]
