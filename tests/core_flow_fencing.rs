@@ -94,12 +94,7 @@ fn a_refresh_that_lost_its_lock_does_not_store_the_ended_session_over_a_new_logi
     let (managers, _, store, server, storage) = session(2);
     let (a, other) = (&managers[0], &managers[1]);
     block_on(async {
-        let guard = a.spin_lock(WAIT).await.unwrap();
-        guard
-            .save_in_memory_and_db(&TokenServer::tokens(0))
-            .await
-            .unwrap();
-        drop(guard);
+        store_tokens(a, &TokenServer::tokens(0)).await;
         let handlers = LogoutAndLoginInRefresh {
             other,
             inner: Handlers::new(&server, &storage),
@@ -110,14 +105,7 @@ fn a_refresh_that_lost_its_lock_does_not_store_the_ended_session_over_a_new_logi
             Some(SessionHash::of(&login_tokens())),
             "the ended session's hash was stored over the new login"
         );
-        assert!(
-            matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
-            "{error:?}"
-        );
-        assert_eq!(
-            error.ended_tokens::<SessionTokens>(),
-            Some(&TokenServer::tokens(1))
-        );
+        assert_ended_with_tokens_1(&error);
     });
 }
 
@@ -129,17 +117,10 @@ fn after_a_logout_and_a_new_login_only_the_new_login_can_be_adopted() {
     let (managers, _, store, _, _) = session(2);
     let (a, other) = (&managers[0], &managers[1]);
     block_on(async {
-        let guard = a.spin_lock(WAIT).await.unwrap();
-        guard
-            .save_in_memory_and_db(&TokenServer::tokens(0))
-            .await
-            .unwrap();
-        drop(guard);
+        store_tokens(a, &TokenServer::tokens(0)).await;
         other.on_logout().await.unwrap();
         other.restore_session(&login_tokens()).await.unwrap();
-        let guard = other.spin_lock(WAIT).await.unwrap();
-        guard.save_in_memory_and_db(&login_tokens()).await.unwrap();
-        drop(guard);
+        store_tokens(other, &login_tokens()).await;
 
         let guard = a.spin_lock(WAIT).await.unwrap();
         assert!(guard.hash_mismatch() && !guard.logged_out());
@@ -163,11 +144,7 @@ fn after_a_logout_and_a_new_login_only_the_new_login_can_be_adopted() {
         );
         drop(guard);
         // Adopted: this context is in the new session now, and writes again.
-        let guard = a.spin_lock(WAIT).await.unwrap();
-        guard
-            .save_in_memory_and_db(&TokenServer::tokens(5))
-            .await
-            .unwrap();
+        store_tokens(a, &TokenServer::tokens(5)).await;
     });
 }
 
@@ -180,12 +157,7 @@ fn a_record_gone_after_a_logout_and_a_new_login_is_no_logout() {
     block_on(async {
         a.on_logout().await.unwrap();
         a.restore_session(&TokenServer::tokens(0)).await.unwrap();
-        let guard = a.spin_lock(WAIT).await.unwrap();
-        guard
-            .save_in_memory_and_db(&TokenServer::tokens(0))
-            .await
-            .unwrap();
-        drop(guard);
+        store_tokens(a, &TokenServer::tokens(0)).await;
         store.set_record(MemoryRecord::Valid(StoredState::default()));
         let handlers = Handlers::new(&server, &storage);
         let (outcome, tokens) = a.refresh(WAIT, &handlers).await.unwrap();

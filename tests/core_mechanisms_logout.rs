@@ -111,14 +111,7 @@ impl RefreshHandlers for LogoutInRefresh<'_> {
 /// `error` is a logout during the refresh that got tokens 1 (`save` stored
 /// them), and `manager`'s store holds the logout.
 async fn assert_ended_during_refresh(error: &RefreshError, manager: &Manager) {
-    assert!(
-        matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
-        "{error:?}"
-    );
-    assert_eq!(
-        error.ended_tokens::<SessionTokens>(),
-        Some(&TokenServer::tokens(1))
-    );
+    assert_ended_with_tokens_1(error);
     assert_eq!(manager.stored_state().await.unwrap().hash, None);
 }
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use cross_tab_refresh::core::memory::{MemoryLock, MemoryLockOptions, MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{
-    RefreshError, RefreshManager, RefreshOutcome, SessionHash, SessionTokens,
+    ErrorKind, RefreshError, RefreshManager, RefreshOutcome, SessionHash, SessionTokens,
 };
 
 use super::{AppStorage, Manager, TokenServer};
@@ -65,6 +65,24 @@ pub fn session(
         TokenServer::default(),
         AppStorage::default(),
     )
+}
+
+/// `error` is a logout during a refresh that got tokens 1, carrying them.
+pub fn assert_ended_with_tokens_1(error: &RefreshError) {
+    assert!(
+        matches!(error.kind(), ErrorKind::LoggedOutDuringRefresh { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.ended_tokens::<SessionTokens>(),
+        Some(&TokenServer::tokens(1))
+    );
+}
+
+/// Takes the lock of `manager`, stores the hash of `tokens` and lets go.
+pub async fn store_tokens(manager: &Manager, tokens: &SessionTokens) {
+    let guard = manager.spin_lock(WAIT).await.unwrap();
+    guard.save_in_memory_and_db(tokens).await.unwrap();
 }
 
 /// The hash in the store; panics if the record is corrupt.
