@@ -116,6 +116,9 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
 
     /// After a successful refresh: stores the new tokens' hash (fenced) and
     /// remembers it. On failure nothing changes, in memory or in the store.
+    /// After a logout ([`logged_out`](Self::logged_out), or one followed by
+    /// a new login that this context's tokens predate), fails with
+    /// [`ErrorKind::LoggedOut`].
     pub async fn save_in_memory_and_db(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
         let hash = SessionHash::of(tokens);
         self.check_may_write(&hash)?;
@@ -130,7 +133,9 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// context wrote since this context learned them, are not trusted: they
     /// come from app storage that has not caught up, and writing their hash
     /// back would undo that context's refresh ([`ErrorKind::StaleTokens`],
-    /// nothing written).
+    /// nothing written). After a logout followed by a new login that this
+    /// context's tokens predate, only the stored hash is taken; any other
+    /// fails with [`ErrorKind::LoggedOut`].
     pub async fn handle_mismatch(
         &self,
         trusted_tokens: &SessionTokens,
@@ -159,9 +164,9 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
 
     /// May this guard write `hash`? Not after a logout it found or of this
     /// context; nor, after a logout and a new login since this context
-    /// learned its tokens ([`ended_since`]), any hash but the one the store
-    /// holds: any other is of the ended session (or older), and writing it
-    /// would undo that logout.
+    /// learned its tokens or since this guard's first read ([`ended_since`]),
+    /// any hash but the one the store holds: another is most likely the
+    /// ended session's, and writing it would undo that logout.
     fn check_may_write(&self, hash: &SessionHash) -> Result<(), RefreshError> {
         self.check_not_logged_out()?;
         let known = self.shared.known.borrow();
