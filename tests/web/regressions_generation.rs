@@ -1,6 +1,8 @@
 //! Regression tests of generation edges, one per defect an independent
 //! review found (each seen failing before its fix): a save at 2^53 − 1, a
-//! bad record there logged out, and a logout over an unreadable generation.
+//! bad record there logged out, and a logout over an unreadable generation;
+//! and the same edge for the count of logouts (seen failing with the
+//! tombstone's count over an unreadable record set to 1).
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -95,4 +97,48 @@ async fn a_logout_over_an_unreadable_generation_fences_a_stale_guard() {
     done(b.on_logout()).await.unwrap();
     let late = done(stale.save_in_memory_and_db(tokens("at-0", Some("rt-0")))).await;
     assert_error(late, "FencedError");
+}
+
+/// A logout over a record whose count of logouts cannot be read writes the
+/// largest count, so that a context that learned its tokens at any count
+/// sees it, also after a new login carried that count on.
+#[wasm_bindgen_test]
+async fn a_logout_over_an_unreadable_count_is_seen_after_a_new_login() {
+    let session = Session::new();
+    let a = session.open().await;
+    let b = session.open().await;
+    // 1. a logs in, logs out and logs in again: it learns count 1.
+    for (access, refresh) in [("at-0", "rt-0"), ("at-1", "rt-1")] {
+        let guard = lock_now(&a).await;
+        done(guard.save_in_memory_and_db(tokens(access, Some(refresh))))
+            .await
+            .unwrap();
+        guard.release();
+        if access == "at-0" {
+            done(a.on_logout()).await.unwrap();
+        }
+    }
+    // 2. Someone garbles the count, and b logs out over it.
+    let garbled = obj(&[
+        ("format", JsValue::from(1)),
+        ("hash", hash_bytes()),
+        ("generation", JsValue::from(3)),
+        ("logouts", s("garbled")),
+    ]);
+    put_raw_record(&session.database, &session.session, &garbled).await;
+    done(b.on_logout()).await.unwrap();
+    let logouts = |record: &JsValue| field(record, "logouts").as_f64();
+    let stored = raw_record(&session.database, &session.session).await;
+    assert_eq!(logouts(&stored), Some(f64::from(u32::MAX)));
+    // 3. b logs in anew; the count is carried on.
+    let guard = lock_now(&b).await;
+    done(guard.save_in_memory_and_db(tokens("at-2", Some("rt-2"))))
+        .await
+        .unwrap();
+    guard.release();
+    // 4. a, which learned count 1, may not write other tokens over it.
+    let guard = lock_now(&a).await;
+    let late = done(guard.handle_mismatch(tokens("at-1b", Some("rt-1b")))).await;
+    guard.release();
+    assert_error(late, "LoggedOutError");
 }
