@@ -59,7 +59,9 @@ export function requestLock(locks, name, how, db, store, key) {
       done.catch(reject);
     };
     const before = how === 1 && released.get(name);
-    if (before) before.then(ask, ask);
+    // A request that throws rejects `granted`, also when made after that
+    // release (nothing else would end an only-if-free wait).
+    if (before) before.then(ask, ask).catch(reject);
     else ask();
   });
   const abandon = () => {

@@ -23,6 +23,22 @@ async fn a_throwing_lock_manager_is_not_supported() {
     lock_now(&tab).await;
 }
 
+/// An only-if-free request after a release of this context waits for that
+/// release to finish first; a lock manager that throws then must still
+/// reject it (it has no timer that would end it).
+#[wasm_bindgen_test]
+async fn a_throwing_lock_manager_after_a_release_rejects_an_if_free_request() {
+    let session = Session::new();
+    let tab = session.open().await;
+    lock_now(&tab).await.release();
+    let restore = inject("navigator.locks.request throws SecurityError");
+    let result = JsFuture::from(within(&tab.spin_lock(Some(timeout(0))), 2_000)).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "NotSupportedError");
+    assert_eq!(cause_name(&error), "SecurityError");
+    lock_now(&tab).await;
+}
+
 #[wasm_bindgen_test]
 async fn no_indexeddb_or_no_web_locks_is_not_supported() {
     let session = Session::new();
