@@ -81,9 +81,11 @@ impl Shared {
                 };
                 wasm_bindgen_futures::spawn_local(async move {
                     let renewed = shared.apply(&token, LeaseOp::Renew).await;
-                    // Lost (taken by another after a lapse) or failed: stop
-                    // renewing; the fence keeps a late write harmless.
-                    if !matches!(renewed, Ok(true))
+                    // Lost (taken by another after a lapse): stop renewing;
+                    // the fence keeps a late write harmless. A failure of
+                    // the store is tried again at the next renewal, so
+                    // that one failed write does not let the lease lapse.
+                    if matches!(renewed, Ok(false))
                         && let Some(held) = shared.forget(&token)
                     {
                         clear_interval(&held.renewal);

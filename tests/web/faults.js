@@ -13,6 +13,16 @@ const FAULTS = {
         throw new DOMException("the disk is full", "QuotaExceededError");
       },
   ],
+  // As above, counting its calls in globalThis.failedPuts.
+  "put throws QuotaExceededError, counted": () => [
+    IDBObjectStore.prototype,
+    "put",
+    () =>
+      function () {
+        globalThis.failedPuts = (globalThis.failedPuts ?? 0) + 1;
+        throw new DOMException("the disk is full", "QuotaExceededError");
+      },
+  ],
   "put aborts its transaction": () => [
     IDBObjectStore.prototype,
     "put",

@@ -165,3 +165,40 @@ async fn timeout_and_abort_work_while_waiting_for_a_lease() {
         .unwrap();
     assert!(js_sys::Date::now() - started < 1000.0);
 }
+
+/// When the lease expires, as the lease record says (0 if none is live).
+async fn expiry(tab: &CrossTabRefreshManager) -> f64 {
+    let state = JsFuture::from(tab.lock_state()).await.unwrap();
+    field(&state, "expiresAt").as_f64().unwrap_or(0.0)
+}
+
+#[wasm_bindgen_test]
+async fn a_lease_renewal_that_fails_is_tried_again() {
+    // 1. A holds a lease of 300 ms, renewed every 100 ms.
+    // 2. Writes fail until a renewal has failed.
+    // 3. Once they work again, the next renewal moves the expiry on: a
+    //    store failure does not make a holder let its lease lapse.
+    let session = Session::new();
+    let a = lease_tab(&session, 300).await;
+    let _held = lock_now(&a).await;
+    let failed = || {
+        Reflect::get(&js_sys::global(), &s("failedPuts"))
+            .unwrap()
+            .as_f64()
+            .unwrap_or(0.0)
+    };
+    let before = failed();
+    let restore = inject("put throws QuotaExceededError, counted");
+    until("a renewal fails", 3000, || failed() > before).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let at_restore = expiry(&a).await;
+    let mut renewed = false;
+    for _ in 0..60 {
+        if expiry(&a).await > at_restore {
+            renewed = true;
+            break;
+        }
+        sleep(50).await;
+    }
+    assert!(renewed, "no renewal after the failed one");
+}
