@@ -236,17 +236,19 @@ export function updateValue(db, store, key, decide) {
   });
 }
 
-// Closes `db` and calls `then` when another connection wants to upgrade or
-// delete the database, so that this one never blocks it.
-export function closeOnVersionChange(db, then) {
-  db.addEventListener(
-    "versionchange",
-    () => {
-      db.close();
-      then();
-    },
-    { once: true },
-  );
+// Closes `db` and calls `then` (once) when another connection wants to
+// upgrade or delete the database, so that this one never blocks it, or
+// when the browser has closed it (the site's data cleared, say), so that
+// the next use opens a new one.
+export function stepAside(db, then) {
+  const stepAside = () => {
+    db.removeEventListener("versionchange", stepAside);
+    db.removeEventListener("close", stepAside);
+    db.close();
+    then();
+  };
+  db.addEventListener("versionchange", stepAside);
+  db.addEventListener("close", stepAside);
 }
 
 // ---- Symbol.dispose (src/api/dispose.rs) ----

@@ -1,6 +1,7 @@
 //! One manager's IndexedDB connection, shared by the session record and the
 //! lease record: opened on first use, stepping aside for any other
-//! connection's upgrade or deletion, and never reopened once closed.
+//! connection's upgrade or deletion, opened anew after the browser closed
+//! it, and never reopened once closed.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -23,8 +24,8 @@ extern "C" {
     #[wasm_bindgen(js_name = hasStores)]
     fn has_stores(database: &JsValue, sessions: &str, leases: &str) -> bool;
 
-    #[wasm_bindgen(js_name = closeOnVersionChange)]
-    fn close_on_version_change(database: &JsValue, then: &Closure<dyn FnMut()>);
+    #[wasm_bindgen(js_name = stepAside)]
+    fn step_aside(database: &JsValue, then: &Closure<dyn FnMut()>);
 }
 
 /// The object store holding one record per session, keyed by session.
@@ -203,7 +204,8 @@ impl Connection {
     }
 
     /// Never block another connection's upgrade or deletion: close on
-    /// `versionchange`, and forget the connection so the next use reopens.
+    /// `versionchange`, and forget the connection so the next use reopens;
+    /// forget it too when the browser closes it (the site's data cleared).
     fn step_aside_on_version_change(&self, database: &Database) {
         let state = Rc::downgrade(&self.state);
         let stepped_aside = Closure::once(move || {
@@ -211,8 +213,8 @@ impl Connection {
                 state.open.borrow_mut().take();
             }
         });
-        close_on_version_change(database.as_sys(), &stepped_aside);
-        // Dropped with the connection; the listener is removed when it fires.
+        step_aside(database.as_sys(), &stepped_aside);
+        // Dropped with the connection; the listeners are removed when one fires.
         *self.state.on_version_change.borrow_mut() = Some(stepped_aside);
     }
 }

@@ -5,7 +5,9 @@
 // - a tab closed after its token request reached the server: the answer is
 //   lost, the provider revokes the grant, and nothing else gets worse;
 // - offline, then online: a refresh fails with a named error, the store is
-//   untouched, the next refresh after `online` succeeds.
+//   untouched, the next refresh after `online` succeeds;
+// - the site's IndexedDB cleared while tabs are open (the browser closes
+//   their connections): the next refreshes reopen it and go on.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../../www/server.mjs";
@@ -144,6 +146,48 @@ describe("offline, then online", () => {
       assert.equal(s.invalidGrant, 0);
       assert.equal(s.revoked, 0);
       assert.equal(await tab.evaluate(() => window.demo.whoami()), 200);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe("the site's IndexedDB cleared while tabs are open", () => {
+  test("the browser closes the connections; the next refreshes reopen the database and go on", async () => {
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      // Counts the connections the browser closes (their `close` event).
+      await context.addInitScript(() => {
+        window.closedByBrowser = 0;
+        const open = IDBFactory.prototype.open;
+        IDBFactory.prototype.open = function (...args) {
+          const request = open.apply(this, args);
+          request.addEventListener("success", () =>
+            request.result.addEventListener("close", () => window.closedByBrowser++),
+          );
+          return request;
+        };
+      });
+      const pages = await openTabs(context, server.url, 2);
+      await login(pages);
+      const [tab, other] = pages;
+      await resetStats(server);
+      assert.equal((await tab.evaluate(() => window.demo.refresh())).outcome, "refreshed");
+      assert.equal((await other.evaluate(() => window.demo.refresh())).outcome, "adopted");
+
+      const cdp = await context.newCDPSession(tab);
+      await cdp.send("Storage.clearDataForOrigin", { origin: server.url, storageTypes: "indexeddb" });
+      for (const page of pages) await page.waitForFunction(() => window.closedByBrowser > 0, null, { polling: 50 });
+
+      const first = await tab.evaluate(() => window.demo.refresh());
+      assert.equal(first.outcome, "refreshed", JSON.stringify(first));
+      const second = await other.evaluate(() => window.demo.refresh());
+      assert.equal(second.outcome, "adopted", JSON.stringify(second));
+      const s = await stats(server);
+      assert.equal(s.refreshes, 2);
+      assert.equal(s.invalidGrant, 0);
+      assert.equal(s.revoked, 0);
     } finally {
       await browser.close();
     }
