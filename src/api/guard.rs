@@ -63,7 +63,10 @@ impl RefreshLockGuard {
         self.db_hash.clone()
     }
 
-    /// Whether this guard still holds the lock.
+    /// `true` until `release()`: whether this guard has let the lock go. It
+    /// cannot tell that the lock was taken from it (a steal, a lapsed lease,
+    /// `close()` giving the lease back); a write then rejects with
+    /// `FencedError` if another context wrote meanwhile.
     #[wasm_bindgen(getter)]
     pub fn held(&self) -> bool {
         self.guard.borrow().is_some()
@@ -71,7 +74,10 @@ impl RefreshLockGuard {
 
     /// After a successful refresh: stores the new tokens' hash and remembers
     /// it. Rejects with `FencedError` (nothing written) if another context
-    /// wrote since this guard read, `GuardReleasedError` after `release()`.
+    /// wrote since this guard read, `GuardReleasedError` after `release()`,
+    /// `LoggedOutError` after a logout since this context learned its tokens
+    /// (of this context, or elsewhere followed by a new login),
+    /// `InvalidArgumentError` for bad tokens, `StoreError` or `ClosedError`.
     #[wasm_bindgen(js_name = saveInMemoryAndDb, unchecked_return_type = "Promise<void>")]
     pub fn save_in_memory_and_db(
         &self,
@@ -91,7 +97,8 @@ impl RefreshLockGuard {
     /// holds a different one, overwrites it. With nothing stored, writes nothing.
     /// Rejects with `StaleTokensError` (nothing written) for the tokens this
     /// context already knew when another context has written the store since:
-    /// your storage has not caught up; reload and call again.
+    /// your storage has not caught up; reload and call again. Otherwise
+    /// rejects as `saveInMemoryAndDb` does (`FencedError` when it writes).
     #[wasm_bindgen(js_name = handleMismatch, unchecked_return_type = "Promise<void>")]
     pub fn handle_mismatch(
         &self,

@@ -138,7 +138,10 @@ impl CrossTabRefreshManager {
 
     /// Waits for the session's lock (default `lockTimeoutMs`), then reads the
     /// stored hash. Rejects with `LockTimeoutError`, `AbortError`,
-    /// `InvalidPreviousHashError`, `StoreError` or `ClosedError`.
+    /// `InvalidPreviousHashError`, `StoreError`, `ClosedError`,
+    /// `InvalidArgumentError` (bad options), `NotSupportedError` (the lock
+    /// manager refused the request) or `ReentrancyError` (called from a
+    /// handler of this manager's refresh, without `steal`).
     #[wasm_bindgen(js_name = spinLock, unchecked_return_type = "Promise<RefreshLockGuard>")]
     pub fn spin_lock(
         &self,

@@ -50,7 +50,9 @@ export interface LockState {
   kind: "web-locks" | "lease";
   /** Someone holds the lock. */
   held: boolean;
-  /** This manager holds it (through a guard or a refresh in flight). */
+  /** This manager holds it (through a guard or a refresh in flight). With
+   * Web Locks it counts the grants not yet released: a lock another context
+   * stole still counts until its guard is released. */
   heldByThisManager: boolean;
   /** Requests waiting for it (Web Locks), or null where the platform cannot tell (lease). */
   waiting: number | null;
