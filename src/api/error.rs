@@ -15,6 +15,17 @@ export type CrossTabRefreshErrorName =
   | "InvalidPreviousHashError" | "FencedError" | "InvalidArgumentError"
   | "ClosedError" | "GuardReleasedError" | "CallbackError" | "LoggedOutError"
   | "ReentrancyError" | "StaleTokensError";
+
+/** What this library rejects (or throws) with: a JavaScript `Error` with
+ * one of these names, the underlying value as `cause` where there is one,
+ * and `tokens` where the server issued tokens that must not be lost: the
+ * object your `refresh` handler returned, when `save` failed
+ * (`CallbackError`) or a logout came during the refresh (`LoggedOutError`). */
+export interface CrossTabRefreshError extends Error {
+  name: CrossTabRefreshErrorName;
+  cause?: unknown;
+  tokens?: SessionTokens;
+}
 "#;
 
 /// The message JavaScript sees: the core's, with its remedy, where it has

@@ -2,10 +2,20 @@
 //! type, never coerced. A wrong type is an `InvalidArgumentError` that names
 //! the field.
 
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use crate::core::{RefreshError, options};
+
+#[wasm_bindgen(module = "/src/web/browser.js")]
+extern "C" {
+    /// The first own key of `object` not among `known` (joined by ", "),
+    /// `null` if none, `true` if its keys cannot be listed.
+    #[wasm_bindgen(js_name = unknownKey)]
+    fn unknown_key(object: &JsValue, known: &str) -> JsValue;
+    #[wasm_bindgen(js_name = typeOf)]
+    fn js_type_of(value: &JsValue) -> String;
+}
 
 /// An `InvalidArgumentError` with `message`.
 pub fn invalid(message: String) -> RefreshError {
@@ -19,11 +29,12 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// `value` as options called `what` (in messages), whose keys are all in `known`.
+    /// `value` as options called `what` (in messages), whose keys are all
+    /// in `known` (their names joined by ", ").
     pub fn new(
         value: &'a JsValue,
         what: &'static str,
-        known: &[&str],
+        known: &'static str,
     ) -> Result<Self, RefreshError> {
         if !value.is_object() || value.is_function() {
             return Err(invalid(format!(
@@ -31,20 +42,14 @@ impl<'a> Fields<'a> {
                 type_of(value)
             )));
         }
-        let keys = Object::keys(value.unchecked_ref::<Object>());
-        for key in keys.iter() {
-            let key = key.as_string().unwrap_or_default();
-            if !known.contains(&key.as_str()) {
-                let mut message = format!("{what} has an unknown option \"{key}\" (known: ");
-                for (index, name) in known.iter().enumerate() {
-                    if index > 0 {
-                        message.push_str(", ");
-                    }
-                    message.push_str(name);
-                }
-                message.push(')');
-                return Err(invalid(message));
-            }
+        let unknown = unknown_key(value, known);
+        if let Some(key) = unknown.as_string() {
+            return Err(invalid(format!(
+                "{what} has an unknown option \"{key}\" (known: {known})"
+            )));
+        }
+        if unknown.is_truthy() {
+            return Err(invalid(format!("{what} cannot be read")));
         }
         Ok(Self {
             object: value,
@@ -109,13 +114,8 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A value's type, for messages: `null`, `an array`, or its `typeof`.
+/// A value's type, for messages: `null`, `an array`, or its `typeof`
+/// (also for a value that throws when looked at).
 pub fn type_of(value: &JsValue) -> String {
-    if value.is_null() {
-        "null".to_owned()
-    } else if js_sys::Array::is_array(value) {
-        "an array".to_owned()
-    } else {
-        value.js_typeof().as_string().unwrap_or_default()
-    }
+    js_type_of(value)
 }

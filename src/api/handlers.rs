@@ -31,6 +31,13 @@ export interface RefreshResult {
 }
 "#;
 
+#[wasm_bindgen(module = "/src/web/browser.js")]
+extern "C" {
+    /// A promise of `value` (a thenable adopted); never throws, also for a
+    /// promise whose own `then` is not a function.
+    fn settle(value: &JsValue) -> Promise;
+}
+
 /// Checked `RefreshHandlers` of one `refresh()` call.
 pub struct JsHandlers {
     this: JsValue,
@@ -87,7 +94,7 @@ impl JsHandlers {
             None => f.call0(&self.this),
         }
         .map_err(|thrown| callback_error(name, thrown))?;
-        JsFuture::from(Promise::resolve(&returned))
+        JsFuture::from(settle(&returned))
             .await
             .map_err(|rejected| callback_error(name, rejected))
     }

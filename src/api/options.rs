@@ -53,14 +53,7 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
     let fields = Fields::new(
         value,
         "options",
-        &[
-            "session",
-            "holder",
-            "lockTimeoutMs",
-            "databaseName",
-            "lock",
-            "leaseMs",
-        ],
+        "session, holder, lockTimeoutMs, databaseName, lock, leaseMs",
     )?;
     let lock = match fields.get("lock")? {
         None => LockChoice::Auto,
@@ -98,7 +91,7 @@ pub fn spin_lock_options(value: &JsValue) -> Result<SpinLockOptions, RefreshErro
     if value.is_undefined() {
         return Ok(SpinLockOptions::default());
     }
-    let fields = Fields::new(value, "spinLock options", &["timeoutMs", "signal", "steal"])?;
+    let fields = Fields::new(value, "spinLock options", "timeoutMs, signal, steal")?;
     let signal = match fields.get("signal")? {
         None => None,
         Some(value) => Some(value.dyn_into::<AbortSignal>().map_err(|value| {

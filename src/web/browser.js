@@ -1,7 +1,8 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
 // Locks request, disposable abort waits, the IndexedDB upgrade, a plain read
 // and a read-modify-write of one record, stepping aside on versionchange,
-// and the classes' `[Symbol.dispose]`. One module, so that loading the
+// the classes' `[Symbol.dispose]`, and looking at the caller's values
+// safely. One module, so that loading the
 // library costs one request more than its glue, not three.
 
 // ---- Web Locks (src/web/locks.rs) ----
@@ -266,4 +267,36 @@ export function wireDispose(instance, method) {
   ) {
     prototype[Symbol.dispose] = prototype[method];
   }
+}
+
+// ---- the caller's values (src/api/fields.rs, src/api/handlers.rs) ----
+// Each step here may meet a value that throws when looked at (a revoked
+// proxy, keys that cannot be listed, a promise whose `then` is not a
+// function): caught here, as nothing may throw through the module.
+
+// The first own key of `object` not among `known` (names joined by ", "),
+// null if there is none, or true if its keys cannot be listed.
+export function unknownKey(object, known) {
+  try {
+    const names = known.split(", ");
+    return Object.keys(object).find((key) => !names.includes(key)) ?? null;
+  } catch {
+    return true;
+  }
+}
+
+// A value's type, for messages: "null", "an array", or its `typeof`.
+export function typeOf(value) {
+  try {
+    if (Array.isArray(value)) return "an array";
+  } catch {
+    // A revoked proxy: an object.
+  }
+  return value === null ? "null" : typeof value;
+}
+
+// A promise of `value`, which adopts a thenable (rejecting if reading its
+// `then` throws) and never throws itself.
+export function settle(value) {
+  return new Promise((resolve) => resolve(value));
 }

@@ -95,6 +95,15 @@ test("a plain <script type=module> page without a bundler", async () => {
   assertLockedSave(await resultOf("/plain/index.html"), "plain");
 });
 
+test("init() resolves with the exports its types declare (InitOutput)", async () => {
+  const { initOutput } = await resultOf("/plain/index.html");
+  const types = readFileSync(join(HERE, "node_modules", "cross-tab-refresh", "cross_tab_refresh.d.ts"), "utf8");
+  const block = types.match(/^export interface InitOutput \{\n[^}]*\n\}/m)?.[0] ?? "";
+  const declared = [...block.matchAll(/^\s*readonly ([\w$]+):/gm)].map((m) => m[1]);
+  assert.ok(declared.length > 10, `InitOutput declares ${declared.length} exports`);
+  assert.deepEqual(declared.filter((name) => !initOutput.includes(name)), [], "declared, not exported");
+});
+
 test("a module Worker", async () => {
   const result = await resultOf("/worker/index.html");
   assertLockedSave(result, "worker");

@@ -3,6 +3,7 @@
 import init, {
   CrossTabRefreshManager,
   RefreshLockGuard,
+  type CrossTabRefreshError,
   type CrossTabRefreshErrorName,
   type ManagerOptions,
   type RefreshHandlers,
@@ -53,6 +54,14 @@ export async function useEverything(): Promise<void> {
   void [kind, known, session, mismatch, dbHash, outcome, stored.generation, stored.dbHash, name];
 }
 
+/** The tokens a rejection carries, and its name. */
+export function tokensOf(error: unknown): [CrossTabRefreshErrorName, SessionTokens | undefined] {
+  const named = error as CrossTabRefreshError;
+  const message: string = named.message;
+  void [message, named.cause];
+  return [named.name, named.tokens];
+}
+
 export async function misuse(): Promise<void> {
   // @ts-expect-error a missing session
   await CrossTabRefreshManager.open({});
@@ -68,4 +77,7 @@ export async function misuse(): Promise<void> {
   await CrossTabRefreshManager.open({ session: "s" }).then((m) => m.refresh({ refresh: async () => ({ accessToken: "a" }) }));
   // @ts-expect-error knownSessionHash is read-only
   (await CrossTabRefreshManager.open({ session: "s" })).knownSessionHash = "0x00";
+  // @ts-expect-error not an error name of this library
+  const notOurs: CrossTabRefreshError["name"] = "OopsError";
+  void notOurs;
 }

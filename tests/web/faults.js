@@ -263,3 +263,46 @@ export function closeAfterNextPut(close, database, store) {
   };
   return restore;
 }
+
+/** How each call of `manager` (and of its class) on a value that throws
+ * when looked at ends: "rejected <name>", "threw <name>" (synchronously) or
+ * "pending" (not settled within 2 s). The values: a revoked proxy, options
+ * whose keys cannot be listed, and a handler's promise whose own `then` is
+ * not a function. Last, whether a plain refresh still works afterwards. */
+export async function hostileValues(manager, options) {
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const unlistable = new Proxy({ ...options }, {
+    ownKeys() {
+      throw new Error("no keys");
+    },
+  });
+  const tokens = { accessToken: "secret-hostile" };
+  const brokenThen = Object.assign(Promise.resolve(tokens), { then: 1 });
+  const Manager = manager.constructor;
+  const calls = {
+    "open(options whose keys cannot be listed)": () => Manager.open(unlistable),
+    "open({ session: a revoked proxy })": () => Manager.open({ ...options, session: revoked }),
+    "spinLock({ signal: a revoked proxy })": () => manager.spinLock({ signal: revoked }),
+    "restoreSession({ accessToken: a revoked proxy })": () => manager.restoreSession({ accessToken: revoked }),
+    "refresh() whose refresh returns a promise with a broken then": () =>
+      manager.refresh({ refresh: () => brokenThen, reload: () => tokens }),
+    "refresh() afterwards": () => manager.refresh({ refresh: () => tokens, reload: () => tokens }),
+  };
+  const ends = {};
+  for (const [name, call] of Object.entries(calls)) {
+    let promise;
+    try {
+      promise = call();
+    } catch (error) {
+      ends[name] = `threw ${error?.name}`;
+      continue;
+    }
+    const late = new Promise((resolve) => setTimeout(() => resolve("pending"), 2000));
+    ends[name] = await Promise.race([
+      promise.then(() => "resolved", (error) => `rejected ${error?.name}`),
+      late,
+    ]);
+  }
+  return ends;
+}

@@ -14,6 +14,8 @@ use crate::support::*;
 extern "C" {
     #[wasm_bindgen(js_name = sha256Hex)]
     fn sha256_hex_js(text: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = hostileValues)]
+    fn hostile_values(manager: &JsValue, options: &JsValue) -> js_sys::Promise;
 }
 
 async fn sha256_hex(text: &JsValue) -> String {
@@ -123,4 +125,49 @@ async fn bad_generations_and_formats_are_invalid_previous_hashes() {
     }
     done(tab.on_logout()).await.unwrap();
     lock_now(&tab).await;
+}
+
+/// Values that throw when looked at (a revoked proxy, keys that cannot be
+/// listed, a promise whose `then` is not a function) are bad inputs like
+/// any other: a rejected promise with a named error, never an exception
+/// thrown through the module (which would skip its cleanup: a refresh
+/// would never settle and keep the lock).
+#[wasm_bindgen_test]
+async fn values_that_throw_when_looked_at_are_named_errors() {
+    let session = Session::new();
+    let tab = JsValue::from(session.open().await);
+    let ends = JsFuture::from(hostile_values(&tab, &session.options()))
+        .await
+        .unwrap();
+    let text = js_sys::JSON::stringify(&ends).unwrap().as_string().unwrap();
+    let expected = [
+        (
+            "open(options whose keys cannot be listed)",
+            "rejected InvalidArgumentError",
+        ),
+        (
+            "open({ session: a revoked proxy })",
+            "rejected InvalidArgumentError",
+        ),
+        (
+            "spinLock({ signal: a revoked proxy })",
+            "rejected InvalidArgumentError",
+        ),
+        (
+            "restoreSession({ accessToken: a revoked proxy })",
+            "rejected InvalidArgumentError",
+        ),
+        (
+            "refresh() whose refresh returns a promise with a broken then",
+            "rejected CallbackError",
+        ),
+        ("refresh() afterwards", "resolved"),
+    ];
+    for (call, end) in expected {
+        assert_eq!(
+            field(&ends, call).as_string().as_deref(),
+            Some(end),
+            "{call}: {text}"
+        );
+    }
 }
