@@ -124,3 +124,19 @@ export function renameInWasmTypes(types, map) {
   }
   return code;
 }
+
+// The glue's .d.ts: `InitOutput`, what `init()` and `initSync()` resolve
+// with (the instance's exports), declared under the same short names.
+export function renameInInitOutput(types, map) {
+  const block = types.match(/^export interface InitOutput \{\n[^}]*\n\}/m)?.[0];
+  if (!block) throw new Error("the glue's types declare no InitOutput");
+  let renamed = block;
+  for (const [name, short] of map.exports) {
+    renamed = renamed.replace(new RegExp(`^(\\s*readonly )${escape(name)}:`, "m"), `$1${short}:`);
+  }
+  const left = [...renamed.matchAll(/^\s*readonly ([\w$]+):/gm)].map((m) => m[1]);
+  const shorts = new Set(map.exports.map(([, short]) => short));
+  const stale = left.filter((name) => !shorts.has(name));
+  if (stale.length) throw new Error(`InitOutput still names ${stale.join(", ")}`);
+  return types.replace(block, renamed);
+}

@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 import { minify } from "terser";
 
-import { minifyWasm, renameInGlue, renameInWasmTypes } from "./minify.mjs";
+import { minifyWasm, renameInGlue, renameInInitOutput, renameInWasmTypes } from "./minify.mjs";
 
 const cargo = await readFile("Cargo.toml", "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"$`, "m"))?.[1];
@@ -72,6 +72,8 @@ const names = minifyWasm("pkg/cross_tab_refresh_bg.wasm");
 await writeFile(glue, renameInGlue(await readFile(glue, "utf8"), names));
 const wasmTypes = "pkg/cross_tab_refresh_bg.wasm.d.ts";
 await writeFile(wasmTypes, renameInWasmTypes(await readFile(wasmTypes, "utf8"), names));
+const glueTypes = "pkg/cross_tab_refresh.d.ts";
+await writeFile(glueTypes, renameInInitOutput(await readFile(glueTypes, "utf8"), names));
 await writeFile("pkg/package.json", `${JSON.stringify(manifest, null, 2)}\n`);
 await minifyFile(glue, "CrossTabRefreshManager");
 for (const snippet of await jsFiles("pkg/snippets")) await minifyFile(snippet, "export");
