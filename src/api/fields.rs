@@ -15,6 +15,10 @@ extern "C" {
     fn unknown_key(object: &JsValue, known: &str) -> JsValue;
     #[wasm_bindgen(js_name = typeOf)]
     fn js_type_of(value: &JsValue) -> String;
+    /// `value` as a string, if it is one with a UTF-8 form: a lone
+    /// surrogate would be read as U+FFFD, and two strings would read the same.
+    #[wasm_bindgen(js_name = text)]
+    pub fn string_of(value: &JsValue) -> Option<String>;
 }
 
 /// An `InvalidArgumentError` with `message`.
@@ -75,7 +79,7 @@ impl<'a> Fields<'a> {
         match self.get(key)? {
             None if required => Err(invalid(format!("{what}.{key} is required"))),
             None => Ok(None),
-            Some(value) => match value.as_string() {
+            Some(value) => match string_of(&value) {
                 Some(text) => options::name(what, key, text).map(Some),
                 None => Err(invalid(format!(
                     "{what}.{key} must be a string, got {}",

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::fields::{invalid, type_of};
+use super::fields::{invalid, string_of, type_of};
 use crate::core::{RefreshError, SessionTokens};
 
 /// Decodes `SessionTokens`. Extra fields are ignored; tokens are never
@@ -19,7 +19,7 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
     }
     let field = |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default();
     let access = field("accessToken");
-    let Some(access_token) = access.as_string() else {
+    let Some(access_token) = string_of(&access) else {
         return Err(invalid(format!(
             "{what}.accessToken must be a string, got {}",
             type_of(&access)
@@ -33,7 +33,7 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
         None
     } else {
         // "" is accepted: it adds no bytes, so it hashes like none (as the seed).
-        match refresh.as_string() {
+        match string_of(&refresh) {
             Some(token) => Some(token),
             None => {
                 return Err(invalid(format!(

@@ -31,8 +31,7 @@ export function requestLock(locks, name, how, db, store, key) {
   const queue = how === 0 ? new AbortController() : undefined;
   if (queue) options.signal = queue.signal;
   else if (how === 1) options.ifAvailable = true;
-  else if (how === 2) options.steal = true;
-  else throw new TypeError(`requestLock: no such way to request a lock: ${how}`);
+  else options.steal = true; // 2, from WaitKind::Steal (src/web/locks.rs)
   let abandoned = false;
   let release;
   let read;
@@ -285,14 +284,23 @@ export function unknownKey(object, known) {
   }
 }
 
-// A value's type, for messages: "null", "an array", or its `typeof`.
+// A value's type, for messages: "null", "an array", a string with a lone
+// surrogate, or its `typeof`.
 export function typeOf(value) {
   try {
     if (Array.isArray(value)) return "an array";
   } catch {
     // A revoked proxy: an object.
   }
+  if (typeof value === "string" && lone.test(value)) return "a string with a lone surrogate";
   return value === null ? "null" : typeof value;
+}
+
+// `value` if it is a string with a UTF-8 form (no lone surrogate, which
+// would be read as U+FFFD), else undefined.
+const lone = /\p{Cs}/u;
+export function text(value) {
+  return typeof value === "string" && !lone.test(value) ? value : undefined;
 }
 
 // A promise of `value`, which adopts a thenable (rejecting if reading its

@@ -78,6 +78,42 @@ async fn long_and_non_ascii_tokens_hash_as_utf8() {
     );
 }
 
+/// A string with a lone surrogate has no UTF-8 form: refused, not read with
+/// U+FFFD in its place (two such session names would share one record,
+/// two such tokens one hash). Surrogate pairs (🔑 above) are fine.
+#[wasm_bindgen_test]
+async fn strings_with_a_lone_surrogate_are_refused() {
+    let lone = |text: &str| js_sys::JSON::parse(text).unwrap();
+    let session = Session::new();
+    let options = session.options();
+    js_sys::Reflect::set(&options, &s("session"), &lone(r#""s\ud800""#)).unwrap();
+    let error = assert_error(open(options).await, "InvalidArgumentError");
+    assert!(
+        message(&error).contains("lone surrogate"),
+        "{}",
+        message(&error)
+    );
+    let tab = session.open().await;
+    for tokens in [
+        obj(&[("accessToken", lone(r#""a\udc00""#))]),
+        obj(&[
+            ("accessToken", s("a")),
+            ("refreshToken", lone(r#""\ud800r""#)),
+        ]),
+    ] {
+        let error = assert_error(
+            done(tab.restore_session(tokens)).await,
+            "InvalidArgumentError",
+        );
+        assert!(
+            message(&error).contains("lone surrogate"),
+            "{}",
+            message(&error)
+        );
+    }
+    assert!(tab.known_session_hash().is_null());
+}
+
 #[wasm_bindgen_test]
 async fn bad_generations_and_formats_are_invalid_previous_hashes() {
     let session = Session::new();
