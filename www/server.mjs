@@ -22,8 +22,8 @@
 // And, for Matrix clients (matrix-js-sdk), a minimal homeserver:
 //   GET  /_matrix/client/v1/auth_metadata   this server's OAuth 2.0 metadata
 //   GET  /_matrix/client/v3/account/whoami  401 M_UNKNOWN_TOKEN for an unknown token
+import { realpathSync } from "node:fs";
 import { createServer } from "node:http";
-import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HttpError, MatrixError, createMock, readForm } from "./mock.mjs";
 import { CLIENT_ID, MOUNT, createOidc } from "./oidc.mjs";
@@ -155,7 +155,7 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
   };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const option = (name, fallback) => {
     const i = args.indexOf(name);
