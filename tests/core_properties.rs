@@ -142,11 +142,39 @@ proptest! {
             Err(error) => {
                 prop_assert_eq!(error.name(), "InvalidPreviousHashError");
                 prop_assert!(error.to_string().contains("logging out replaces it"));
-                // A logout replaces it with a generation no guard read.
-                let tombstone = tombstone_generation(readable_generation(&raw));
+                // A logout replaces it with a generation no guard read: not
+                // the one it holds, if that can be read; else the largest.
+                let readable = readable_generation(&raw);
+                let tombstone = tombstone_generation(readable);
                 prop_assert!(tombstone >= 1);
+                match readable {
+                    Some(generation) => prop_assert_ne!(tombstone, generation),
+                    None => prop_assert_eq!(tombstone, cross_tab_refresh::core::record::MAX_GENERATION),
+                }
             }
         }
+    }
+
+    /// Every well-formed record (format 1, a 32-byte hash or null, a whole
+    /// generation from 1 to 2^53 − 1, a whole count of logouts or none)
+    /// reads as exactly its state. (Random fields rarely make one.)
+    #[test]
+    fn well_formed_records_read_as_their_state(
+        hash in proptest::option::of(proptest::collection::vec(any::<u8>(), 32)),
+        generation in 1u64..=cross_tab_refresh::core::record::MAX_GENERATION,
+        logouts in proptest::option::of(any::<u32>()),
+    ) {
+        use cross_tab_refresh::core::record::{RawField, RawRecord, decode};
+        let raw = RawRecord::Fields {
+            format: RawField::Number(1.0),
+            hash: hash.clone().map_or(RawField::Null, RawField::Bytes),
+            generation: RawField::Number(generation as f64),
+            logouts: logouts.map_or(RawField::Missing, |n| RawField::Number(f64::from(n))),
+        };
+        let state = decode(&raw).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(state.hash.map(|h| h.as_bytes().to_vec()), hash);
+        prop_assert_eq!(state.generation, generation);
+        prop_assert_eq!(state.logouts, logouts.unwrap_or(0));
     }
 
     /// Arbitrary token bytes (as the UTF-8 the browser hands over) hash like SHA-256 of their concatenation.
