@@ -3,6 +3,19 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../../www/server.mjs";
+import { get } from "node:http";
+
+/** GET `path` exactly as written (no dot segments removed), as a Response. */
+function rawGet(base, path) {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    get({ hostname, port, path }, (res) => {
+      const chunks = [];
+      res.on("data", (chunk) => chunks.push(chunk));
+      res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode })));
+    }).on("error", reject);
+  });
+}
 
 let server;
 before(async () => {
@@ -51,7 +64,11 @@ test("malformed requests get 4xx answers and the server keeps serving", async ()
     [form("/admin/latency", "latencyMs=-5"), 400, "invalid_request"],
     [fetch(server.url + "/api/whoami"), 401, "invalid_token"],
     [fetch(server.url + "/%E0%A4%A"), 400, "invalid_request"],
-    [fetch(server.url + "/../../etc/passwd"), 404, "not_found"],
+    // Sent as is (fetch() would remove the dot segments first): far enough
+    // up to reach the file system's root from anywhere.
+    [rawGet(server.url, `/${"../".repeat(30)}etc/passwd`), 404, "not_found"],
+    [rawGet(server.url, `/www/${"..%2f".repeat(30)}etc/passwd`), 404, "not_found"],
+    [rawGet(server.url, `/pkg/${"..%2F".repeat(30)}etc/passwd`), 404, "not_found"],
     [fetch(server.url + "/nothing-here.js"), 404, "not_found"],
   ];
   for (const [request, status, error] of cases) {
