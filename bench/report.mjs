@@ -31,7 +31,7 @@ export async function writeReport({ results, floor, tables, settings }) {
   const verdicts = [];
   for (const [name, r] of Object.entries(results)) {
     if (name === "raceCalls") continue;
-    const ratio = r.lowerIsBetter ? r.lib / r.plain : r.lib / r.plain;
+    const ratio = r.lib / r.plain; // library ÷ plain JS, whichever way is better
     rows.push(`| ${name} | ${fmt(r.lib)} ${r.unit} | ${fmt(r.plain)} ${r.unit} | ${fmt(ratio)}× |`);
   }
   const target = (name, limit, higher) => {

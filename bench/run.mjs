@@ -52,6 +52,8 @@ const server = await startServer({ latencyMs: 20 });
 const browser = await launchBrowser();
 const context = await browser.newContext();
 const results = {};
+// What makes the run invalid (a lost update, a race that refreshed twice).
+const broken = [];
 
 async function openPage() {
   const page = await context.newPage();
@@ -101,6 +103,9 @@ try {
         throughput[impl].push((tabs * CONTENTION_OPS) / seconds);
         const final = await page.evaluate(([i, s]) => window.bench.counter(i, s), [impl, session]);
         exact &&= final === tabs * CONTENTION_OPS;
+        if (final !== tabs * CONTENTION_OPS) {
+          broken.push(`contention, ${tabs} tabs (${impl}): the counter ended at ${final}, not ${tabs * CONTENTION_OPS}: two holders at once`);
+        }
       }
     }
     results[`contention, ${tabs} tabs (counter exact: ${exact ? "yes" : "NO"})`] = { unit: "ops/s", lib: median(throughput.lib), plain: median(throughput.plain), lowerIsBetter: false };
@@ -120,6 +125,9 @@ try {
       const stats = await (await fetch(`${server.url}/stats`)).json();
       race[impl].calls = Math.max(race[impl].calls, stats.tokenCalls);
       race[impl].invalid += stats.invalidGrant;
+      if (stats.tokenCalls !== 1 || stats.invalidGrant !== 0) {
+        broken.push(`race round ${round} (${impl}): ${stats.tokenCalls} token calls, ${stats.invalidGrant} invalid_grant (one call and none expected)`);
+      }
       race[impl].ms.push(Math.max(...done.map((d) => d.at)) - startAt);
     }
   }
@@ -155,3 +163,10 @@ console.log(
     settings: { BLOCKS, WARMUP_BLOCKS, CYCLES, CONTENTION_OPS, OPEN_SAMPLES, RACE_TABS, RACE_ROUNDS, STARTUP_GOAL_MS },
   }),
 );
+
+// A benchmark of a lock that lost an update, or of a race that refreshed
+// twice, measured something broken: its numbers are written, and it fails.
+if (broken.length > 0) {
+  console.error(`[bench] not a valid run:\n  ${broken.join("\n  ")}`);
+  process.exitCode = 1;
+}
