@@ -124,8 +124,18 @@ async fn four_managers_refresh_once_and_hear_each_other() {
         Some("refreshed"),
         "the refresh was broadcast"
     );
+    // The tab that refreshed logs out: its messages arrive in the order it
+    // sent them, so once the logout is heard, a second broadcast of its
+    // save would have been heard before it.
+    let refresher = outcomes.iter().position(|o| o == "refreshed").unwrap();
+    JsFuture::from(tabs[refresher].on_logout()).await.unwrap();
     let seen: js_sys::Array = Reflect::get(&recorder, &s("seen")).unwrap().into();
-    assert_eq!(seen.length(), 1, "one save, one broadcast");
+    until("the logout is heard", 5_000, || {
+        seen.includes(&s("logout"), 0)
+    })
+    .await;
+    let seen: Vec<String> = seen.iter().map(|t| t.as_string().unwrap()).collect();
+    assert_eq!(seen, ["refreshed", "logout"], "one save, one broadcast");
 }
 
 #[wasm_bindgen_test]

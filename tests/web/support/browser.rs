@@ -65,6 +65,13 @@ pub async fn raw_record(database: &str, session: &str) -> JsValue {
         .unwrap()
 }
 
+/// The raw lease record of the lock `name` (undefined if none).
+pub async fn raw_lease(database: &str, name: &str) -> JsValue {
+    JsFuture::from(raw_value(database, "leases", name))
+        .await
+        .unwrap()
+}
+
 /// Writes `value` as the raw record of `session` (to simulate corruption).
 pub async fn put_raw_record(database: &str, session: &str, value: &JsValue) {
     JsFuture::from(put_raw_value(database, "sessions", session, value))

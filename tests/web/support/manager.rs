@@ -95,6 +95,20 @@ pub async fn until_one_waits(manager: &CrossTabRefreshManager) {
     panic!("the wait never reached the lock manager");
 }
 
+/// Waits, while the session's lock stays held, until no request waits for
+/// it (the browser takes a request out in a task of its own); panics if one
+/// stays.
+pub async fn until_nothing_waits(manager: &CrossTabRefreshManager) {
+    for _ in 0..20 {
+        let state = JsFuture::from(manager.lock_state()).await.unwrap();
+        assert_eq!(field(&state, "held"), JsValue::TRUE);
+        if field(&state, "waiting").as_f64() == Some(0.0) {
+            return;
+        }
+    }
+    panic!("a request is still queued while the holder holds");
+}
+
 /// `manager.refresh(handlers)`, awaited.
 pub async fn refresh(
     manager: &CrossTabRefreshManager,
