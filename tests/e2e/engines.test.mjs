@@ -163,10 +163,17 @@ for (const engine of ["firefox", "webkit"]) {
         const deadline = Date.now() + 10_000;
         for (;;) {
           const state = await window.demo.state();
-          if (state.status !== "refreshing" || Date.now() > deadline) return state;
+          if (state.status !== "refreshing") return state;
+          if (Date.now() > deadline) throw new Error("still refreshing 10 s after coming back");
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       });
+      if (restored) {
+        // The refresh that went on ended well: fenced, then adopted.
+        assert.equal(view.status, "tokens current", JSON.stringify(view));
+        assert.equal(view.counters.errors, 0, JSON.stringify(view));
+        assert.ok(view.counters.adopted >= 1, JSON.stringify(view));
+      }
       if (view.knownHash !== view.stored.dbHash) {
         const adopted = await inWindow(driver, leaving, () => window.demo.refresh());
         assert.equal(adopted.outcome, "adopted", JSON.stringify(adopted));
