@@ -160,10 +160,13 @@ describe("tabs of one session", () => {
     const first = holder.evaluate(() => window.demo.refresh());
     await holder.waitForFunction(() => document.getElementById("status").textContent === "refreshing");
     reloading.evaluate(() => window.demo.refresh()).catch(() => {});
-    await new Promise((r) => setTimeout(r, 100));
+    // Its request is queued at the browser's lock manager.
+    await reloading.waitForFunction(async () => (await navigator.locks.query()).pending.length === 1, null, { polling: 20 });
     await reloading.reload();
     await waitReady(reloading);
     assert.equal((await first).outcome, "refreshed");
+    // The reloaded document's request went with it: nothing waits.
+    await holder.waitForFunction(async () => (await navigator.locks.query()).pending.length === 0, null, { polling: 20, timeout: 5000 });
     await setLatency(server, 20);
     assert.equal((await stats(server)).tokenCalls, 1, "the reloaded tab's queued request went away");
     // Its lock request did not linger: after catching up, the next race makes one call.
