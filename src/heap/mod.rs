@@ -217,6 +217,15 @@ impl<R: Region> Heap<R> {
 ))]
 pub use wasm::{Pages, WasmHeap};
 
+/// How many bytes the global heap has carved (see [`wasm::carved_bytes`]).
+#[cfg(all(
+    feature = "small-heap",
+    target_arch = "wasm32",
+    target_os = "unknown",
+    not(target_feature = "atomics")
+))]
+pub use wasm::carved_bytes;
+
 #[cfg(all(
     target_arch = "wasm32",
     target_os = "unknown",
