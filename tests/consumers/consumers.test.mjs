@@ -88,7 +88,10 @@ function assertLockedSave(result, where) {
 }
 
 test("a Vite app (vite build, no plugin, no configuration), the .wasm fetched alongside the import", async () => {
-  assertLockedSave(await resultOf("/"), "vite");
+  const result = await resultOf("/");
+  assertLockedSave(result, "vite");
+  const { wasmAt, moduleAt } = result.requested;
+  assert.ok(wasmAt <= moduleAt, `the .wasm was requested at ${wasmAt} ms, after the module (${moduleAt} ms)`);
 });
 
 test("a plain <script type=module> page without a bundler", async () => {
