@@ -104,7 +104,7 @@ try {
         const final = await page.evaluate(([i, s]) => window.bench.counter(i, s), [impl, session]);
         exact &&= final === tabs * CONTENTION_OPS;
         if (final !== tabs * CONTENTION_OPS) {
-          broken.push(`contention, ${tabs} tabs (${impl}): the counter ended at ${final}, not ${tabs * CONTENTION_OPS}: two holders at once`);
+          broken.push(`contention, ${tabs} tabs (${impl}): the counter ended at ${final}, not ${tabs * CONTENTION_OPS}: an update was lost`);
         }
       }
     }
