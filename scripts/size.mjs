@@ -170,7 +170,14 @@ export function machinePaths(pkg = "pkg") {
 
 // Run as a script (also through a symbolic link, or from a path with a
 // space, which a file URL would spell otherwise).
-if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+const isMain = () => {
+  try {
+    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false; // no script path (node -e, a REPL)
+  }
+};
+if (process.argv[1] && isMain()) {
   const sizes = packageSizes();
   console.log(
     `[size] gzipped: .wasm ${kib(sizes.wasm)} + JS glue ${kib(sizes.glue)} + snippets ${kib(sizes.snippets)} = ${kib(sizes.total)} (budget ${kib(BUDGET_BYTES)}, goal 40 KB)`,

@@ -155,7 +155,14 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
   };
 }
 
-if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+const isMain = () => {
+  try {
+    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false; // no script path (node -e, a REPL)
+  }
+};
+if (process.argv[1] && isMain()) {
   const args = process.argv.slice(2);
   const option = (name, fallback) => {
     const i = args.indexOf(name);

@@ -63,7 +63,7 @@ impl RefreshLockGuard {
         self.db_hash.clone()
     }
 
-    /// `true` until `release()`: whether this guard has let the lock go. It
+    /// `true` until `release()`: whether this guard has not let the lock go. It
     /// cannot tell that the lock was taken from it (a steal, a lapsed lease,
     /// `close()` giving the lease back); a write then rejects with
     /// `FencedError` if another context wrote meanwhile.

@@ -217,7 +217,7 @@ impl<R: Region> Heap<R> {
 ))]
 pub use wasm::{Pages, WasmHeap};
 
-/// How many bytes the global heap has carved (see [`wasm::carved_bytes`]).
+/// How far the global heap has carved (see [`wasm::carved_bytes`]).
 #[cfg(all(
     feature = "small-heap",
     target_arch = "wasm32",

@@ -60,10 +60,11 @@ unsafe impl core::alloc::GlobalAlloc for WasmHeap {
 #[global_allocator]
 static HEAP: WasmHeap = WasmHeap::new();
 
-/// How many bytes the global heap has carved from its pages so far: it
-/// grows only when no freed block of a size class is left to reuse, so a
-/// steady use that frees what it takes leaves it where it is (for the
-/// tests of leaks).
+/// How far the global heap has carved into its pages (an address: the
+/// difference of two readings is the bytes carved between them). It grows
+/// only when no freed block of a size class is left to reuse, so a steady
+/// use that frees what it takes leaves it where it is (for the tests of
+/// leaks).
 #[cfg(feature = "small-heap")]
 pub fn carved_bytes() -> usize {
     // SAFETY: one thread, and no allocator method is running.
