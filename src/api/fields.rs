@@ -13,8 +13,11 @@ extern "C" {
     /// `null` if none, `true` if its keys cannot be listed.
     #[wasm_bindgen(js_name = unknownKey)]
     fn unknown_key(object: &JsValue, known: &str) -> JsValue;
+    /// A value's type, for messages: `null`, `an array`, a string with a
+    /// lone surrogate, or its `typeof` (also for a value that throws when
+    /// looked at).
     #[wasm_bindgen(js_name = typeOf)]
-    fn js_type_of(value: &JsValue) -> String;
+    pub fn type_of(value: &JsValue) -> String;
     /// `value` as a string, if it is one with a UTF-8 form: a lone
     /// surrogate would be read as U+FFFD, and two strings would read the same.
     #[wasm_bindgen(js_name = text)]
@@ -116,10 +119,4 @@ impl<'a> Fields<'a> {
             }),
         }
     }
-}
-
-/// A value's type, for messages: `null`, `an array`, or its `typeof`
-/// (also for a value that throws when looked at).
-pub fn type_of(value: &JsValue) -> String {
-    js_type_of(value)
 }

@@ -1,7 +1,7 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
 // Locks request, disposable abort waits, the IndexedDB upgrade, a plain read
-// and a read-modify-write of one record, stepping aside on versionchange,
-// the classes' `[Symbol.dispose]`, and looking at the caller's values
+// and a read-modify-write of one record, stepping aside on versionchange
+// (or after the browser closed the connection), the classes' `[Symbol.dispose]`, and looking at the caller's values
 // safely. One module, so that loading the
 // library costs one request more than its glue, not three.
 
@@ -241,14 +241,14 @@ export function updateValue(db, store, key, decide) {
 // when the browser has closed it (the site's data cleared, say), so that
 // the next use opens a new one.
 export function stepAside(db, then) {
-  const stepAside = () => {
-    db.removeEventListener("versionchange", stepAside);
-    db.removeEventListener("close", stepAside);
+  const leave = () => {
+    db.removeEventListener("versionchange", leave);
+    db.removeEventListener("close", leave);
     db.close();
     then();
   };
-  db.addEventListener("versionchange", stepAside);
-  db.addEventListener("close", stepAside);
+  db.addEventListener("versionchange", leave);
+  db.addEventListener("close", leave);
 }
 
 // ---- Symbol.dispose (src/api/dispose.rs) ----
@@ -284,6 +284,9 @@ export function unknownKey(object, known) {
   }
 }
 
+// A lone surrogate: a string with one has no UTF-8 form.
+const lone = /\p{Cs}/u;
+
 // A value's type, for messages: "null", "an array", a string with a lone
 // surrogate, or its `typeof`.
 export function typeOf(value) {
@@ -298,7 +301,6 @@ export function typeOf(value) {
 
 // `value` if it is a string with a UTF-8 form (no lone surrogate, which
 // would be read as U+FFFD), else undefined.
-const lone = /\p{Cs}/u;
 export function text(value) {
   return typeof value === "string" && !lone.test(value) ? value : undefined;
 }

@@ -91,7 +91,7 @@ pub fn fail<E: Into<JsFault>>(step: &'static str) -> impl FnOnce(E) -> RefreshEr
 struct State {
     open: RefCell<Option<Database>>,
     closed: Cell<bool>,
-    on_version_change: RefCell<Option<Closure<dyn FnMut()>>>,
+    on_closing: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
 /// What a manager does on its connection before it closes.
@@ -198,7 +198,7 @@ impl Connection {
             database.close();
             return Ok(first);
         }
-        self.step_aside_on_version_change(&database);
+        self.step_aside_when_closing(&database);
         *self.state.open.borrow_mut() = Some(database.clone());
         Ok(database)
     }
@@ -206,7 +206,7 @@ impl Connection {
     /// Never block another connection's upgrade or deletion: close on
     /// `versionchange`, and forget the connection so the next use reopens;
     /// forget it too when the browser closes it (the site's data cleared).
-    fn step_aside_on_version_change(&self, database: &Database) {
+    fn step_aside_when_closing(&self, database: &Database) {
         let state = Rc::downgrade(&self.state);
         let stepped_aside = Closure::once(move || {
             if let Some(state) = state.upgrade() {
@@ -215,7 +215,7 @@ impl Connection {
         });
         step_aside(database.as_sys(), &stepped_aside);
         // Dropped with the connection; the listeners are removed when one fires.
-        *self.state.on_version_change.borrow_mut() = Some(stepped_aside);
+        *self.state.on_closing.borrow_mut() = Some(stepped_aside);
     }
 }
 
