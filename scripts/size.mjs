@@ -8,14 +8,14 @@
 //   node scripts/size.mjs --floor    also the floor: this API with none of its
 //                                    behaviour (bench/floor), built the same way
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import { minify } from "terser";
 
+import { isMain } from "./is-main.mjs";
 import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
@@ -168,16 +168,7 @@ export function machinePaths(pkg = "pkg") {
   });
 }
 
-// Run as a script (also through a symbolic link, or from a path with a
-// space, which a file URL would spell otherwise).
-const isMain = () => {
-  try {
-    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false; // no script path (node -e, a REPL)
-  }
-};
-if (process.argv[1] && isMain()) {
+if (isMain(import.meta.url)) {
   const sizes = packageSizes();
   console.log(
     `[size] gzipped: .wasm ${kib(sizes.wasm)} + JS glue ${kib(sizes.glue)} + snippets ${kib(sizes.snippets)} = ${kib(sizes.total)} (budget ${kib(BUDGET_BYTES)}, goal 40 KB)`,

@@ -22,11 +22,10 @@
 // And, for Matrix clients (matrix-js-sdk), a minimal homeserver:
 //   GET  /_matrix/client/v1/auth_metadata   this server's OAuth 2.0 metadata
 //   GET  /_matrix/client/v3/account/whoami  401 M_UNKNOWN_TOKEN for an unknown token
-import { realpathSync } from "node:fs";
 import { createServer } from "node:http";
-import { fileURLToPath } from "node:url";
 import { HttpError, MatrixError, createMock, readForm } from "./mock.mjs";
 import { CLIENT_ID, MOUNT, createOidc } from "./oidc.mjs";
+import { isMain } from "../scripts/is-main.mjs";
 import { serveFile } from "./static.mjs";
 
 const ACCESS_TOKEN_TTL_S = 300;
@@ -155,14 +154,7 @@ export async function startServer({ port = 0, latencyMs = 0, quiet = true, acces
   };
 }
 
-const isMain = () => {
-  try {
-    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false; // no script path (node -e, a REPL)
-  }
-};
-if (process.argv[1] && isMain()) {
+if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const option = (name, fallback) => {
     const i = args.indexOf(name);
