@@ -1,5 +1,5 @@
 //! The wasm build's allocator (src/heap/), checked on the host over a
-//! buffer: every block is aligned, inside the region and apart from every
+//! buffer: every block is aligned, inside a chunk the region handed out and apart from every
 //! other live block, keeps its contents through a resize, and what is freed
 //! is used again, so that a repeated workload stops growing. The cases of
 //! its edges are in `core_heap_cases.rs`.
@@ -11,7 +11,7 @@ use cross_tab_refresh::heap::{Heap, MAX_ALIGN};
 use proptest::prelude::*;
 
 mod heap;
-use heap::{Buffer, Live, check, fill, free_all};
+use heap::{Buffer, Granted, Live, check, fill, free_all};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -32,12 +32,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// Runs `ops`, checking every block; returns the live blocks. With
 /// `may_run_out`, an allocation or a growing resize may fail (and changes
 /// nothing); otherwise that fails the test.
-fn run(
-    heap: &mut Heap<Buffer>,
-    ops: &[Op],
-    region: (usize, usize),
-    may_run_out: bool,
-) -> Vec<Live> {
+fn run(heap: &mut Heap<Buffer>, ops: &[Op], granted: &Granted, may_run_out: bool) -> Vec<Live> {
     let mut live: Vec<Live> = Vec::new();
     for (n, op) in ops.iter().enumerate() {
         let tag = (n % 251) as u8 + 1;
@@ -89,10 +84,7 @@ fn run(
         for block in &live {
             let at = block.ptr as usize;
             assert_eq!(at % block.layout.align(), 0, "misaligned");
-            assert!(
-                at >= region.0 && at + block.layout.size() <= region.1,
-                "outside the region"
-            );
+            granted.assert_holds(block);
         }
         let mut spans: Vec<(usize, usize)> = live
             .iter()
@@ -123,13 +115,13 @@ proptest! {
     #[test]
     fn blocks_are_kept_apart_and_a_repeated_workload_stops_growing(ops in prop::collection::vec(op(), 1..120), page in page(), spaced: bool) {
         let buffer = Buffer::new(96 << 20, page, spaced);
-        let region = (buffer.base, buffer.end());
+        let granted = buffer.granted.clone();
         let mut heap = Heap::new(buffer);
-        let live = run(&mut heap, &ops, region, false);
+        let live = run(&mut heap, &ops, &granted, false);
         free_all(&mut heap, live);
         let carved = heap.carved_to();
         for _ in 0..3 {
-            let live = run(&mut heap, &ops, region, false);
+            let live = run(&mut heap, &ops, &granted, false);
             free_all(&mut heap, live);
         }
         prop_assert_eq!(heap.carved_to(), carved, "freed blocks were not used again");
@@ -145,11 +137,11 @@ proptest! {
     fn a_heap_that_cannot_grow_splits_what_was_freed(ops in prop::collection::vec(op(), 1..160), grows in 1usize..5) {
         let mut buffer = Buffer::new(8 << 20, MAX_ALIGN, true);
         buffer.grows_left = grows;
-        let region = (buffer.base, buffer.end());
+        let granted = buffer.granted.clone();
         let mut heap = Heap::new(buffer);
-        let live = run(&mut heap, &ops, region, true);
+        let live = run(&mut heap, &ops, &granted, true);
         free_all(&mut heap, live);
-        let live = run(&mut heap, &ops, region, true);
+        let live = run(&mut heap, &ops, &granted, true);
         free_all(&mut heap, live);
     }
 }

@@ -52,7 +52,7 @@ fn a_block_freed_is_the_next_of_its_class() {
 fn a_region_that_runs_out_leaves_the_heap_whole() {
     let mut buffer = Buffer::new(8 << 20, MAX_ALIGN, true);
     buffer.grows_left = 3;
-    let region = (buffer.base, buffer.end());
+    let granted = buffer.granted.clone();
     let mut heap = Heap::new(buffer);
     let small = Layout::from_size_align(40, 8).unwrap();
     let mut live = Vec::new();
@@ -91,14 +91,22 @@ fn a_region_that_runs_out_leaves_the_heap_whole() {
         );
         let at = ptr as usize;
         assert!(at >= last.ptr as usize && at + 40 <= last.ptr as usize + 50_000);
-        assert!(at >= region.0 && at + 40 <= region.1);
         let second = heap.alloc(Layout::from_size_align(16_000, 4096).unwrap());
         assert!(!second.is_null());
         assert_eq!(second as usize % 4096, 0);
+        let second = Live {
+            ptr: second,
+            layout: Layout::from_size_align(16_000, 4096).unwrap(),
+            tag: 9,
+        };
+        for block in live.iter().chain([&second]) {
+            granted.assert_holds(block);
+        }
         for block in &live {
             check(block);
         }
         heap.dealloc(ptr, small);
+        heap.dealloc(second.ptr, second.layout);
         free_all(&mut heap, live);
     }
 }

@@ -2,13 +2,16 @@
 //! blocks filled with a tag and checked for it.
 
 use std::alloc::Layout;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use cross_tab_refresh::heap::{Heap, Region};
 
 /// A buffer handed out in chunks, like `memory.grow`: `page`-sized ones
 /// (8 bytes: any multiple of 8), with `spaced` each a page after the previous
 /// one ends (as pages another allocator took would be), and none after
-/// `grows_left` chunks.
+/// `grows_left` chunks. `granted` lists the spaces handed out, as
+/// `start..end` (chunks that touch as one), shared so that a test keeps it once the heap owns the buffer.
 pub struct Buffer {
     pub words: Vec<u64>,
     pub base: usize,
@@ -16,6 +19,36 @@ pub struct Buffer {
     pub page: usize,
     pub spaced: bool,
     pub grows_left: usize,
+    pub granted: Granted,
+}
+
+/// The chunks a [`Buffer`] handed out.
+#[derive(Clone, Default)]
+pub struct Granted(Rc<RefCell<Vec<(usize, usize)>>>);
+
+impl Granted {
+    /// Lists `start..end`, as part of the last chunk if it follows it
+    /// (a block may span chunks that touch).
+    fn grant(&self, start: usize, end: usize) {
+        let mut chunks = self.0.borrow_mut();
+        match chunks.last_mut() {
+            Some(last) if last.1 == start => last.1 = end,
+            _ => chunks.push((start, end)),
+        }
+    }
+
+    /// Panics unless `block` lies within space handed out (not in a gap
+    /// between two chunks, nor past the last).
+    pub fn assert_holds(&self, block: &Live) {
+        let (start, end) = (block.ptr as usize, block.ptr as usize + block.layout.size());
+        assert!(
+            self.0
+                .borrow()
+                .iter()
+                .any(|&(from, to)| from <= start && end <= to),
+            "a block outside the chunks the region handed out"
+        );
+    }
 }
 
 impl Buffer {
@@ -29,6 +62,7 @@ impl Buffer {
             page,
             spaced,
             grows_left: usize::MAX,
+            granted: Granted::default(),
         }
     }
 
@@ -51,6 +85,7 @@ unsafe impl Region for Buffer {
             let at = self.base + self.used;
             self.used += bytes;
             self.grows_left -= 1;
+            self.granted.grant(at, at + bytes);
             (at, bytes)
         })
     }
