@@ -75,15 +75,12 @@ impl LeaseLock {
             .close_after(Some(Box::new(move |database| {
                 // Every give-back's transaction starts now, so each is
                 // ordered before any request made after this call.
-                let now = js_sys::Date::now();
                 let releases: Vec<_> = tokens
                     .iter()
                     .map(|token| {
                         let who = shared.acquirer(token);
                         let op = LeaseOp::Release;
-                        shared
-                            .record
-                            .apply_on(&database, who, op, now, shared.lease_ms)
+                        shared.record.apply_on(&database, who, op, shared.lease_ms)
                     })
                     .collect();
                 Box::pin(async move {

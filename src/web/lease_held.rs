@@ -32,15 +32,13 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    /// Applies `op` to the lease for the acquisition `token`, now.
+    /// Applies `op` to the lease for the acquisition `token`.
     pub(super) fn apply<'a>(
         &'a self,
         token: &'a str,
         op: LeaseOp,
     ) -> impl Future<Output = Result<bool, RefreshError>> + 'a {
-        let now = js_sys::Date::now();
-        self.record
-            .apply(self.acquirer(token), op, now, self.lease_ms)
+        self.record.apply(self.acquirer(token), op, self.lease_ms)
     }
 
     pub(super) fn acquirer<'a>(&'a self, token: &'a str) -> Acquirer<'a> {

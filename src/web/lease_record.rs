@@ -41,17 +41,16 @@ impl LeaseRecord {
         &self.connection
     }
 
-    /// Applies `op` for `who` at `now_ms`; returns whether `who` holds the
-    /// lease afterwards.
+    /// Applies `op` for `who`; returns whether `who` holds the lease
+    /// afterwards.
     pub async fn apply(
         &self,
         who: Acquirer<'_>,
         op: LeaseOp,
-        now_ms: f64,
         lease_ms: u32,
     ) -> Result<bool, RefreshError> {
         let database = self.connection.database().await?;
-        self.apply_on(&database, who, op, now_ms, lease_ms).await
+        self.apply_on(&database, who, op, lease_ms).await
     }
 
     /// As [`apply`](Self::apply), on an open `database` (for the last
@@ -61,12 +60,15 @@ impl LeaseRecord {
         database: &Database,
         who: Acquirer<'_>,
         op: LeaseOp,
-        now_ms: f64,
         lease_ms: u32,
     ) -> impl Future<Output = Result<bool, RefreshError>> + use<> {
         let (holder, token) = (who.holder.to_owned(), who.token.to_owned());
         let decide = move |value: Option<JsValue>| {
             let current = value.as_ref().and_then(lease_of);
+            // The time the transaction reads the lease, not the time it was
+            // asked for: opening the database, or other contexts'
+            // transactions, may have taken longer than a lease lasts.
+            let now_ms = js_sys::Date::now();
             Ok(
                 match decide(current.as_ref(), &holder, &token, op, now_ms, lease_ms) {
                     LeaseAction::Keep => (Change::Keep, false),
@@ -86,7 +88,9 @@ impl LeaseRecord {
     }
 }
 
-/// A stored value as a lease; an unreadable one is none (and so free).
+/// A stored value as a lease; an unreadable one is none (and so free). A
+/// lease with no token, as version 0.1 wrote them, is another context's:
+/// its token reads as "", which no acquisition has.
 fn lease_of(value: &JsValue) -> Option<Lease> {
     let text = |key: &str| {
         Reflect::get(value, &JsValue::from_str(key))
@@ -95,7 +99,7 @@ fn lease_of(value: &JsValue) -> Option<Lease> {
     };
     Some(Lease {
         holder: text("holder")?,
-        token: text("token")?,
+        token: text("token").unwrap_or_default(),
         expires_at_ms: Reflect::get(value, &JsValue::from_str("expiresAt"))
             .ok()?
             .as_f64()?,

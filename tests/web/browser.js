@@ -65,6 +65,26 @@ export async function lapseLease(db, name) {
   }
 }
 
+/** Holds a readwrite transaction on `store` of `db` for `ms` (a request
+ * after each other, so that it stays active), as a busy context would: its
+ * promise resolves once the transaction is running, with a promise of its
+ * end. Transactions on `store` started meanwhile wait for it. */
+export async function holdStore(db, store, ms) {
+  const conn = await opened(db);
+  const tx = conn.transaction(store, "readwrite");
+  const objects = tx.objectStore(store);
+  const until = performance.now() + ms;
+  const ended = committed(tx).finally(() => conn.close());
+  await new Promise((running) => {
+    const next = () => {
+      running();
+      if (performance.now() < until) objects.get("").onsuccess = next;
+    };
+    objects.get("").onsuccess = next;
+  });
+  return { ended };
+}
+
 /** Deletes `db`; rejects if blocked for 2 s. */
 export function deleteDatabase(db) {
   return new Promise((resolve, reject) => {

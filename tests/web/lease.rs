@@ -202,3 +202,61 @@ async fn a_lease_renewal_that_fails_is_tried_again() {
     }
     assert!(renewed, "no renewal after the failed one");
 }
+
+#[wasm_bindgen_test]
+async fn a_lease_of_a_version_0_1_context_is_respected() {
+    // 1. A context of version 0.1 holds the lease: its record has no token.
+    // 2. A manager of this version neither takes it nor gives it back; it
+    //    waits, and lockState names that holder.
+    // 3. Once it lapses, the manager takes the lease.
+    let session = Session::new();
+    let tab = lease_tab(&session, 5000).await;
+    let expires_at = js_sys::Date::now() + 1500.0;
+    let old = obj(&[
+        ("holder", s("a 0.1 tab")),
+        ("expiresAt", JsValue::from(expires_at)),
+    ]);
+    put_raw_lease(&session.database, &session.lock_name(), &old).await;
+    assert_error(
+        lock(&tab, obj(&[("timeoutMs", JsValue::from(300))])).await,
+        "LockTimeoutError",
+    );
+    let state = JsFuture::from(tab.lock_state()).await.unwrap();
+    assert_eq!(field(&state, "held"), JsValue::TRUE);
+    assert_eq!(field(&state, "heldByThisManager"), JsValue::FALSE);
+    assert_eq!(
+        js_sys::Array::from(&field(&state, "holders")).to_vec(),
+        vec![s("a 0.1 tab")]
+    );
+    let guard = lock(&tab, obj(&[("timeoutMs", JsValue::from(5000))]))
+        .await
+        .unwrap();
+    assert!(js_sys::Date::now() >= expires_at, "taken before it lapsed");
+    assert!(guard.held());
+}
+
+#[wasm_bindgen_test]
+async fn a_lease_taken_after_a_long_wait_for_its_transaction_runs_its_full_time() {
+    // 1. Another context keeps the lease store busy for 600 ms.
+    // 2. Meanwhile A asks for a lease of 150 ms: its transaction waits.
+    // 3. When A holds, its lease runs from then, not from its request: B,
+    //    asking at once, finds it held.
+    let session = Session::new();
+    let (a, b) = (
+        lease_tab(&session, 150).await,
+        lease_tab(&session, 150).await,
+    );
+    // The lease store exists (the managers opened the database).
+    let busy = hold_store(&session.database, "leases", 600).await;
+    // The request starts within the call.
+    let held = a.spin_lock(Some(obj(&[("timeoutMs", JsValue::from(5000))])));
+    JsFuture::from(busy).await.unwrap();
+    let guard = settle::<cross_tab_refresh::api::RefreshLockGuard>(held)
+        .await
+        .unwrap();
+    assert!(guard.held());
+    assert_error(
+        lock(&b, obj(&[("timeoutMs", JsValue::from(0))])).await,
+        "LockTimeoutError",
+    );
+}

@@ -17,6 +17,8 @@ extern "C" {
     fn put_raw_value(database: &str, store: &str, key: &str, value: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = lapseLease)]
     fn lapse_lease_js(database: &str, name: &str) -> Promise;
+    #[wasm_bindgen(js_name = holdStore)]
+    fn hold_store_js(database: &str, store: &str, ms: u32) -> Promise;
     #[wasm_bindgen(js_name = deleteDatabase)]
     fn delete_database_js(database: &str) -> Promise;
     #[wasm_bindgen(js_name = lockIsFree)]
@@ -77,6 +79,22 @@ pub async fn put_raw_record(database: &str, session: &str, value: &JsValue) {
     JsFuture::from(put_raw_value(database, "sessions", session, value))
         .await
         .unwrap();
+}
+
+/// Writes `value` as the raw lease record of the lock `name`.
+pub async fn put_raw_lease(database: &str, name: &str, value: &JsValue) {
+    JsFuture::from(put_raw_value(database, "leases", name, value))
+        .await
+        .unwrap();
+}
+
+/// Holds a readwrite transaction on the object store `store` for `ms`, from
+/// plain JavaScript; returns once it runs, with a promise of its end.
+pub async fn hold_store(database: &str, store: &str, ms: u32) -> Promise {
+    let held = JsFuture::from(hold_store_js(database, store, ms))
+        .await
+        .unwrap();
+    super::values::field(&held, "ended").unchecked_into()
 }
 
 /// Makes the lease of the lock `name` look lapsed, from plain JavaScript.
