@@ -109,6 +109,19 @@ export function whenAborted(signal) {
 
 // ---- IndexedDB (src/web/idb.rs) ----
 
+// The databases whose upgrade by this context another connection blocks:
+// the upgrade stays queued until that connection closes, and any open of the
+// database waits behind it.
+const blocked = new Set();
+
+function blockedError() {
+  const error = new Error(
+    "another connection to the database blocks its upgrade: it stays open when asked to close (a tab running an older version of this app?)",
+  );
+  error.name = "BlockedError";
+  return error;
+}
+
 // Opens `name` at `version`, creates whichever of `stores` are missing,
 // closes it again. Rejects with the request's DOMException, or at once when
 // another connection blocks the upgrade (one that stays open on
@@ -116,6 +129,7 @@ export function whenAborted(signal) {
 // go through later, its connection is closed).
 export function createStores(name, version, ...stores) {
   return new Promise((resolve, reject) => {
+    const over = () => blocked.delete(name);
     const request = indexedDB.open(name, version);
     request.onupgradeneeded = () => {
       const db = request.result;
@@ -124,18 +138,25 @@ export function createStores(name, version, ...stores) {
       }
     };
     request.onsuccess = () => {
+      over();
       request.result.close();
       resolve();
     };
-    request.onerror = () => reject(request.error);
+    request.onerror = () => {
+      over();
+      reject(request.error);
+    };
     request.onblocked = () => {
-      const error = new Error(
-        "another connection to the database blocks its upgrade: it stays open when asked to close (a tab running an older version of this app?)",
-      );
-      error.name = "BlockedError";
-      reject(error);
+      blocked.add(name);
+      reject(blockedError());
     };
   });
+}
+
+// The error createStores rejected with, while the upgrade it started of
+// `name` is still blocked (an open now would wait behind it), else undefined.
+export function stillBlocked(name) {
+  return blocked.has(name) ? blockedError() : undefined;
 }
 
 // Does `db` have every one of `stores`?

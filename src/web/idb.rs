@@ -21,6 +21,9 @@ extern "C" {
     #[wasm_bindgen(js_name = createStores)]
     fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;
 
+    #[wasm_bindgen(js_name = stillBlocked)]
+    fn still_blocked(name: &str) -> Option<js_sys::Error>;
+
     #[wasm_bindgen(js_name = hasStores)]
     fn has_stores(database: &JsValue, sessions: &str, leases: &str) -> bool;
 
@@ -160,6 +163,11 @@ impl Connection {
         }
         if self.state.closed.get() {
             return Err(ErrorKind::Closed.into());
+        }
+        // An upgrade this context started is still blocked: an open would
+        // wait behind it for as long as the blocking connection lives.
+        if let Some(error) = still_blocked(&self.name) {
+            return Err(store_error("upgrading the database", error.into()));
         }
         // Open at whatever version the database has (another connection may
         // have upgraded it); add the object stores if they are missing.
