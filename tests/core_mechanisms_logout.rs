@@ -243,3 +243,32 @@ fn a_logout_of_this_context_while_it_adopts_after_its_refresh_carries_the_tokens
         assert_ended_during_refresh(&error, &manager).await;
     });
 }
+
+#[test]
+fn a_refresh_asked_for_before_this_contexts_logout_does_not_undo_it() {
+    // 1. A context is logged in, and holds the lock.
+    // 2. It asks for a refresh, which waits for the lock.
+    // 3. It logs out meanwhile (its app storage keeps the tokens, as an SDK
+    //    that still holds them in memory would).
+    // 4. The lock is released: the refresh rejects with LoggedOutError,
+    //    makes no network call, and the logout stays stored.
+    let (manager, _) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    let handlers = Handlers::new(&server, &storage);
+    block_on(async {
+        let guard = manager.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let mut refreshing = std::pin::pin!(manager.refresh(WAIT, &handlers));
+        assert!(poll_once(refreshing.as_mut()).is_pending());
+        manager.on_logout().await.unwrap();
+        drop(guard);
+        let error = refreshing.await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError");
+        assert_eq!(handlers.network_calls.get(), 0);
+        assert_eq!(manager.stored_state().await.unwrap().hash, None);
+        assert_eq!(manager.known_session_hash(), None);
+    });
+}

@@ -96,11 +96,13 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         options: L::Options,
         handlers: &H,
     ) -> Flow<H::Tokens> {
+        // A logout of this context from now on ends this refresh.
+        let logouts_at = self.shared.logouts.get();
         loop {
             self.check_open()?;
             match self.shared.flight.join() {
                 Role::Lead(ticket) => {
-                    let result = self.refresh_once(options, handlers).await;
+                    let result = self.refresh_once(options, handlers, logouts_at).await;
                     ticket.publish(Rc::new(result.clone()) as Rc<dyn Any>);
                     return result;
                 }
@@ -124,8 +126,9 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         &self,
         options: L::Options,
         handlers: &H,
+        logouts_at: u64,
     ) -> Flow<H::Tokens> {
-        let guard = self.spin_lock(options).await?;
+        let guard = self.lock_since(options, logouts_at).await?;
         if guard.logged_out() {
             return Err(ErrorKind::LoggedOut.into());
         }

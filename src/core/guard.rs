@@ -31,20 +31,23 @@ pub struct RefreshLockGuard<G, S, N = ()> {
 }
 
 impl<G, S, N> RefreshLockGuard<G, S, N> {
-    /// A guard holding `lock_guard` and `turn`, before its first read.
+    /// A guard holding `lock_guard` and `turn`, before its first read, for
+    /// a caller that asked for the lock when this context had logged out
+    /// `logouts_at` times.
     pub(super) fn new(
         lock_guard: G,
         turn: Turn,
         store: Rc<S>,
         notifier: Rc<N>,
         shared: Rc<Shared>,
+        logouts_at: u64,
     ) -> Self {
         Self {
             _lock_guard: lock_guard,
             _turn: turn,
             store,
             notifier,
-            logouts_at: shared.logouts.get(),
+            logouts_at,
             shared,
             first_count: Cell::new(0),
             hash_mismatch: Cell::new(false),
@@ -63,11 +66,11 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     }
 
     /// Did the read find that another context logged out after this one
-    /// learned its tokens ([`logged_out_since`])? The known hash is then
-    /// forgotten, and this guard's writes fail with
-    /// [`ErrorKind::LoggedOut`].
+    /// learned its tokens ([`logged_out_since`]; the known hash is then
+    /// forgotten), or has this context logged out since the lock was asked
+    /// for? Then this guard's writes fail with [`ErrorKind::LoggedOut`].
     pub fn logged_out(&self) -> bool {
-        self.logged_out.get()
+        self.logged_out.get() || self.shared.logouts.get() != self.logouts_at
     }
 
     /// The hash the store held when it was read.
@@ -181,7 +184,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     }
 
     fn check_not_logged_out(&self) -> Result<(), RefreshError> {
-        if self.logged_out.get() || self.shared.logouts.get() != self.logouts_at {
+        if self.logged_out() {
             Err(ErrorKind::LoggedOut.into())
         } else {
             Ok(())

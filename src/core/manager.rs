@@ -155,10 +155,22 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///
     /// The whole wait is bounded by the options' timeout and signal, and
     /// ends with [`ErrorKind::Closed`] on [`close`](Self::close).
-    /// Dropping the future leaves nothing queued or held.
+    /// Dropping the future leaves nothing queued or held. A logout of this
+    /// context after the future is first polled holds the guard to it
+    /// ([`RefreshLockGuard::logged_out`]).
     pub async fn spin_lock(
         &self,
         options: L::Options,
+    ) -> Result<RefreshLockGuard<L::Guard, S, N>, RefreshError> {
+        self.lock_since(options, self.shared.logouts.get()).await
+    }
+
+    /// [`spin_lock`](Self::spin_lock), for a caller that asked for the lock
+    /// when this context had logged out `logouts_at` times.
+    pub(super) async fn lock_since(
+        &self,
+        options: L::Options,
+        logouts_at: u64,
     ) -> Result<RefreshLockGuard<L::Guard, S, N>, RefreshError> {
         self.check_open()?;
         let kind = L::wait_kind(&options);
@@ -206,6 +218,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             self.store.clone(),
             self.notifier.clone(),
             self.shared.clone(),
+            logouts_at,
         );
         guard.first_read().await?;
         self.check_open()?;
