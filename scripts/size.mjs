@@ -19,8 +19,11 @@ import { isMain } from "./is-main.mjs";
 import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
-// says what the bytes above it are for.
-export const BUDGET_BYTES = 55 * 1024;
+// says what the bytes above it are for. 55.1 KiB: raised from 55.0 for the
+// fixes that keep a refresh asked for before this context's logout from
+// undoing it and hand the issued tokens back on any failure after the
+// network call (92 bytes net: 56,256 to 56,348).
+export const BUDGET_BYTES = 56_422;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 

@@ -178,7 +178,8 @@ impl RefreshHandlers for StoreFailsAfterSave {
 
 /// A store failure at the write after a network refresh is that failure,
 /// neither an adoption nor a logout: the new tokens are in the app's
-/// storage (`save` ran), and the store is unchanged.
+/// storage (`save` ran), the error carries them too (an app with no `save`
+/// has them nowhere else), and the store is unchanged.
 #[test]
 fn a_store_failure_at_the_write_after_a_refresh_is_reported_as_it_is() {
     let (manager, store) = manager();
@@ -194,6 +195,16 @@ fn a_store_failure_at_the_write_after_a_refresh_is_reported_as_it_is() {
             .unwrap();
         let error = manager.refresh(WAIT, &handlers).await.unwrap_err();
         assert_eq!(error.name(), "StoreError", "{error}");
+        assert_eq!(
+            error.issued_tokens::<SessionTokens>(),
+            Some(&TokenServer::tokens(1))
+        );
+        assert!(
+            error
+                .to_string()
+                .ends_with("the old refresh token is spent"),
+            "{error}"
+        );
         assert_eq!(*storage.0.borrow(), TokenServer::tokens(1));
         assert_eq!(stored_hash(&store), None);
         assert_eq!(store.writes(), 0);

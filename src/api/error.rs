@@ -20,7 +20,9 @@ export type CrossTabRefreshErrorName =
  * one of these names, the underlying value as `cause` where there is one,
  * and `tokens` where the server issued tokens that must not be lost: the
  * object your `refresh` handler returned, when `save` failed
- * (`CallbackError`) or a logout came during the refresh (`LoggedOutError`). */
+ * (`CallbackError`), when anything failed after the network call (a
+ * `StoreError`, say: `save` may have run, or not been given), or when a
+ * logout came during the refresh (`LoggedOutError`). */
 export interface CrossTabRefreshError extends Error {
   name: CrossTabRefreshErrorName;
   cause?: unknown;
@@ -31,9 +33,9 @@ export interface CrossTabRefreshError extends Error {
 /// The message JavaScript sees: the core's, with its remedy, where it has
 /// one, named as a JavaScript call.
 fn message(error: &RefreshError) -> String {
-    let text = error.to_string();
+    let text = error.kind_message();
     let Some(remedy) = error.remedy() else {
-        return text;
+        return text + error.issued_note();
     };
     let what = text.strip_suffix(remedy.text()).unwrap_or(&text);
     let call = match remedy {
@@ -42,7 +44,7 @@ fn message(error: &RefreshError) -> String {
         Remedy::LockAgain => "take a new one with spinLock()",
         Remedy::ReturnTokens => "return tokens from the handler instead of calling refresh()",
     };
-    format!("{what}{call}")
+    format!("{what}{call}{}", error.issued_note())
 }
 
 /// The JavaScript `Error` for `error`.
@@ -55,12 +57,10 @@ pub fn to_js(error: RefreshError) -> JsValue {
     {
         let _ = Reflect::set(&js_error, &JsValue::from_str("cause"), cause);
     }
-    // Tokens the server issued: not persisted (a failed save), or persisted
-    // by a refresh that a logout then ended.
-    if let Some(tokens) = error
-        .unsaved_tokens::<JsTokens>()
-        .or_else(|| error.ended_tokens::<JsTokens>())
-    {
+    // Tokens the server issued: maybe not persisted (a failed save, or any
+    // failure after the network call), or persisted by a refresh that a
+    // logout then ended.
+    if let Some(tokens) = error.issued_tokens::<JsTokens>() {
         let _ = Reflect::set(&js_error, &JsValue::from_str("tokens"), tokens.value());
     }
     js_error.into()

@@ -64,28 +64,76 @@ impl Remedy {
     }
 }
 
+/// What the message of an error that carries issued tokens ends with.
+const CARRIES_TOKENS: &str = "; the server issued new tokens, which this error carries: persist them, the old refresh token is spent";
+
 /// Everything that can go wrong while coordinating a refresh: one pointer
 /// to its [`ErrorKind`] (which it dereferences to), so that every `Result`
-/// of the crate stays small (the `.wasm` moves it around less).
+/// of the crate stays small (the `.wasm` moves it around less), and to the
+/// tokens the server issued before it went wrong, where it did.
 #[derive(Clone)]
-pub struct RefreshError(Box<ErrorKind>);
+pub struct RefreshError(Box<Inner>);
+
+#[derive(Clone)]
+struct Inner {
+    kind: ErrorKind,
+    /// Tokens the server issued before this error, not carried by the kind.
+    issued: Option<Cause>,
+}
 
 impl RefreshError {
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.0
+        &self.0.kind
     }
 
     /// What went wrong, by value.
     pub fn into_kind(self) -> ErrorKind {
-        *self.0
+        self.0.kind
+    }
+
+    /// The tokens the server issued during the refresh this error ended
+    /// (type `T`, as the `refresh` handler returned them), if it did: the
+    /// old refresh token is spent, so keep them, unless the error is a
+    /// logout during the refresh ([`ErrorKind::ended_tokens`]). A failed
+    /// `save` ([`ErrorKind::unsaved_tokens`]), or any failure after the
+    /// network call, carries them.
+    pub fn issued_tokens<T: Any>(&self) -> Option<&T> {
+        self.0
+            .issued
+            .as_ref()
+            .and_then(Cause::downcast_ref)
+            .or_else(|| self.unsaved_tokens())
+            .or_else(|| self.ended_tokens())
+    }
+
+    /// This error, carrying `tokens` the server issued before it (for an
+    /// error whose kind carries none).
+    pub fn with_issued<T: Clone + 'static>(mut self, tokens: &T) -> Self {
+        self.0.issued = Some(Cause::new(tokens.clone()));
+        self
+    }
+
+    /// The message of the kind alone, without the issued tokens' note.
+    pub fn kind_message(&self) -> String {
+        self.0.kind.to_string()
+    }
+
+    /// The end of the message when the error carries issued tokens that its
+    /// kind does not say it carries.
+    pub fn issued_note(&self) -> &'static str {
+        if self.0.issued.is_some() {
+            CARRIES_TOKENS
+        } else {
+            ""
+        }
     }
 
     /// The underlying failure, if one was recorded ([`ErrorKind::cause`]).
     /// Inherent, so that the deprecated `std::error::Error::cause` is never
     /// picked instead where that trait is in scope.
     pub fn cause(&self) -> Option<&Cause> {
-        self.0.cause()
+        self.0.kind.cause()
     }
 
     /// Shorthand for an [`ErrorKind::InvalidArgument`].
@@ -96,26 +144,27 @@ impl RefreshError {
 
 impl From<ErrorKind> for RefreshError {
     fn from(kind: ErrorKind) -> Self {
-        Self(Box::new(kind))
+        Self(Box::new(Inner { kind, issued: None }))
     }
 }
 
 impl std::ops::Deref for RefreshError {
     type Target = ErrorKind;
     fn deref(&self) -> &ErrorKind {
-        &self.0
+        &self.0.kind
     }
 }
 
 impl std::fmt::Debug for RefreshError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        self.0.kind.fmt(f)
     }
 }
 
 impl std::fmt::Display for RefreshError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        self.0.kind.fmt(f)?;
+        f.write_str(self.issued_note())
     }
 }
 

@@ -160,7 +160,10 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                         // tokens the app holds (the trusted side wins, fenced
                         // again).
                         Err(error) if matches!(error.kind(), ErrorKind::Fenced { .. }) => {
-                            guard.reread().await?;
+                            guard
+                                .reread()
+                                .await
+                                .map_err(|error| error.with_issued(&tokens))?;
                             if guard.logged_out() || guard.db_hash().is_none() {
                                 return Err(logged_out_during(&tokens));
                             }
@@ -169,7 +172,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                         Err(error) if matches!(error.kind(), ErrorKind::LoggedOut) => {
                             return Err(logged_out_during(&tokens));
                         }
-                        Err(error) => return Err(error),
+                        Err(error) => return Err(error.with_issued(&tokens)),
                     }
                     issued = Some(tokens);
                 }
@@ -183,6 +186,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             (Err(error), Some(tokens)) if matches!(error.kind(), ErrorKind::LoggedOut) => {
                 Err(logged_out_during(&tokens))
             }
+            // Whatever else ended the adoption, the issued tokens go back.
+            (Err(error), Some(tokens)) => Err(error.with_issued(&tokens)),
             (adopted, _) => adopted,
         }
     }

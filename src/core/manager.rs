@@ -156,13 +156,15 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// The whole wait is bounded by the options' timeout and signal, and
     /// ends with [`ErrorKind::Closed`] on [`close`](Self::close).
     /// Dropping the future leaves nothing queued or held. A logout of this
-    /// context after the future is first polled holds the guard to it
+    /// context after this call holds the guard to it
     /// ([`RefreshLockGuard::logged_out`]).
-    pub async fn spin_lock(
+    pub fn spin_lock(
         &self,
         options: L::Options,
-    ) -> Result<RefreshLockGuard<L::Guard, S, N>, RefreshError> {
-        self.lock_since(options, self.shared.logouts.get()).await
+    ) -> impl Future<Output = Result<RefreshLockGuard<L::Guard, S, N>, RefreshError>> + '_ {
+        // Not an `async fn`: the count is read at the call, and no state
+        // machine of its own wraps the wait's.
+        self.lock_since(options, self.shared.logouts.get())
     }
 
     /// [`spin_lock`](Self::spin_lock), for a caller that asked for the lock

@@ -116,7 +116,7 @@ impl LeaseLock {
         let n = self.shared.next_token.get().wrapping_add(1);
         self.shared.next_token.set(n);
         let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-        format!("{}#{n}.{bits:08x}", self.shared.holder)
+        format!("{}#{n}.{bits}", self.shared.holder)
     }
 }
 

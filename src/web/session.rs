@@ -106,7 +106,7 @@ pub fn lock_name(database_name: &str, session: &str) -> String {
 /// A name with a random suffix.
 pub fn random_name(prefix: &str) -> String {
     let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-    format!("{prefix}-{bits:08x}")
+    format!("{prefix}-{bits}")
 }
 
 /// Opens the manager of one session: checks IndexedDB, picks the lock, opens

@@ -4,7 +4,7 @@
 //! callbacks, and `refreshToken: ""`.
 
 use cross_tab_refresh::api::{CrossTabRefreshManager, RefreshLockGuard};
-use js_sys::Function;
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -112,6 +112,32 @@ async fn a_failed_save_hands_the_new_tokens_back() {
     assert_eq!(b.known_session_hash(), known);
     let after = JsFuture::from(b.stored_state()).await.unwrap();
     assert_eq!(field(&after, "generation"), field(&before, "generation"));
+}
+
+/// With no `save` handler, a store failure after the network call hands the
+/// new tokens back too: nothing else holds them, and the old refresh token
+/// is spent.
+#[wasm_bindgen_test]
+async fn a_store_failure_after_the_network_call_hands_the_new_tokens_back() {
+    let session = Session::new();
+    let (_a, b) = two_tabs_of(&session, &tokens("at-0", Some("rt-0"))).await;
+    let world = counting_handlers(&tokens("at-1", Some("rt-1")), false);
+    let handlers = field(&world, "handlers");
+    Reflect::delete_property(handlers.unchecked_ref::<js_sys::Object>(), &s("save")).unwrap();
+    let restore = inject("put throws QuotaExceededError");
+    let result = JsFuture::from(b.refresh(handlers)).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "StoreError");
+    assert_eq!(
+        field(&field(&error, "tokens"), "accessToken"),
+        s("at-1"),
+        "error.tokens"
+    );
+    assert!(
+        message(&error).ends_with("the old refresh token is spent"),
+        "{}",
+        message(&error)
+    );
 }
 
 /// Item 9: a refresh handler that calls refresh() of its own manager gets a

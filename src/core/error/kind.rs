@@ -3,7 +3,7 @@
 
 use std::any::Any;
 
-use super::{Cause, Remedy};
+use super::{CARRIES_TOKENS, Cause, Remedy};
 
 /// What went wrong: each kind has a stable name ([`name`](Self::name)).
 #[derive(Clone, Debug, thiserror::Error)]
@@ -75,7 +75,7 @@ pub enum ErrorKind {
     GuardReleased,
 
     /// A callback supplied by the application failed.
-    #[error("the {callback}() callback failed{}", if tokens.is_some() { "; the server issued new tokens, which this error carries: persist them, the old refresh token is spent" } else { "" })]
+    #[error("the {callback}() callback failed{}", if tokens.is_some() { CARRIES_TOKENS } else { "" })]
     Callback {
         /// Which callback.
         callback: &'static str,
