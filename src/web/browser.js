@@ -47,8 +47,10 @@ export function requestLock(locks, name, how, db, store, key) {
     const ask = () => {
       if (abandoned) return resolve(null);
       done = locks.request(name, options, (lock) => {
-        if (lock === null) return resolve(null);
-        if (abandoned) return undefined;
+        // A request given up once its grant was decided (aborting it no
+        // longer withdraws it) settles too: a promise left pending would
+        // keep its waiter's callbacks for ever. The lock is freed at once.
+        if (lock === null || abandoned) return resolve(null);
         if (db) {
           read = readValue(db, store, key);
           read.catch(() => {});

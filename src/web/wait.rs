@@ -151,13 +151,16 @@ pub fn wait_kind(options: &LockOptions) -> WaitKind {
 }
 
 /// The end of a wait with `options`: `LockTimeout` when its timeout elapses,
-/// `Aborted` when its signal aborts; never for a wait that does not queue.
-/// An abort already signalled wins over a timer.
+/// `Aborted` when its signal aborts; for a wait that does not queue, only
+/// `Aborted`, if its signal was aborted already. An abort already signalled
+/// wins over a timer.
 pub fn give_up(options: &LockOptions) -> impl Future<Output = RefreshError> {
     let queues = wait_kind(options) == WaitKind::Queue;
     let mut timer = queues.then(|| sleep(options.timeout_ms));
+    // A signal aborted already settles its promise at once: it ends the
+    // attempt before the lock manager or the store answers.
     let mut abort = match &options.signal {
-        Some(signal) if queues => Some(Settling::new(when_aborted(signal))),
+        Some(signal) if queues || signal.aborted() => Some(Settling::new(when_aborted(signal))),
         _ => None,
     };
     std::future::poll_fn(move |cx| {

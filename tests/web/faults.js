@@ -306,3 +306,22 @@ export async function hostileValues(manager, options) {
   }
   return ends;
 }
+
+/** A lock manager that grants every request `ms` after it is made (the
+ * grant's callback then runs), ignoring its signal, as one may when the
+ * grant was already decided: `{ locks, grants() }`, `grants()` counting the
+ * callbacks run. */
+export function lateGrantingLocks(ms) {
+  let grants = 0;
+  const locks = {
+    request(name, options, callback) {
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          grants += 1;
+          resolve(callback({ name, mode: "exclusive" }));
+        }, ms),
+      );
+    },
+  };
+  return { locks, grants: () => grants };
+}

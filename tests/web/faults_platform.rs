@@ -11,6 +11,44 @@ use wasm_bindgen_test::*;
 
 use crate::support::*;
 
+#[wasm_bindgen(module = "/tests/web/faults.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = lateGrantingLocks)]
+    fn late_granting_locks(ms: u32) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/src/web/browser.js")]
+extern "C" {
+    /// The library's own Web Locks request (`how` 0 queues, 1 only if free).
+    #[wasm_bindgen(js_name = requestLock)]
+    fn request_lock(locks: &JsValue, name: &str, how: u32) -> JsValue;
+}
+
+/// A request given up after the lock manager decided to grant it, before
+/// the grant's callback runs (a timeout, an abort, close() or a dropped
+/// future), still settles what its waiter awaited: a promise left pending
+/// keeps the waiter's callbacks, and what they hold, for ever.
+#[wasm_bindgen_test]
+async fn a_request_given_up_just_before_its_grant_still_settles() {
+    let late = late_granting_locks(20);
+    for how in [0, 1] {
+        let name = format!("late-grant-{how}");
+        let request = request_lock(&field(&late, "locks"), &name, how);
+        let granted: js_sys::Promise = field(&request, "granted").unchecked_into();
+        field(&request, "abandon")
+            .unchecked_into::<Function>()
+            .call0(&request)
+            .unwrap();
+        let settled = JsFuture::from(within(&granted, 1_000)).await;
+        assert!(
+            settled.as_ref().is_ok_and(JsValue::is_null),
+            "granted settled with {settled:?}"
+        );
+    }
+    let grants = field(&late, "grants").unchecked_into::<Function>();
+    assert_eq!(grants.call0(&JsValue::NULL).unwrap(), JsValue::from(2));
+}
+
 #[wasm_bindgen_test]
 async fn a_throwing_lock_manager_is_not_supported() {
     let session = Session::new();

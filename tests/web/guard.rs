@@ -79,6 +79,28 @@ async fn abort_rejects_a_pending_wait() {
 }
 
 #[wasm_bindgen_test]
+async fn an_already_aborted_signal_rejects_an_if_free_request_on_a_free_lock() {
+    // timeoutMs: 0 asks only if the lock is free; an aborted signal still
+    // means "do not take it", whatever the lock.
+    let session = Session::new();
+    for tab in [session.open().await, lease_tab(&session).await] {
+        let controller = AbortController::new().unwrap();
+        controller.abort_with_reason(&s("user left"));
+        let options = obj(&[
+            ("timeoutMs", JsValue::from(0)),
+            ("signal", controller.signal().into()),
+        ]);
+        let error = assert_error(lock(&tab, options).await, "AbortError");
+        assert_eq!(Reflect::get(&error, &s("cause")).unwrap(), s("user left"));
+        // The lock was not taken.
+        lock(&tab, obj(&[("timeoutMs", JsValue::from(0))]))
+            .await
+            .unwrap()
+            .release();
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_wait_that_times_out_leaves_the_browsers_queue_at_once() {
     // Not only once the holder releases: a request left queued would be
     // granted later, to nobody, and hold the lock for a moment.
