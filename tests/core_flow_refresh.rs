@@ -9,7 +9,7 @@ mod host;
 
 use cross_tab_refresh::core::memory::{MemoryRecord, MemoryStore};
 use cross_tab_refresh::core::{
-    ErrorKind, RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens,
+    Cause, ErrorKind, RefreshError, RefreshHandlers, RefreshOutcome, SessionHash, SessionTokens,
     StoredState,
 };
 use futures::executor::block_on;
@@ -208,5 +208,55 @@ fn a_store_failure_at_the_write_after_a_refresh_is_reported_as_it_is() {
         assert_eq!(*storage.0.borrow(), TokenServer::tokens(1));
         assert_eq!(stored_hash(&store), None);
         assert_eq!(store.writes(), 0);
+    });
+}
+
+/// Handlers whose `refresh` fails (the server said `invalid_grant`, say)
+/// and makes the store's next operation fail: the read after it.
+struct StoreFailsAfterRefreshFails {
+    inner: Handlers,
+    store: MemoryStore,
+}
+
+impl RefreshHandlers for StoreFailsAfterRefreshFails {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.store.fail_next(1);
+        Err(ErrorKind::Callback {
+            callback: "refresh",
+            cause: Some(Cause::new("invalid_grant")),
+            tokens: None,
+        }
+        .into())
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await
+    }
+}
+
+/// A failed network refresh stays the error when the read that follows it
+/// fails too: the app decides on it (an `invalid_grant` means logged out).
+#[test]
+fn a_store_failure_after_a_failed_refresh_does_not_hide_it() {
+    let (manager, store) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    let handlers = StoreFailsAfterRefreshFails {
+        inner: Handlers::new(&server, &storage),
+        store: store.clone(),
+    };
+    block_on(async {
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let error = manager.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "CallbackError", "{error}");
+        assert_eq!(
+            error.cause().and_then(|cause| cause.downcast_ref::<&str>()),
+            Some(&"invalid_grant")
+        );
     });
 }

@@ -141,7 +141,11 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         if !guard.hash_mismatch() {
             match flight.handler(handlers.refresh()).await {
                 Err(error) => {
-                    let moved = guard.reread().await?;
+                    // The network refresh's failure stays the error if the
+                    // read fails too: the app decides on it.
+                    let Ok(moved) = guard.reread().await else {
+                        return Err(error);
+                    };
                     if guard.logged_out() {
                         return Err(ErrorKind::LoggedOut.into());
                     }
