@@ -2,7 +2,6 @@
 //! type, never coerced. A wrong type is an `InvalidArgumentError` that names
 //! the field.
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use crate::core::{RefreshError, options};
@@ -22,6 +21,9 @@ extern "C" {
     /// surrogate would be read as U+FFFD, and two strings would read the same.
     #[wasm_bindgen(js_name = text)]
     pub fn string_of(value: &JsValue) -> Option<String>;
+    /// `object[key]`; if reading it throws (a getter, a proxy trap), a value
+    /// that no check accepts and that [`type_of`] names, never `undefined`.
+    pub fn field(object: &JsValue, key: &str) -> JsValue;
 }
 
 /// An `InvalidArgumentError` with `message`.
@@ -71,8 +73,7 @@ impl<'a> Fields<'a> {
 
     /// The field, or `None` when absent or `undefined`.
     pub fn get(&self, key: &str) -> Result<Option<JsValue>, RefreshError> {
-        let value = Reflect::get(self.object, &JsValue::from_str(key))
-            .map_err(|_| invalid(format!("{}.{key} cannot be read", self.what)))?;
+        let value = field(self.object, key);
         Ok((!value.is_undefined()).then_some(value))
     }
 

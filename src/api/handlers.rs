@@ -2,11 +2,12 @@
 //! may be sync or async; whatever they throw or reject with becomes a
 //! `CallbackError` with that value as `cause`.
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::error::to_js;
+use super::fields::field;
 use super::tokens::{JsTokens, session_tokens};
 use crate::core::{ErrorKind, RefreshError, RefreshHandlers};
 use crate::web::global::js_cause;
@@ -63,7 +64,7 @@ impl JsHandlers {
                 "refresh() takes an object { refresh, reload, save? } of functions",
             ));
         }
-        let field = |key: &str| Reflect::get(&value, &JsValue::from_str(key)).unwrap_or_default();
+        let field = |key: &str| field(&value, key);
         let function = |key: &str, field: JsValue| {
             field.dyn_into::<Function>().map_err(|_| {
                 RefreshError::invalid_argument(format!("handlers.{key} must be a function"))

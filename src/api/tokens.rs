@@ -2,10 +2,9 @@
 
 use std::rc::Rc;
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::fields::{invalid, string_of, type_of};
+use super::fields::{field, invalid, string_of, type_of};
 use crate::core::{RefreshError, SessionTokens};
 
 /// Decodes `SessionTokens`. Extra fields are ignored; tokens are never
@@ -17,8 +16,7 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
             type_of(value)
         )));
     }
-    let field = |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default();
-    let access = field("accessToken");
+    let access = field(value, "accessToken");
     let Some(access_token) = string_of(&access) else {
         return Err(invalid(format!(
             "{what}.accessToken must be a string, got {}",
@@ -28,7 +26,7 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
     if access_token.is_empty() {
         return Err(invalid(format!("{what}.accessToken must not be empty")));
     }
-    let refresh = field("refreshToken");
+    let refresh = field(value, "refreshToken");
     let refresh_token = if refresh.is_undefined() || refresh.is_null() {
         None
     } else {

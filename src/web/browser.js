@@ -307,12 +307,26 @@ export function unknownKey(object, known) {
   }
 }
 
+// What a field whose getter (or proxy trap) throws reads as: no check
+// accepts it, and typeOf names it.
+const unreadable = Object.freeze({});
+
+// `object[key]`, or `unreadable` if reading it throws.
+export function field(object, key) {
+  try {
+    return object[key];
+  } catch {
+    return unreadable;
+  }
+}
+
 // A lone surrogate: a string with one has no UTF-8 form.
 const lone = /\p{Cs}/u;
 
 // A value's type, for messages: "null", "an array", a string with a lone
-// surrogate, or its `typeof`.
+// surrogate, a field that cannot be read, or its `typeof`.
 export function typeOf(value) {
+  if (value === unreadable) return "a getter that throws";
   try {
     if (Array.isArray(value)) return "an array";
   } catch {

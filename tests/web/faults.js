@@ -279,12 +279,19 @@ export async function hostileValues(manager, options) {
   });
   const tokens = { accessToken: "secret-hostile" };
   const brokenThen = Object.assign(Promise.resolve(tokens), { then: 1 });
+  const throwing = () => {
+    throw new Error("a getter that throws");
+  };
   const Manager = manager.constructor;
   const calls = {
     "open(options whose keys cannot be listed)": () => Manager.open(unlistable),
     "open({ session: a revoked proxy })": () => Manager.open({ ...options, session: revoked }),
     "spinLock({ signal: a revoked proxy })": () => manager.spinLock({ signal: revoked }),
     "restoreSession({ accessToken: a revoked proxy })": () => manager.restoreSession({ accessToken: revoked }),
+    "restoreSession(tokens whose refreshToken getter throws)": () =>
+      manager.restoreSession(Object.defineProperty({ accessToken: "secret-hostile" }, "refreshToken", { get: throwing })),
+    "refresh(handlers whose save getter throws)": () =>
+      manager.refresh(Object.defineProperty({ refresh: () => tokens, reload: () => tokens }, "save", { get: throwing })),
     "refresh() whose refresh returns a promise with a broken then": () =>
       manager.refresh({ refresh: () => brokenThen, reload: () => tokens }),
     "refresh() afterwards": () => manager.refresh({ refresh: () => tokens, reload: () => tokens }),

@@ -194,6 +194,14 @@ async fn values_that_throw_when_looked_at_are_named_errors() {
             "rejected InvalidArgumentError",
         ),
         (
+            "restoreSession(tokens whose refreshToken getter throws)",
+            "rejected InvalidArgumentError",
+        ),
+        (
+            "refresh(handlers whose save getter throws)",
+            "rejected InvalidArgumentError",
+        ),
+        (
             "refresh() whose refresh returns a promise with a broken then",
             "rejected CallbackError",
         ),
