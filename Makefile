@@ -5,11 +5,13 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 240
 # Release builds (make build, and the size breakdown that rebuilds the same).
 # sha2's compact software backend: its rounds in a loop instead of unrolled
 # (the session hash is one short input per save; the bytes matter more).
-# The source paths of panic locations are written relative: a dependency's as
-# c/<crate>-<version>/... (its registry folder, named for the registry, made
-# one letter: 60 bytes less gzipped than crates/index.crates.io-<hash>/...;
-# `=`, not `:=`, so that the folder is listed after setup has fetched crates).
-RELEASE_RUSTFLAGS = --remap-path-prefix=$(HOME)/.cargo/registry/src=crates $(foreach dir,$(wildcard $(HOME)/.cargo/registry/src/*),--remap-path-prefix=$(dir)=c) --remap-path-prefix=$(CURDIR)=. --cfg sha2_backend_soft=\"compact\"
+# The source paths of panic locations are written relative and short: a
+# dependency's as c/<crate>-<version>/... (its registry folder, named for the
+# registry, made one letter: 60 bytes less gzipped than
+# crates/index.crates.io-<hash>/...; `=`, not `:=`, so that the folder is
+# listed after setup has fetched crates), this crate's as s/... for src/...
+# (12 bytes).
+RELEASE_RUSTFLAGS = --remap-path-prefix=$(HOME)/.cargo/registry/src=crates $(foreach dir,$(wildcard $(HOME)/.cargo/registry/src/*),--remap-path-prefix=$(dir)=c) --remap-path-prefix=$(CURDIR)=. --remap-path-prefix=src=s --cfg sha2_backend_soft=\"compact\"
 
 .PHONY: setup demo serve test size test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench mutants build clean
 

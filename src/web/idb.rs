@@ -97,6 +97,17 @@ struct State {
     on_closing: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
+impl Drop for State {
+    /// A manager dropped without `close()` (garbage-collected, say) leaves
+    /// no connection open, nor one whose step-aside listener calls into its
+    /// freed handler at the next upgrade.
+    fn drop(&mut self) {
+        if let Some(database) = self.open.get_mut().take() {
+            database.close();
+        }
+    }
+}
+
 /// What a manager does on its connection before it closes.
 pub type Cleanup = std::pin::Pin<Box<dyn Future<Output = ()>>>;
 

@@ -82,6 +82,25 @@ async fn two_uses_at_once_after_an_upgrade_keep_one_connection() {
     assert_eq!(seen.length(), 0, "uncaught: {:?}", seen.to_vec());
 }
 
+/// A manager dropped without `close()` (garbage-collected, or freed) left
+/// its connection open, listening for `versionchange` with a freed handler:
+/// the next upgrade threw an uncaught error.
+#[wasm_bindgen_test]
+async fn a_manager_dropped_without_close_leaves_no_connection_behind() {
+    let session = Session::new();
+    let tab = session.open().await;
+    JsFuture::from(tab.stored_state()).await.unwrap();
+    drop(tab);
+    let uncaught = watch_uncaught();
+    let upgraded = JsFuture::from(upgrade_database(&session.database, 7, "something-else")).await;
+    assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
+    let seen: js_sys::Function = field(&uncaught, "seen").unchecked_into();
+    let seen = js_sys::Array::from(&seen.call0(&JsValue::NULL).unwrap());
+    let stop: js_sys::Function = field(&uncaught, "stop").unchecked_into();
+    stop.call0(&JsValue::NULL).unwrap();
+    assert_eq!(seen.length(), 0, "uncaught: {:?}", seen.to_vec());
+}
+
 #[wasm_bindgen_test]
 async fn an_upgrade_while_a_tab_waits_for_the_lock_does_not_fail_its_first_read() {
     // 1. Tab a holds the lock and has saved; tab b waits for the lock.
