@@ -19,11 +19,13 @@ import { isMain } from "./is-main.mjs";
 import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
-// says what the bytes above it are for. 55.1 KiB: raised from 55.0 for the
-// fixes that keep a refresh asked for before this context's logout from
-// undoing it and hand the issued tokens back on any failure after the
-// network call (92 bytes net: 56,256 to 56,348).
-export const BUDGET_BYTES = 56_422;
+// says what the bytes above it are for. 55.2 KiB: raised from 55.0 for
+// fixes of guarantees 3 and 4 and of spinLock's abort signal: a refresh asked
+// for before this context's logout held to it (and one asked after not), the
+// issued tokens handed back on any failure after the network call, an
+// aborted signal refused before any lock is asked for, a dropped manager
+// closing its connection: 56,256 to 56,480 bytes, with 44 saved meanwhile.
+export const BUDGET_BYTES = 56_525;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 

@@ -272,3 +272,36 @@ fn a_refresh_asked_for_before_this_contexts_logout_does_not_undo_it() {
         assert_eq!(manager.known_session_hash(), None);
     });
 }
+
+#[test]
+fn a_refresh_asked_for_after_a_logout_and_a_new_login_is_not_held_to_the_logout() {
+    // 1. A context holds the lock; a refresh it asked for waits (the leader).
+    // 2. It logs out, logs in anew, and asks for a refresh again: that one
+    //    joins the waiting refresh.
+    // 3. The lock is released: the first refresh rejects with
+    //    LoggedOutError, the second runs for the new login.
+    let (manager, _) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    let handlers = Handlers::new(&server, &storage);
+    block_on(async {
+        let guard = manager.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let mut before = std::pin::pin!(manager.refresh(WAIT, &handlers));
+        assert!(poll_once(before.as_mut()).is_pending());
+        manager.on_logout().await.unwrap();
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let mut after = std::pin::pin!(manager.refresh(WAIT, &handlers));
+        assert!(poll_once(after.as_mut()).is_pending());
+        drop(guard);
+        let (before, after) = futures::join!(before, after);
+        assert_eq!(before.unwrap_err().name(), "LoggedOutError");
+        let (outcome, _) = after.unwrap_or_else(|e| panic!("the new login's refresh: {e}"));
+        assert_eq!(outcome, RefreshOutcome::Refreshed);
+    });
+}

@@ -13,8 +13,8 @@ extern "C" {
     #[wasm_bindgen(js_name = unknownKey)]
     fn unknown_key(object: &JsValue, known: &str) -> JsValue;
     /// A value's type, for messages: `null`, `an array`, a string with a
-    /// lone surrogate, or its `typeof` (also for a value that throws when
-    /// looked at).
+    /// lone surrogate, a getter that throws ([`field`]), or its `typeof`
+    /// (also for a value that throws when looked at).
     #[wasm_bindgen(js_name = typeOf)]
     pub fn type_of(value: &JsValue) -> String;
     /// `value` as a string, if it is one with a UTF-8 form: a lone

@@ -188,15 +188,16 @@ impl CrossTabRefreshManager {
     /// `"adopted"`, no network call) or calls `refresh`, `save`, and stores
     /// the new hash (outcome `"refreshed"`). Concurrent calls in one context
     /// share one refresh. Rejects with `LoggedOutError` (another context
-    /// logged out after this one learned its tokens: no network call; or,
-    /// with the new tokens as `tokens`, a logout came after the server
-    /// issued them: `save` has stored them, and they are the ended
-    /// session's),
+    /// logged out after this one learned its tokens, or this one after the
+    /// call: no network call; or, with the new tokens as `tokens`, a logout
+    /// came after the server issued them: `save` has stored them, and they
+    /// are the ended session's),
     /// `CallbackError` (the callback's error as `cause`; after a failed
     /// `save`, the new tokens as `tokens`), `ReentrancyError` (called from
     /// one of its own handlers), `StaleTokensError`, `FencedError`,
     /// `LockTimeoutError`, `StoreError`, `InvalidArgumentError` or
-    /// `ClosedError`.
+    /// `ClosedError`. Any rejection after the network call carries the new
+    /// tokens as `tokens`.
     #[wasm_bindgen(unchecked_return_type = "Promise<RefreshResult>")]
     pub fn refresh(
         &self,

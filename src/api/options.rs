@@ -5,10 +5,11 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::fields::{Fields, invalid, type_of};
-use crate::core::RefreshError;
 use crate::core::options::{
     self, DEFAULT_DATABASE_NAME, DEFAULT_LEASE_MS, DEFAULT_LOCK_TIMEOUT_MS,
 };
+use crate::core::{ErrorKind, RefreshError};
+use crate::web::global::js_cause;
 
 pub use crate::web::LockChoice;
 
@@ -112,5 +113,13 @@ pub fn spin_lock_options(value: &JsValue) -> Result<SpinLockOptions, RefreshErro
         decoded.signal.is_some() || decoded.timeout_ms.is_some(),
         "signal or timeoutMs",
     )?;
+    // Aborted already: rejects at once, before any lock is asked for (also
+    // when it is taken only if free, or this context holds it).
+    if let Some(signal) = decoded.signal.as_ref().filter(|signal| signal.aborted()) {
+        return Err(ErrorKind::Aborted {
+            cause: js_cause(signal.reason()),
+        }
+        .into());
+    }
     Ok(decoded)
 }

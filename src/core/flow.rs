@@ -70,15 +70,18 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   from inside a handler of that run fails with
     ///   [`ErrorKind::Reentrant`] instead of waiting for itself.
     /// - If another context logged out after this one learned its tokens,
-    ///   fail with [`ErrorKind::LoggedOut`]: no network call (or, when the
-    ///   logout is found after a failed `refresh()`, no other).
+    ///   or this context logged out after this call, fail with
+    ///   [`ErrorKind::LoggedOut`]: no network call (or, when the logout is
+    ///   found after a failed `refresh()`, no other). A call made after that
+    ///   logout does not share the result of one made before it.
     /// - On a mismatch, `reload()` the other context's tokens and trust them
     ///   ([`RefreshOutcome::Adopted`]); a failed reload is an error, never a
     ///   success on stale tokens.
     /// - Otherwise `refresh()`, `save()`, then the fenced write
     ///   ([`RefreshOutcome::Refreshed`]). If `save()` fails, the error
     ///   carries the new tokens ([`ErrorKind::unsaved_tokens`]) and
-    ///   nothing is written. If the write is fenced (the lock was lost
+    ///   nothing is written; so does any other failure after the network
+    ///   call ([`RefreshError::issued_tokens`]). If the write is fenced (the lock was lost
     ///   meanwhile and another context wrote), adopt what the app now holds.
     ///   A logout after the server issued the tokens (in any context, found
     ///   at the write, or during that adoption when a new login followed it;
@@ -87,8 +90,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   ([`ErrorKind::ended_tokens`]): `save()` has stored them, and they
     ///   are the logged-out session's.
     /// - If `refresh()` fails, read the store again: if another context
-    ///   stored other tokens meanwhile, adopt them; else report the failure
-    ///   and leave the store untouched.
+    ///   stored other tokens meanwhile, adopt them; else (or if that read
+    ///   fails) report the failure and leave the store untouched.
     ///
     /// The lock is held only for this call.
     pub async fn refresh<H: RefreshHandlers>(
@@ -103,17 +106,19 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             match self.shared.flight.join() {
                 Role::Lead(ticket) => {
                     let result = self.refresh_once(options, handlers, logouts_at).await;
-                    ticket.publish(Rc::new(result.clone()) as Rc<dyn Any>);
+                    ticket.publish(Rc::new((logouts_at, result.clone())) as Rc<dyn Any>);
                     return result;
                 }
                 Role::Follow(_) if self.shared.flight.inside_handler() => {
                     return Err(ErrorKind::Reentrant.into());
                 }
                 Role::Follow(id) => {
-                    // No result (the leader was dropped) or one of another
-                    // token type: run again.
+                    // No result (the leader was dropped), one of another
+                    // token type, or of a refresh asked for before a logout
+                    // of this context that this one came after: run again.
                     if let Some(result) = self.shared.flight.result_of(id).await
-                        && let Some(result) = result.downcast_ref::<Flow<H::Tokens>>()
+                        && let Some((at, result)) = result.downcast_ref::<(u64, Flow<H::Tokens>)>()
+                        && *at == logouts_at
                     {
                         return result.clone();
                     }

@@ -64,7 +64,8 @@ impl Drop for Settling {
 pub struct LockOptions {
     /// How long to wait; 0 means "only if free right now".
     pub timeout_ms: u32,
-    /// Aborts the wait.
+    /// Aborts the wait (not a steal's; JavaScript's `spinLock` refuses a
+    /// signal aborted already before it asks for any lock).
     pub signal: Option<AbortSignal>,
     /// Take the lock from its holder at once.
     pub steal: bool,
@@ -151,16 +152,18 @@ pub fn wait_kind(options: &LockOptions) -> WaitKind {
 }
 
 /// The end of a wait with `options`: `LockTimeout` when its timeout elapses,
-/// `Aborted` when its signal aborts; for a wait that does not queue, only
-/// `Aborted`, if its signal was aborted already. An abort already signalled
-/// wins over a timer.
+/// `Aborted` when its signal aborts; for an only-if-free wait, only
+/// `Aborted`, if its signal was aborted already (a steal is never given
+/// up). An abort already signalled wins over a timer.
 pub fn give_up(options: &LockOptions) -> impl Future<Output = RefreshError> {
     let queues = wait_kind(options) == WaitKind::Queue;
     let mut timer = queues.then(|| sleep(options.timeout_ms));
     // A signal aborted already settles its promise at once: it ends the
     // attempt before the lock manager or the store answers.
     let mut abort = match &options.signal {
-        Some(signal) if queues || signal.aborted() => Some(Settling::new(when_aborted(signal))),
+        Some(signal) if queues || (!options.steal && signal.aborted()) => {
+            Some(Settling::new(when_aborted(signal)))
+        }
         _ => None,
     };
     std::future::poll_fn(move |cx| {

@@ -93,10 +93,16 @@ async fn an_already_aborted_signal_rejects_an_if_free_request_on_a_free_lock() {
         let error = assert_error(lock(&tab, options).await, "AbortError");
         assert_eq!(Reflect::get(&error, &s("cause")).unwrap(), s("user left"));
         // The lock was not taken.
-        lock(&tab, obj(&[("timeoutMs", JsValue::from(0))]))
+        let held = lock(&tab, obj(&[("timeoutMs", JsValue::from(0))]))
             .await
-            .unwrap()
-            .release();
+            .unwrap();
+        // Nor is it a LockTimeoutError while this context holds the lock.
+        let options = obj(&[
+            ("timeoutMs", JsValue::from(0)),
+            ("signal", controller.signal().into()),
+        ]);
+        assert_error(lock(&tab, options).await, "AbortError");
+        held.release();
     }
 }
 
