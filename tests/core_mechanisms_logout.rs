@@ -305,3 +305,72 @@ fn a_refresh_asked_for_after_a_logout_and_a_new_login_is_not_held_to_the_logout(
         assert_eq!(outcome, RefreshOutcome::Refreshed);
     });
 }
+
+/// Refresh handlers that log `by` out and in again (`restore_session`) as
+/// the refresh starts (then `reached`), and wait for `gate` before the
+/// network refresh.
+struct LogoutAndLoginInRefresh<'a> {
+    by: &'a Manager,
+    reached: std::cell::Cell<bool>,
+    gate: std::cell::Cell<bool>,
+    inner: Handlers,
+}
+
+impl RefreshHandlers for LogoutAndLoginInRefresh<'_> {
+    type Tokens = SessionTokens;
+    async fn refresh(&self) -> Result<SessionTokens, RefreshError> {
+        self.by.on_logout().await?;
+        self.by.restore_session(&TokenServer::tokens(0)).await?;
+        self.reached.set(true);
+        std::future::poll_fn(|cx| {
+            if self.gate.get() {
+                std::task::Poll::Ready(())
+            } else {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        self.inner.refresh().await
+    }
+    async fn reload(&self) -> Result<SessionTokens, RefreshError> {
+        self.inner.reload().await
+    }
+    async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        self.inner.save(tokens).await
+    }
+}
+
+#[test]
+fn a_refresh_asked_for_during_one_that_a_logout_ended_shares_its_error() {
+    // 1. A refresh is at the server when its context logs out and in again.
+    // 2. A second refresh asked for then joins it.
+    // 3. The first ends with the logout, carrying the tokens it saved (the
+    //    ended session's); the second gets the same error rather than
+    //    refreshing again with those tokens.
+    let (manager, _) = manager();
+    let (server, storage) = (TokenServer::default(), AppStorage::default());
+    let handlers = LogoutAndLoginInRefresh {
+        by: &manager,
+        reached: Default::default(),
+        gate: Default::default(),
+        inner: Handlers::new(&server, &storage),
+    };
+    block_on(async {
+        manager
+            .restore_session(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        let mut first = std::pin::pin!(manager.refresh(WAIT, &handlers));
+        while !handlers.reached.get() {
+            assert!(poll_once(first.as_mut()).is_pending());
+        }
+        let mut second = std::pin::pin!(manager.refresh(WAIT, &handlers));
+        assert!(poll_once(second.as_mut()).is_pending());
+        handlers.gate.set(true);
+        let (first, second) = futures::join!(first, second);
+        assert_ended_with_tokens_1(&first.unwrap_err());
+        assert_ended_with_tokens_1(&second.unwrap_err());
+        assert_eq!(handlers.inner.network_calls.get(), 1);
+    });
+}

@@ -114,11 +114,12 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 }
                 Role::Follow(id) => {
                     // No result (the leader was dropped), one of another
-                    // token type, or of a refresh asked for before a logout
-                    // of this context that this one came after: run again.
+                    // token type, or the refusal of a refresh asked for
+                    // before a logout of this context that this one came
+                    // after (no network call was made): run again.
                     if let Some(result) = self.shared.flight.result_of(id).await
                         && let Some((at, result)) = result.downcast_ref::<(u64, Flow<H::Tokens>)>()
-                        && *at == logouts_at
+                        && (*at == logouts_at || !refused_for_logout(result))
                     {
                         return result.clone();
                     }
@@ -233,6 +234,11 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         guard.handle_mismatch(tokens.as_ref()).await?;
         Ok((RefreshOutcome::Adopted, tokens))
     }
+}
+
+/// Was `result` a refusal for a logout, with no network call made?
+fn refused_for_logout<T>(result: &Flow<T>) -> bool {
+    matches!(result, Err(error) if matches!(error.kind(), ErrorKind::LoggedOut))
 }
 
 /// A logout that came after the server issued `tokens` (and `save()` got

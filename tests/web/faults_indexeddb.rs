@@ -34,6 +34,19 @@ extern "C" {
     fn watch_uncaught() -> JsValue;
 }
 
+/// Stops `watch` (from `watch_uncaught`) and asserts it saw no uncaught error.
+fn assert_nothing_uncaught(watch: &JsValue) {
+    let call = |name| {
+        field(watch, name)
+            .unchecked_into::<js_sys::Function>()
+            .call0(&JsValue::NULL)
+            .unwrap()
+    };
+    let seen = js_sys::Array::from(&call("seen"));
+    call("stop");
+    assert_eq!(seen.length(), 0, "uncaught: {:?}", seen.to_vec());
+}
+
 #[wasm_bindgen_test]
 async fn another_connection_upgrading_the_database_is_not_blocked() {
     let session = Session::new();
@@ -75,11 +88,7 @@ async fn two_uses_at_once_after_an_upgrade_keep_one_connection() {
     assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
     // Every connection hears versionchange before the upgrade goes on, so
     // a listener's error is in by now.
-    let seen: js_sys::Function = field(&uncaught, "seen").unchecked_into();
-    let seen = js_sys::Array::from(&seen.call0(&JsValue::NULL).unwrap());
-    let stop: js_sys::Function = field(&uncaught, "stop").unchecked_into();
-    stop.call0(&JsValue::NULL).unwrap();
-    assert_eq!(seen.length(), 0, "uncaught: {:?}", seen.to_vec());
+    assert_nothing_uncaught(&uncaught);
 }
 
 /// A manager dropped without `close()` (garbage-collected, or freed) left
@@ -94,11 +103,7 @@ async fn a_manager_dropped_without_close_leaves_no_connection_behind() {
     let uncaught = watch_uncaught();
     let upgraded = JsFuture::from(upgrade_database(&session.database, 7, "something-else")).await;
     assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
-    let seen: js_sys::Function = field(&uncaught, "seen").unchecked_into();
-    let seen = js_sys::Array::from(&seen.call0(&JsValue::NULL).unwrap());
-    let stop: js_sys::Function = field(&uncaught, "stop").unchecked_into();
-    stop.call0(&JsValue::NULL).unwrap();
-    assert_eq!(seen.length(), 0, "uncaught: {:?}", seen.to_vec());
+    assert_nothing_uncaught(&uncaught);
 }
 
 #[wasm_bindgen_test]
