@@ -80,9 +80,10 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// - Otherwise `refresh()`, `save()`, then the fenced write
     ///   ([`RefreshOutcome::Refreshed`]). If `save()` fails, the error
     ///   carries the new tokens ([`ErrorKind::unsaved_tokens`]) and
-    ///   nothing is written; so does any other failure after the network
-    ///   call ([`RefreshError::issued_tokens`]). If the write is fenced (the lock was lost
-    ///   meanwhile and another context wrote), adopt what the app now holds.
+    ///   nothing is written. Any other failure after the network call
+    ///   carries them too ([`RefreshError::issued_tokens`]). If the write is
+    ///   fenced (the lock was lost meanwhile and another context wrote),
+    ///   adopt what the app now holds.
     ///   A logout after the server issued the tokens (in any context, found
     ///   at the write, or during that adoption when a new login followed it;
     ///   or of this context, during that adoption) fails with
@@ -116,7 +117,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                     // No result (the leader was dropped), one of another
                     // token type, or the refusal of a refresh asked for
                     // before a logout of this context that this one came
-                    // after (no network call was made): run again.
+                    // after (no tokens were issued to share): run again.
                     if let Some(result) = self.shared.flight.result_of(id).await
                         && let Some((at, result)) = result.downcast_ref::<(u64, Flow<H::Tokens>)>()
                         && (*at == logouts_at || !refused_for_logout(result))
@@ -236,7 +237,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     }
 }
 
-/// Was `result` a refusal for a logout, with no network call made?
+/// Was `result` a refusal for a logout that carries no issued tokens (none
+/// was made, or the network refresh failed)?
 fn refused_for_logout<T>(result: &Flow<T>) -> bool {
     matches!(result, Err(error) if matches!(error.kind(), ErrorKind::LoggedOut))
 }
