@@ -374,3 +374,41 @@ fn a_refresh_asked_for_during_one_that_a_logout_ended_shares_its_error() {
         assert_eq!(handlers.inner.network_calls.get(), 1);
     });
 }
+
+#[test]
+fn a_refresh_asked_for_before_this_context_found_a_logout_is_held_to_it() {
+    // 1. Two contexts know tokens 0; B holds the lock and asks for a
+    //    refresh, which waits for B's own guard.
+    // 2. A logs out; B's guard reads the store again and finds the logout
+    //    (B forgets its tokens).
+    // 3. B's guard goes; A logs in anew. B's app storage still holds the
+    //    ended session's tokens (a save that raced the logout).
+    // 4. B's refresh asked for before it found the logout must not adopt
+    //    them over the new login: LoggedOutError, nothing written.
+    let (managers, _, store, server, storage) = session(2);
+    let (a, b) = (&managers[0], &managers[1]);
+    let handlers = Handlers::new(&server, &storage);
+    let new_login = TokenServer::tokens(100);
+    block_on(async {
+        let guard = b.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        let mut refreshing = std::pin::pin!(b.refresh(WAIT, &handlers));
+        assert!(poll_once(refreshing.as_mut()).is_pending());
+        a.on_logout().await.unwrap();
+        assert!(guard.reread().await.unwrap());
+        assert!(guard.logged_out());
+        drop(guard);
+        a.restore_session(&new_login).await.unwrap();
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        guard.save_in_memory_and_db(&new_login).await.unwrap();
+        drop(guard);
+        let error = refreshing.await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError", "{error}");
+        assert_eq!(handlers.network_calls.get(), 0);
+        assert_eq!(stored_hash(&store), Some(SessionHash::of(&new_login)));
+    });
+}

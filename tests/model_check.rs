@@ -17,6 +17,7 @@ fn scenario(lock: LockModel, contexts: usize, tasks: &[(usize, &[Op])]) -> Scena
         faults: Faults::default(),
         preemptions: 4,
         storage_lag: false,
+        no_save: false,
     }
 }
 
@@ -181,6 +182,15 @@ fn faults_at_any_step() {
         s.faults = faults;
         must_hold(exhaustive(&s, LIMIT));
     }
+    // Without a `save` handler, the tokens a failure after the network call
+    // hands back are the app's only copy.
+    s.no_save = true;
+    s.faults = Faults {
+        lapses: 1,
+        store_failures: 1,
+        ..Faults::default()
+    };
+    must_hold(exhaustive(&s, LIMIT));
 }
 
 /// Four contexts, every operation, every fault: seeded random schedules.
@@ -219,5 +229,28 @@ fn random_schedules_with_every_fault() {
             save_failures: 1,
         };
         must_hold(random(&s, seed, runs));
+        s.no_save = true;
+        must_hold(random(&s, seed, runs));
+        // With no fault and no steal, the checks at the end of a run apply
+        // too: every call ends well, no spent token is sent, one network
+        // call per rotation. First every op with the storage on time, then
+        // with the lag but without the app's own guard use (`SpinSave`),
+        // which fails at once on lagging tokens (`StaleTokensError`, as
+        // `handleMismatch` does) where `refresh()` reloads again.
+        s.faults = Faults::default();
+        s.no_save = false;
+        let calm = |s: &mut Scenario, from: Op, to: Op| {
+            for (_, ops) in &mut s.tasks {
+                for op in ops.iter_mut().filter(|op| **op == from) {
+                    *op = to;
+                }
+            }
+        };
+        calm(&mut s, Op::StealRefresh, Op::Refresh);
+        s.storage_lag = false;
+        must_hold(random(&s, seed, runs / 4));
+        calm(&mut s, Op::SpinSave, Op::Refresh);
+        s.storage_lag = true;
+        must_hold(random(&s, seed, runs / 4));
     }
 }

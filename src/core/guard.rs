@@ -67,8 +67,9 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
 
     /// Did the read find that another context logged out after this one
     /// learned its tokens ([`logged_out_since`]; the known hash is then
-    /// forgotten), or has this context logged out since the lock was asked
-    /// for? Then this guard's writes fail with [`ErrorKind::LoggedOut`].
+    /// forgotten), or has this context logged out, or found a logout, since
+    /// the lock was asked for? Then this guard's writes fail with
+    /// [`ErrorKind::LoggedOut`].
     pub fn logged_out(&self) -> bool {
         self.logged_out.get() || self.shared.logouts.get() != self.logouts_at
     }
@@ -110,6 +111,10 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
                 hash: None,
                 learned: stored.clone(),
             };
+            // Found here, the logout ends what this context asked for
+            // before, as its own does: a refresh still waiting may not
+            // adopt the ended session's tokens over a new login.
+            self.shared.logouts.set(self.shared.logouts.get() + 1);
         }
         self.logged_out.set(self.logged_out.get() || logged_out);
         self.hash_mismatch.set(mismatch);

@@ -29,8 +29,9 @@ pub(super) struct Known {
 #[derive(Default)]
 pub(super) struct Shared {
     pub(super) known: RefCell<Known>,
-    /// Logouts of this context, so that a guard taken before one cannot
-    /// bring the known hash back.
+    /// Logouts of this context and logouts of others it found, so that a
+    /// guard or a refresh asked for before one cannot bring the known hash
+    /// (or the ended session's tokens) back.
     pub(super) logouts: Cell<u64>,
     turns: Turns,
     pub(super) flight: Flight,

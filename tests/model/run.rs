@@ -69,6 +69,9 @@ pub struct Scenario {
     pub preemptions: u32,
     /// The app's storage reaches the other contexts one read late.
     pub storage_lag: bool,
+    /// The app gives the core no `save` (it is optional in JavaScript): it
+    /// stores the tokens a refresh hands back, in its result or its error.
+    pub no_save: bool,
 }
 
 /// A step the chooser can take.
@@ -108,16 +111,23 @@ impl Task {
 #[derive(Default)]
 struct Ledger {
     handed_back: RefCell<Vec<Pair>>,
-    /// Pairs the server issued to a context whose response the context had
-    /// not passed on yet (lost if it crashes then).
-    in_flight: RefCell<Vec<(usize, Pair)>>,
+    /// Pairs the server issued to a task (and its context) whose op has not
+    /// ended yet (lost if the context crashes then).
+    in_flight: RefCell<Vec<(usize, usize, Pair)>>,
     lost_in_crash: RefCell<Vec<Pair>>,
+    /// Refresh ops that failed after the network call without the tokens
+    /// it issued.
+    dropped: RefCell<Vec<String>>,
     logged_out_grants: RefCell<Vec<u32>>,
     errors: RefCell<Vec<String>>,
 }
 
 struct Handlers {
     context: usize,
+    /// This task's index in the scenario.
+    task: usize,
+    /// See [`Scenario::no_save`].
+    no_save: bool,
     endpoint: Rc<Endpoint>,
     storage: Rc<AppStorage>,
     mine: Rc<RefCell<Option<SessionTokens>>>,

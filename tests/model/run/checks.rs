@@ -13,6 +13,7 @@ pub(super) fn end_checks(
     logouts: bool,
     violations: &mut Vec<String>,
 ) {
+    violations.extend(ledger.dropped.borrow().iter().cloned());
     // Nothing lost: the newest pair of every live grant is in the app's
     // storage, was handed back, or died with a crashed context.
     let stored = storage.tokens.borrow().as_ref().map(Pair::of);

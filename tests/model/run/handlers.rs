@@ -32,11 +32,14 @@ pub(super) fn spawn_tasks(
     scenario
         .tasks
         .iter()
-        .map(|(context, ops)| {
+        .enumerate()
+        .map(|(task, (context, ops))| {
             let (context, ops) = (*context, ops.clone());
             let manager = managers[context].clone();
             let handlers = Handlers {
                 context,
+                task,
+                no_save: scenario.no_save,
                 endpoint: shared.endpoint.clone(),
                 storage: shared.storage.clone(),
                 mine: mines[context].clone(),
@@ -46,9 +49,43 @@ pub(super) fn spawn_tasks(
             let ledger = shared.ledger.clone();
             let future = async move {
                 for op in ops {
-                    if let Err(error) = run_op(op, &manager, &handlers, &watch).await {
-                        if let Some(tokens) = error.unsaved_tokens::<SessionTokens>() {
+                    let result = run_op(op, &manager, &handlers, &watch).await;
+                    // The op is over: what the server issued to it is in
+                    // the app's storage, was handed back, or is dropped
+                    // (no longer in flight, so no crash accounts for it).
+                    let issued: Vec<Pair> = ledger
+                        .in_flight
+                        .borrow()
+                        .iter()
+                        .filter(|(t, _, _)| *t == task)
+                        .map(|(_, _, p)| *p)
+                        .collect();
+                    ledger.in_flight.borrow_mut().retain(|(t, _, _)| *t != task);
+                    if let (Err(error), Op::Refresh | Op::StealRefresh) = (&result, op) {
+                        // Every failure of a refresh after the network call
+                        // carries the tokens it issued (the app may have no
+                        // other copy), whatever happens to them later.
+                        let carried = error.issued_tokens::<SessionTokens>().map(Pair::of);
+                        for pair in issued.into_iter().filter(|p| carried != Some(*p)) {
+                            ledger.dropped.borrow_mut().push(format!(
+                                "{op:?} of context {context} ended with {} without the tokens {pair:?} it was issued",
+                                error.name()
+                            ));
+                        }
+                    }
+                    if let Err(error) = result {
+                        // Told of a logout, the app drops its tokens (its
+                        // other tasks then have none to refresh with).
+                        if matches!(error.kind(), ErrorKind::LoggedOut) {
+                            *handlers.mine.borrow_mut() = None;
+                        }
+                        if let Some(tokens) = error.issued_tokens::<SessionTokens>() {
                             ledger.handed_back.borrow_mut().push(Pair::of(tokens));
+                            // Without `save`, the error's copy is the app's
+                            // only one (but for an ended session's).
+                            if handlers.no_save && error.ended_tokens::<SessionTokens>().is_none() {
+                                handlers.storage.write(context, Some(tokens.clone()));
+                            }
                         }
                         ledger
                             .errors
@@ -82,20 +119,16 @@ impl Handlers {
         let presented = presented.ok_or_else(|| callback("refresh", "no tokens"))?;
         yield_now().await;
         let issued = self.endpoint.exchange(Pair::of(&presented));
+        // In flight until the op ends: a crash before then loses it (the
+        // response, or the tokens the core holds in memory), not the core.
         if let Ok(pair) = issued {
             self.ledger
                 .in_flight
                 .borrow_mut()
-                .push((self.context, pair));
+                .push((self.task, self.context, pair));
         }
-        // The response travels back: a crash here loses it.
         yield_now().await;
         let pair = issued.map_err(|why| callback("refresh", why))?;
-        self.ledger
-            .in_flight
-            .borrow_mut()
-            .retain(|(c, p)| (*c, *p) != (self.context, pair));
-        self.ledger.handed_back.borrow_mut().push(pair);
         Ok(pair.tokens())
     }
 }
@@ -116,6 +149,17 @@ impl RefreshHandlers for Handlers {
     }
 
     async fn save(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        if self.no_save {
+            yield_now().await;
+            return Ok(());
+        }
+        self.store(tokens).await
+    }
+}
+
+impl Handlers {
+    /// The app storing tokens it holds (a `save`, or on its own).
+    async fn store(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
         yield_now().await;
         if self.storage.fail_next_save.replace(false) {
             return Err(callback("save", "quota exceeded"));
@@ -140,6 +184,16 @@ pub(super) async fn run_op(
                 steal: op == Op::StealRefresh,
             };
             let (_, tokens) = manager.refresh(options, handlers).await?;
+            handlers
+                .ledger
+                .handed_back
+                .borrow_mut()
+                .push(Pair::of(&tokens));
+            if handlers.no_save {
+                handlers
+                    .storage
+                    .write(handlers.context, Some(tokens.clone()));
+            }
             *handlers.mine.borrow_mut() = Some(tokens);
         }
         Op::SpinSave => {
@@ -149,7 +203,7 @@ pub(super) async fn run_op(
                 guard.handle_mismatch(&tokens).await?;
             } else {
                 let tokens = handlers.network().await?;
-                if let Err(error) = handlers.save(&tokens).await {
+                if let Err(error) = handlers.store(&tokens).await {
                     handlers
                         .ledger
                         .handed_back

@@ -189,8 +189,8 @@ pub fn run(scenario: &Scenario, choose: &mut dyn FnMut(usize, &[Choice]) -> usiz
                     .in_flight
                     .borrow()
                     .iter()
-                    .filter(|(c, _)| *c == context)
-                    .map(|(_, p)| *p)
+                    .filter(|(_, c, _)| *c == context)
+                    .map(|(_, _, p)| *p)
                     .collect();
                 ledger.lost_in_crash.borrow_mut().extend(lost);
                 watch.wake_all();
