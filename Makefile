@@ -42,7 +42,7 @@ size: build
 ## End-to-end tests in real tabs (oidc-provider and the mock; matrix-js-sdk,
 ## oauth4webapi, oidc-client-ts; browser lifecycles) and the npm consumer checks.
 test-e2e: build
-	node --test --test-concurrency=1 tests/e2e/ tests/consumers/
+	node --test --test-concurrency=1 --test-timeout=900000 tests/e2e/ tests/consumers/
 
 ## The packed tarball in a Vite app, a plain page and a module worker; tsc --strict on its types.
 test-consumers: build

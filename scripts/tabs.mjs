@@ -133,6 +133,21 @@ export async function race(pages) {
 }
 
 /**
+ * Throws unless the race raced: a tab's refresh() was called before the
+ * refreshing tab's one settled, so one of them had to wait for the lock
+ * (tabs that refresh one after another would make one token call with no
+ * lock at all). `results` are the demo's refresh() results.
+ */
+export function assertRaced(results, label = "") {
+  const refreshed = results.find((r) => r.outcome === "refreshed");
+  if (!refreshed) throw new Error(`${label}: no tab refreshed: ${JSON.stringify(results)}`);
+  const overlapping = results.filter((r) => r !== refreshed && r.calledAt < refreshed.settledAt);
+  if (overlapping.length === 0) {
+    throw new Error(`${label}: no refresh() was called while the refreshing one ran: the tabs did not race: ${JSON.stringify(results)}`);
+  }
+}
+
+/**
  * Logs in from the first tab and waits until every tab knows the session.
  * Against oidc-provider, that is the authorization code flow with PKCE
  * through its development login and consent pages (any login works).

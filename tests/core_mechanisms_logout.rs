@@ -412,3 +412,41 @@ fn a_refresh_asked_for_before_this_context_found_a_logout_is_held_to_it() {
         assert_eq!(stored_hash(&store), Some(SessionHash::of(&new_login)));
     });
 }
+
+#[test]
+fn a_context_that_found_a_logout_adopts_only_the_new_login_the_store_holds() {
+    // 1. Two contexts know tokens 0. A logs out; B finds the logout.
+    // 2. A logs in anew and stores its hash. B's app storage still holds
+    //    the ended session's tokens (a save that raced the logout).
+    // 3. B's next refresh() may adopt the new login, not write the ended
+    //    session's hash over it: LoggedOutError, nothing written.
+    let (managers, _, store, server, storage) = session(2);
+    let (a, b) = (&managers[0], &managers[1]);
+    let handlers = Handlers::new(&server, &storage);
+    let new_login = TokenServer::tokens(100);
+    block_on(async {
+        let guard = b.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        drop(guard);
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        a.on_logout().await.unwrap();
+        let error = b.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError", "{error}");
+        a.restore_session(&new_login).await.unwrap();
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        guard.save_in_memory_and_db(&new_login).await.unwrap();
+        drop(guard);
+        let error = b.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError", "{error}");
+        assert_eq!(handlers.network_calls.get(), 0);
+        assert_eq!(stored_hash(&store), Some(SessionHash::of(&new_login)));
+        // Its app storage caught up: the new login is adopted.
+        *storage.0.borrow_mut() = new_login.clone();
+        let (outcome, _) = b.refresh(WAIT, &handlers).await.unwrap();
+        assert_eq!(outcome, RefreshOutcome::Adopted);
+        assert_eq!(b.known_session_hash(), Some(SessionHash::of(&new_login)));
+    });
+}

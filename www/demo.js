@@ -27,8 +27,10 @@ async function pausePoint(point) {
 const handlers = {
   async refresh() {
     await pausePoint("before-network");
-    // Read at call time: after a pause, another tab may have stored newer tokens.
-    const tokens = loadTokens();
+    // Read at call time: after a pause, another tab may have stored newer
+    // tokens. Storage emptied by a logout elsewhere leaves this tab's own:
+    // the library refuses the refresh before this runs (LoggedOutError).
+    const tokens = loadTokens() ?? held;
     if (!tokens) throw new Error("logged out");
     return refreshGrant(tokens.refreshToken);
   },
@@ -74,9 +76,11 @@ async function refreshStealing() {
 
 /** Expires this tab's access token and refreshes; resolves with the outcome. */
 async function refresh() {
-  if (!loadTokens()) return { outcome: "logged-out" };
+  // Tokens in hand, the library decides (another tab may have logged out).
+  if (!held) return { outcome: "logged-out" };
   setStatus("refreshing", "busy");
   const started = performance.now();
+  const calledAt = Date.now();
   try {
     const { outcome, tokens } = await manager.refresh(handlers);
     held = tokens;
@@ -84,13 +88,15 @@ async function refresh() {
     const ms = Math.round(performance.now() - started);
     log(outcome, `${outcome === "refreshed" ? "called the token endpoint" : "took another context's tokens"} in ${ms} ms → ${short(manager.knownSessionHash)}`);
     setStatus("tokens current", "ok");
-    return { outcome, ms, accessTokenHash: manager.knownSessionHash, ok: tokens.accessToken === loadTokens()?.accessToken };
+    // ok: the tokens this tab goes on with are the ones the app stores.
+    return { outcome, ms, calledAt, settledAt: Date.now(), accessTokenHash: manager.knownSessionHash, ok: held.accessToken === loadTokens()?.accessToken };
   } catch (error) {
     if (error.name === "LoggedOutError") {
       // Logged out, here or elsewhere (this tab's storage may not show it
       // yet). A logout during this refresh: the tokens its save() stored are
       // the ended session's; remove them unless a newer login replaced them.
       if (error.tokens) discardEnded(error.tokens);
+      held = null;
       log("logout", error.message);
       setStatus("logged out", "warn");
       return { outcome: "logged-out" };
@@ -132,6 +138,7 @@ async function logout() {
     await manager.onLogout();
   } finally {
     clearTokens();
+    held = null;
   }
   if (tokens) await revoke(tokens.refreshToken).catch(() => {});
   log("logout", "logged out in this tab");
@@ -262,6 +269,8 @@ async function start() {
       stored: await manager.storedState(),
       counters: { ...counters },
       loggedIn: loadTokens() !== null,
+      // The tokens this tab uses are the ones the app stores.
+      current: held !== null && held.accessToken === loadTokens()?.accessToken,
     }),
   };
 }

@@ -188,8 +188,10 @@ impl CrossTabRefreshManager {
     /// `"adopted"`, no network call) or calls `refresh`, `save`, and stores
     /// the new hash (outcome `"refreshed"`). Concurrent calls in one context
     /// share one refresh. Rejects with `LoggedOutError` (another context
-    /// logged out after this one learned its tokens, or this one after the
-    /// call: no network call; or, with the new tokens as `tokens`, a logout
+    /// logged out after this one learned its tokens, or this one logged out
+    /// or found another's logout after the call: no network call; reloaded
+    /// tokens other than the new login's, when this context knew only a
+    /// logout; or, with the new tokens as `tokens`, a logout
     /// came after the server issued them: `save` has stored them, and they
     /// are the ended session's),
     /// `CallbackError` (the callback's error as `cause`; after a failed

@@ -70,10 +70,12 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   from inside a handler of that run fails with
     ///   [`ErrorKind::Reentrant`] instead of waiting for itself.
     /// - If another context logged out after this one learned its tokens,
-    ///   or this context logged out after this call, fail with
-    ///   [`ErrorKind::LoggedOut`]: no network call (or, when the logout is
-    ///   found after a failed `refresh()`, no other). A call made after that
-    ///   logout does not share the result of one made before it.
+    ///   or this context logged out (or found another's logout) after this
+    ///   call, fail with [`ErrorKind::LoggedOut`]: no network call (or, when
+    ///   the logout is found after a failed `refresh()`, no other). A call
+    ///   made after that does not share the refusal of one made before it.
+    ///   A context that knows only a logout adopts only the new login the
+    ///   store holds (other tokens: [`ErrorKind::LoggedOut`]).
     /// - On a mismatch, `reload()` the other context's tokens and trust them
     ///   ([`RefreshOutcome::Adopted`]); a failed reload is an error, never a
     ///   success on stale tokens.
@@ -100,7 +102,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         options: L::Options,
         handlers: &H,
     ) -> Flow<H::Tokens> {
-        // A logout of this context from now on ends this refresh.
+        // A logout of this context, or one it finds, from now on ends this
+        // refresh.
         let logouts_at = self.shared.logouts.get();
         loop {
             self.check_open()?;
@@ -116,8 +119,9 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 Role::Follow(id) => {
                     // No result (the leader was dropped), one of another
                     // token type, or the refusal of a refresh asked for
-                    // before a logout of this context that this one came
-                    // after (no tokens were issued to share): run again.
+                    // before a logout this context made or found, that this
+                    // one came after (no tokens were issued to share): run
+                    // again.
                     if let Some(result) = self.shared.flight.result_of(id).await
                         && let Some((at, result)) = result.downcast_ref::<(u64, Flow<H::Tokens>)>()
                         && (*at == logouts_at || !refused_for_logout(result))

@@ -157,8 +157,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// The whole wait is bounded by the options' timeout and signal, and
     /// ends with [`ErrorKind::Closed`] on [`close`](Self::close).
     /// Dropping the future leaves nothing queued or held. A logout of this
-    /// context after this call holds the guard to it
-    /// ([`RefreshLockGuard::logged_out`]).
+    /// context after this call, or one of another context that this one
+    /// finds, holds the guard to it ([`RefreshLockGuard::logged_out`]).
     pub fn spin_lock(
         &self,
         options: L::Options,

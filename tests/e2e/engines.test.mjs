@@ -8,7 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../../www/server.mjs";
-import { resetStats, stats } from "../../scripts/tabs.mjs";
+import { assertRaced, resetStats, stats } from "../../scripts/tabs.mjs";
 import { inWindow, loginWindows, openWindows, raceWindows, startSession } from "../../scripts/webdriver.mjs";
 
 const WINDOWS = 6;
@@ -44,6 +44,8 @@ for (const engine of ["firefox", "webkit"]) {
         assert.equal(outcomes.filter((o) => o === "refreshed").length, 1, `round ${round}: ${JSON.stringify(results)}`);
         assert.equal(outcomes.filter((o) => o === "adopted").length, WINDOWS - 1, `round ${round}: ${JSON.stringify(results)}`);
         assert.equal(s.invalidGrant, 0, `round ${round}: invalid_grant`);
+        assert.ok(results.every((r) => r.ok), `round ${round}: a window is not on the stored tokens: ${JSON.stringify(results)}`);
+        assertRaced(results, `round ${round}`);
         await check(s, round);
         const hashes = new Set();
         for (const handle of handles) hashes.add(await inWindow(driver, handle, () => window.demo.knownHash()));

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../../www/server.mjs";
-import { launchBrowser, login, openTabs, race, resetStats, setLatency, states, stats } from "../../scripts/tabs.mjs";
+import { assertRaced, launchBrowser, login, openTabs, race, resetStats, setLatency, states, stats } from "../../scripts/tabs.mjs";
 
 let server;
 let browser;
@@ -46,6 +46,10 @@ describe("against oidc-provider", () => {
       assert.equal(s.revoked, 0, `round ${round}: the grant was revoked`);
       assert.equal(results.filter((r) => r.outcome === "refreshed").length, 1, `round ${round}: ${JSON.stringify(results)}`);
       assert.equal(results.filter((r) => r.outcome === "adopted").length, 15, `round ${round}`);
+      // Old access tokens stay valid for an hour: userinfo alone cannot
+      // tell a tab left on them.
+      assert.ok(results.every((r) => r.ok), `round ${round}: a tab is not on the stored tokens: ${JSON.stringify(results)}`);
+      assertRaced(results, `round ${round}`);
       const statuses = await whoamiAll(pages);
       assert.ok(statuses.every((status) => status === 200), `round ${round}: userinfo said ${statuses}`);
       const hashes = new Set((await states(pages)).map((v) => v.knownHash));

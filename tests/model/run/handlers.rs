@@ -76,7 +76,7 @@ pub(super) fn spawn_tasks(
                     if let Err(error) = result {
                         // Told of a logout, the app drops its tokens (its
                         // other tasks then have none to refresh with).
-                        if matches!(error.kind(), ErrorKind::LoggedOut) {
+                        if error.name() == "LoggedOutError" {
                             *handlers.mine.borrow_mut() = None;
                         }
                         if let Some(tokens) = error.issued_tokens::<SessionTokens>() {
@@ -85,6 +85,7 @@ pub(super) fn spawn_tasks(
                             // only one (but for an ended session's).
                             if handlers.no_save && error.ended_tokens::<SessionTokens>().is_none() {
                                 handlers.storage.write(context, Some(tokens.clone()));
+                                *handlers.mine.borrow_mut() = Some(tokens.clone());
                             }
                         }
                         ledger
