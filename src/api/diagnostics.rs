@@ -38,7 +38,7 @@ impl CrossTabRefreshManager {
     /// What can be told of the session's lock right now: whether anyone
     /// holds it, whether this manager does, how many requests wait (Web
     /// Locks only; `null` for the lease lock), and who holds it (Web Locks
-    /// client IDs, or the lease holder's name).
+    /// client IDs, or the lease holder's name with a random suffix).
     #[wasm_bindgen(js_name = lockState, unchecked_return_type = "Promise<LockState>")]
     pub fn lock_state(&self) -> Promise {
         let inner = self.inner.clone();

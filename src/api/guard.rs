@@ -76,7 +76,8 @@ impl RefreshLockGuard {
     /// it. Rejects with `FencedError` (nothing written) if another context
     /// wrote since this guard read, `GuardReleasedError` after `release()`,
     /// `LoggedOutError` after a logout since this context learned its tokens
-    /// (of this context, or elsewhere followed by a new login),
+    /// (of this context, one elsewhere that this guard or this context
+    /// found, or one elsewhere followed by a new login),
     /// `InvalidArgumentError` for bad tokens, `StoreError` or `ClosedError`.
     #[wasm_bindgen(js_name = saveInMemoryAndDb, unchecked_return_type = "Promise<void>")]
     pub fn save_in_memory_and_db(

@@ -25,7 +25,8 @@ export interface RefreshHandlers {
 }
 
 /** How `refresh()` ended, and the tokens to use from now on (the object
- * `refresh` or `reload` resolved with). */
+ * `refresh` or `reload` resolved with, its own fields kept: typed
+ * `SessionTokens`, cast it to your own type). */
 export interface RefreshResult {
   outcome: "refreshed" | "adopted";
   tokens: SessionTokens;

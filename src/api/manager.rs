@@ -145,7 +145,9 @@ impl CrossTabRefreshManager {
     #[wasm_bindgen(js_name = spinLock, unchecked_return_type = "Promise<RefreshLockGuard>")]
     pub fn spin_lock(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "SpinLockOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "SpinLockOptions | null")] options: Option<
+            JsValue,
+        >,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -197,8 +199,9 @@ impl CrossTabRefreshManager {
     /// `CallbackError` (the callback's error as `cause`; after a failed
     /// `save`, the new tokens as `tokens`), `ReentrancyError` (called from
     /// one of its own handlers), `StaleTokensError`, `FencedError`,
-    /// `LockTimeoutError`, `StoreError`, `InvalidArgumentError` or
-    /// `ClosedError`. Any rejection after the network call carries the new
+    /// `LockTimeoutError`, `StoreError`, `InvalidPreviousHashError` (an
+    /// unreadable record), `NotSupportedError` (the lock manager refused the
+    /// request), `InvalidArgumentError` or `ClosedError`. Any rejection after the network call carries the new
     /// tokens as `tokens`.
     #[wasm_bindgen(unchecked_return_type = "Promise<RefreshResult>")]
     pub fn refresh(

@@ -17,7 +17,7 @@ export interface ManagerOptions {
   session: string;
   /** This context's name in diagnostics; default random. */
   holder?: string;
-  /** Default wait of `spinLock`, in milliseconds; default 60000. */
+  /** Default wait of `spinLock` and `refresh`, in milliseconds; default 60000. */
   lockTimeoutMs?: number;
   /** IndexedDB database name; default "cross-tab-refresh". */
   databaseName?: string;
@@ -56,7 +56,7 @@ export interface LockState {
   heldByThisManager: boolean;
   /** Requests waiting for it (Web Locks), or null where the platform cannot tell (lease). */
   waiting: number | null;
-  /** Who holds it: Web Locks client IDs, or the lease holder's name. */
+  /** Who holds it: Web Locks client IDs, or the lease holder's name with a random suffix (`<holder>-<n>`). */
   holders: string[];
   /** When the lease expires (ms since the epoch), or null. */
   expiresAt: number | null;
@@ -68,7 +68,7 @@ export interface SpinLockOptions {
   timeoutMs?: number;
   /** Aborts the wait with an `AbortError`. */
   signal?: AbortSignal;
-  /** Take the lock from its holder at once (its later writes are fenced). */
+  /** Take the lock from its holder at once (its later writes are fenced); not with `timeoutMs` or `signal`. */
   steal?: boolean;
 }
 "#;

@@ -33,6 +33,8 @@ export async function useEverything(): Promise<void> {
   guard[Symbol.dispose]();
   await manager.spinLock();
   await manager.spinLock({ steal: true });
+  // The README says spinLock(null) is spinLock().
+  await manager.spinLock(null);
 
   const handlers: RefreshHandlers = {
     refresh: async () => ({ accessToken: "c", refreshToken: "d" }),
