@@ -87,10 +87,12 @@ for engine in "$@"; do
   failed=$(grep -E '^test result:' "$log" | sed -n 's/.* \([0-9]\+\) failed.*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
   # Every binary must have run at least one test: one that ran none proves nothing.
   empty=$(grep -E '^test result:' "$log" | grep -cE ' 0 passed' || true)
+  # An ignored test did not run: it may not count as passing.
+  ignored=$(grep -E '^test result:' "$log" | sed -n 's/.* \([0-9]\+\) ignored.*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
   note=""
   [ "${#retried[@]}" -eq 0 ] || note="; started again: ${retried[*]}"
-  if [ "$engine_status" -ne 0 ] || [ "$lines" -ne "${#TESTS[@]}" ] || [ "${failed:-1}" != 0 ] || [ "${passed:-0}" = 0 ] || [ "$empty" -ne 0 ]; then
-    result[$engine]="FAILED (exit $engine_status; $lines of ${#TESTS[@]} contexts reported, $empty of them ran no test; ${passed:-0} passed, ${failed:-?} failed$note)"
+  if [ "$engine_status" -ne 0 ] || [ "$lines" -ne "${#TESTS[@]}" ] || [ "${failed:-1}" != 0 ] || [ "${passed:-0}" = 0 ] || [ "$empty" -ne 0 ] || [ "$ignored" -ne 0 ]; then
+    result[$engine]="FAILED (exit $engine_status; $lines of ${#TESTS[@]} contexts reported, $empty of them ran no test; ${passed:-0} passed, ${failed:-?} failed, $ignored ignored$note)"
     failed_total=$((failed_total + ${failed:-0} + 1))
   else
     result[$engine]="ok ($passed passed: window suite + window, dedicated, shared and service worker$note)"
