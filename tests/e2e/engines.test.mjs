@@ -180,6 +180,8 @@ for (const engine of ["firefox", "webkit"]) {
         const adopted = await inWindow(driver, leaving, () => window.demo.refresh());
         assert.equal(adopted.outcome, "adopted", JSON.stringify(adopted));
       }
+      // Either way, it goes on with the tokens the app stores.
+      assert.equal((await inWindow(driver, leaving, () => window.demo.state())).current, true);
       const s = await stats(server);
       assert.equal(s.invalidGrant, 0, "no spent refresh token was sent");
       assert.equal(s.revoked, 0, "the grant lives");
