@@ -133,15 +133,16 @@ export async function race(pages) {
 }
 
 /**
- * Throws unless the race raced: a tab's refresh() was called before the
- * refreshing tab's one settled, so one of them had to wait for the lock
- * (tabs that refresh one after another would make one token call with no
- * lock at all). `results` are the demo's refresh() results.
+ * Throws unless the race raced: another tab's refresh() was called before
+ * the refreshing tab's token request came back, while that tab held the
+ * lock, so it had to wait for it (tabs that refresh one after another would
+ * make one token call with no lock at all). `results` are the demo's
+ * refresh() results.
  */
 export function assertRaced(results, label = "") {
   const refreshed = results.find((r) => r.outcome === "refreshed");
   if (!refreshed) throw new Error(`${label}: no tab refreshed: ${JSON.stringify(results)}`);
-  const overlapping = results.filter((r) => r !== refreshed && r.calledAt < refreshed.settledAt);
+  const overlapping = results.filter((r) => r !== refreshed && r.calledAt < refreshed.networkEndAt);
   if (overlapping.length === 0) {
     throw new Error(`${label}: no refresh() was called while the refreshing one ran: the tabs did not race: ${JSON.stringify(results)}`);
   }

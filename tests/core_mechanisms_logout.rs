@@ -450,3 +450,50 @@ fn a_context_that_found_a_logout_adopts_only_the_new_login_the_store_holds() {
         assert_eq!(b.known_session_hash(), Some(SessionHash::of(&new_login)));
     });
 }
+
+#[test]
+fn a_context_refused_for_a_logout_cannot_refresh_over_it_next_time() {
+    // B is told of A's logout (LoggedOutError). Its app still holds the
+    // ended session's tokens; a second refresh() must not send them and
+    // write a hash over the tombstone.
+    let (managers, _, store, server, storage) = session(2);
+    let (a, b) = (&managers[0], &managers[1]);
+    let handlers = Handlers::new(&server, &storage);
+    block_on(async {
+        let guard = b.spin_lock(WAIT).await.unwrap();
+        guard
+            .save_in_memory_and_db(&TokenServer::tokens(0))
+            .await
+            .unwrap();
+        drop(guard);
+        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        a.on_logout().await.unwrap();
+        for _ in 0..2 {
+            let error = b.refresh(WAIT, &handlers).await.unwrap_err();
+            assert_eq!(error.name(), "LoggedOutError", "{error}");
+        }
+        assert_eq!(handlers.network_calls.get(), 0);
+        assert_eq!(stored_hash(&store), None);
+    });
+}
+
+#[test]
+fn a_login_through_handle_mismatch_after_this_contexts_logout_works() {
+    // A logs out; B logs in anew. A's user logs in again and A's app, as
+    // the seed's pattern does, hands its fresh tokens to handle_mismatch.
+    let (managers, _, store, _, _) = session(2);
+    let (a, b) = (&managers[0], &managers[1]);
+    let (b_login, a_login) = (TokenServer::tokens(100), TokenServer::tokens(200));
+    block_on(async {
+        a.on_logout().await.unwrap();
+        b.restore_session(&b_login).await.unwrap();
+        let guard = b.spin_lock(WAIT).await.unwrap();
+        guard.save_in_memory_and_db(&b_login).await.unwrap();
+        drop(guard);
+        let guard = a.spin_lock(WAIT).await.unwrap();
+        assert!(guard.hash_mismatch());
+        guard.handle_mismatch(&a_login).await.unwrap();
+        drop(guard);
+        assert_eq!(stored_hash(&store), Some(SessionHash::of(&a_login)));
+    });
+}

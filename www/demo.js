@@ -11,6 +11,8 @@ let manager;
 /** The tokens this tab uses now (from its last refresh, or as restored). */
 let held = null;
 const counters = { refreshed: 0, adopted: 0, errors: 0 };
+/** When this tab's last token request came back (the lock held throughout). */
+let networkEndAt = null;
 const render = () => renderState(manager);
 
 /** For the lifecycle tests: a point where the next refresh stops until `resume()`. */
@@ -27,12 +29,12 @@ async function pausePoint(point) {
 const handlers = {
   async refresh() {
     await pausePoint("before-network");
-    // Read at call time: after a pause, another tab may have stored newer
-    // tokens. Storage emptied by a logout elsewhere leaves this tab's own:
-    // the library refuses the refresh before this runs (LoggedOutError).
-    const tokens = loadTokens() ?? held;
+    // Read at call time: after a pause, another tab may have stored newer tokens.
+    const tokens = loadTokens();
     if (!tokens) throw new Error("logged out");
-    return refreshGrant(tokens.refreshToken);
+    const issued = await refreshGrant(tokens.refreshToken);
+    networkEndAt = Date.now();
+    return issued;
   },
   reload() {
     const tokens = loadTokens();
@@ -76,8 +78,10 @@ async function refreshStealing() {
 
 /** Expires this tab's access token and refreshes; resolves with the outcome. */
 async function refresh() {
-  // Tokens in hand, the library decides (another tab may have logged out).
-  if (!held) return { outcome: "logged-out" };
+  // With tokens in hand, or a login stored by another tab, the library
+  // decides (another tab may have logged out).
+  if (!held && !loadTokens()) return { outcome: "logged-out" };
+  const mine = held;
   setStatus("refreshing", "busy");
   const started = performance.now();
   const calledAt = Date.now();
@@ -89,14 +93,15 @@ async function refresh() {
     log(outcome, `${outcome === "refreshed" ? "called the token endpoint" : "took another context's tokens"} in ${ms} ms → ${short(manager.knownSessionHash)}`);
     setStatus("tokens current", "ok");
     // ok: the tokens this tab goes on with are the ones the app stores.
-    return { outcome, ms, calledAt, settledAt: Date.now(), accessTokenHash: manager.knownSessionHash, ok: held.accessToken === loadTokens()?.accessToken };
+    return { outcome, ms, calledAt, networkEndAt: outcome === "refreshed" ? networkEndAt : null, accessTokenHash: manager.knownSessionHash, ok: held.accessToken === loadTokens()?.accessToken };
   } catch (error) {
     if (error.name === "LoggedOutError") {
       // Logged out, here or elsewhere (this tab's storage may not show it
       // yet). A logout during this refresh: the tokens its save() stored are
       // the ended session's; remove them unless a newer login replaced them.
       if (error.tokens) discardEnded(error.tokens);
-      held = null;
+      // Unless this tab logged in anew meanwhile.
+      if (held === mine) held = null;
       log("logout", error.message);
       setStatus("logged out", "warn");
       return { outcome: "logged-out" };

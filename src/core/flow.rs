@@ -140,7 +140,12 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         logouts_at: u64,
     ) -> Flow<H::Tokens> {
         let guard = self.lock_since(options, logouts_at).await?;
-        if guard.logged_out() {
+        // Logged out: found now, or told before (the store still holds
+        // the logout and this context knows no tokens; those its app
+        // storage may still hold are the ended session's).
+        if guard.logged_out()
+            || (guard.db_hash().is_none() && guard.generation() != 0 && self.knows_no_tokens(false))
+        {
             return Err(ErrorKind::LoggedOut.into());
         }
         let flight = &self.shared.flight;
@@ -233,11 +238,29 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             match pauses.next() {
                 Some(ms) if behind && spent => self.lock().pause(ms).await,
                 Some(ms) if behind => self.pause(ms).await?,
+                // Knowing only a logout (this context made or found one),
+                // adopt only the new login the store holds: other tokens
+                // are the ended session's (a save that raced the logout),
+                // or a pair of the new login whose hash was never written
+                // (`restore_session` logs in with them).
+                _ if behind && !spent && self.knows_no_tokens(true) => {
+                    return Err(ErrorKind::LoggedOut.into());
+                }
                 _ => break tokens,
             }
         };
         guard.handle_mismatch(tokens.as_ref()).await?;
         Ok((RefreshOutcome::Adopted, tokens))
+    }
+}
+
+impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
+    /// Does this context know no tokens (`since_a_logout`: because what it
+    /// last learned of the session is a logout, its own or one it found)?
+    fn knows_no_tokens(&self, since_a_logout: bool) -> bool {
+        let known = self.shared.known.borrow();
+        known.hash.is_none()
+            && (!since_a_logout || (known.learned.hash.is_none() && known.learned.generation != 0))
     }
 }
 

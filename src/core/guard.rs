@@ -151,25 +151,17 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         let new_hash = SessionHash::of(trusted_tokens);
         self.check_may_write(&new_hash)?;
         let read = self.read.borrow().clone();
-        // The store holds another hash: the tokens are not trusted when
-        // - this context knows only a logout (it found or made one): the
-        //   store holds a new login, and other tokens are the ended
-        //   session's (a save that raced the logout) or a pair of the new
-        //   login whose hash was never written (restore_session logs in
-        //   with them): LoggedOut;
-        // - they are the ones it already knew and another context wrote
-        //   since it learned them: its app storage is behind: StaleTokens.
-        if read.hash.as_ref().is_some_and(|db| *db != new_hash) {
+        // Tokens this context already knew, while the store holds another
+        // hash that another context wrote since it learned them: its app
+        // storage is behind.
+        let stale = {
             let known = self.shared.known.borrow();
-            match &known.hash {
-                None if known.learned.hash.is_none() && known.learned.generation != 0 => {
-                    return Err(ErrorKind::LoggedOut.into());
-                }
-                Some(hash) if *hash == new_hash && read != known.learned => {
-                    return Err(ErrorKind::StaleTokens.into());
-                }
-                _ => {}
-            }
+            read.hash.as_ref().is_some_and(|db| *db != new_hash)
+                && known.hash.as_ref() == Some(&new_hash)
+                && read != known.learned
+        };
+        if stale {
+            return Err(ErrorKind::StaleTokens.into());
         }
         let learned = match &read.hash {
             Some(db) if *db != new_hash => self.save_in_database(&new_hash).await?,
