@@ -452,10 +452,10 @@ fn a_context_that_found_a_logout_adopts_only_the_new_login_the_store_holds() {
 }
 
 #[test]
-fn a_context_refused_for_a_logout_cannot_refresh_over_it_next_time() {
-    // B is told of A's logout (LoggedOutError). Its app still holds the
-    // ended session's tokens; a second refresh() must not send them and
-    // write a hash over the tombstone.
+fn a_context_told_of_a_logout_refreshes_a_new_login_not_written_yet() {
+    // B is told of A's logout. The user logs in again in A, whose app
+    // stores the new tokens and calls restore_session only (nothing is
+    // written until a refresh). B's next refresh() runs with them.
     let (managers, _, store, server, storage) = session(2);
     let (a, b) = (&managers[0], &managers[1]);
     let handlers = Handlers::new(&server, &storage);
@@ -468,12 +468,17 @@ fn a_context_refused_for_a_logout_cannot_refresh_over_it_next_time() {
         drop(guard);
         a.restore_session(&TokenServer::tokens(0)).await.unwrap();
         a.on_logout().await.unwrap();
-        for _ in 0..2 {
-            let error = b.refresh(WAIT, &handlers).await.unwrap_err();
-            assert_eq!(error.name(), "LoggedOutError", "{error}");
-        }
-        assert_eq!(handlers.network_calls.get(), 0);
-        assert_eq!(stored_hash(&store), None);
+        let error = b.refresh(WAIT, &handlers).await.unwrap_err();
+        assert_eq!(error.name(), "LoggedOutError", "{error}");
+        // The new login's tokens, as the server issued them.
+        server.issued.set(5);
+        *storage.0.borrow_mut() = TokenServer::tokens(5);
+        a.restore_session(&TokenServer::tokens(5)).await.unwrap();
+        let (outcome, tokens) = b.refresh(WAIT, &handlers).await.unwrap();
+        assert_eq!(outcome, RefreshOutcome::Refreshed);
+        assert_eq!(tokens, TokenServer::tokens(6));
+        assert_eq!(handlers.network_calls.get(), 1);
+        assert_eq!(stored_hash(&store), Some(SessionHash::of(&tokens)));
     });
 }
 

@@ -75,7 +75,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     ///   the logout is found after a failed `refresh()`, no other). A call
     ///   made after that does not share the refusal of one made before it.
     ///   A context that knows only a logout adopts only the new login the
-    ///   store holds (other tokens: [`ErrorKind::LoggedOut`]).
+    ///   store holds (other reloaded tokens: [`ErrorKind::LoggedOut`], unless
+    ///   this refresh got tokens from the server).
     /// - On a mismatch, `reload()` the other context's tokens and trust them
     ///   ([`RefreshOutcome::Adopted`]); a failed reload is an error, never a
     ///   success on stale tokens.
@@ -140,12 +141,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         logouts_at: u64,
     ) -> Flow<H::Tokens> {
         let guard = self.lock_since(options, logouts_at).await?;
-        // Logged out: found now, or told before (the store still holds
-        // the logout and this context knows no tokens; those its app
-        // storage may still hold are the ended session's).
-        if guard.logged_out()
-            || (guard.db_hash().is_none() && guard.generation() != 0 && self.knows_no_tokens(false))
-        {
+        if guard.logged_out() {
             return Err(ErrorKind::LoggedOut.into());
         }
         let flight = &self.shared.flight;
@@ -243,7 +239,7 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 // are the ended session's (a save that raced the logout),
                 // or a pair of the new login whose hash was never written
                 // (`restore_session` logs in with them).
-                _ if behind && !spent && self.knows_no_tokens(true) => {
+                _ if behind && !spent && self.knows_only_a_logout() => {
                     return Err(ErrorKind::LoggedOut.into());
                 }
                 _ => break tokens,
@@ -255,12 +251,11 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
 }
 
 impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
-    /// Does this context know no tokens (`since_a_logout`: because what it
-    /// last learned of the session is a logout, its own or one it found)?
-    fn knows_no_tokens(&self, since_a_logout: bool) -> bool {
+    /// Does this context know no tokens because what it last learned of
+    /// the session is a logout (its own or one it found)?
+    fn knows_only_a_logout(&self) -> bool {
         let known = self.shared.known.borrow();
-        known.hash.is_none()
-            && (!since_a_logout || (known.learned.hash.is_none() && known.learned.generation != 0))
+        known.hash.is_none() && known.learned.hash.is_none() && known.learned.generation != 0
     }
 }
 
