@@ -11,7 +11,7 @@ let manager;
 /** The tokens this tab uses now (from its last refresh, or as restored). */
 let held = null;
 const counters = { refreshed: 0, adopted: 0, errors: 0 };
-/** When this tab's last token request came back (the lock held throughout). */
+/** When this tab's last token request came back (normally under the lock). */
 let networkEndAt = null;
 const render = () => renderState(manager);
 
@@ -78,8 +78,8 @@ async function refreshStealing() {
 
 /** Expires this tab's access token and refreshes; resolves with the outcome. */
 async function refresh() {
-  // With tokens in hand, or a login stored by another tab, the library
-  // decides (another tab may have logged out).
+  // With tokens in hand, or tokens in the app's storage (another tab's
+  // login, say), the library decides (another tab may have logged out).
   if (!held && !loadTokens()) return { outcome: "logged-out" };
   const mine = held;
   setStatus("refreshing", "busy");
@@ -100,7 +100,7 @@ async function refresh() {
       // yet). A logout during this refresh: the tokens its save() stored are
       // the ended session's; remove them unless a newer login replaced them.
       if (error.tokens) discardEnded(error.tokens);
-      // Unless this tab logged in anew meanwhile.
+      // Drop the tokens in hand, unless this tab logged in anew meanwhile (`held` changed).
       if (held === mine) held = null;
       log("logout", error.message);
       setStatus("logged out", "warn");

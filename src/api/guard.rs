@@ -75,9 +75,10 @@ impl RefreshLockGuard {
     /// After a successful refresh: stores the new tokens' hash and remembers
     /// it. Rejects with `FencedError` (nothing written) if another context
     /// wrote since this guard read, `GuardReleasedError` after `release()`,
-    /// `LoggedOutError` after a logout since this context learned its tokens
-    /// (of this context, one elsewhere that this guard or this context
-    /// found, or one elsewhere followed by a new login),
+    /// `LoggedOutError` after a logout this context made or found since
+    /// `spinLock()` was called, one this guard's read found, or one
+    /// elsewhere followed by a new login since this context learned its
+    /// tokens,
     /// `InvalidArgumentError` for bad tokens, `StoreError` or `ClosedError`.
     #[wasm_bindgen(js_name = saveInMemoryAndDb, unchecked_return_type = "Promise<void>")]
     pub fn save_in_memory_and_db(

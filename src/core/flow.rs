@@ -17,7 +17,8 @@ use super::{
 /// the ones the store holds the hash of (the application's storage catching
 /// up with another context's write: localStorage reaches other tabs a
 /// little later). About 1.3 s in all, with the lock held; after that the
-/// reloaded tokens are trusted (see `adopt`). Three, so that they stay
+/// reloaded tokens are trusted (see `adopt`), unless this context knows
+/// only a logout and got no tokens itself. Three, so that they stay
 /// below the chain of five timers after which a browser slows a hidden
 /// tab's timers to one a minute.
 const RELOAD_PAUSES_MS: [u32; 3] = [30, 300, 1000];
@@ -218,7 +219,9 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// (a context that saved them may have stopped before it wrote their
     /// hash): `handle_mismatch` writes their hash, unless they are the
     /// tokens this context already knew and another context wrote the store
-    /// since it learned them ([`ErrorKind::StaleTokens`]).
+    /// since it learned them ([`ErrorKind::StaleTokens`]). A context that
+    /// knows only a logout, unless this refresh `spent` the old refresh
+    /// token, takes only the stored hash's tokens ([`ErrorKind::LoggedOut`]).
     async fn adopt<H: RefreshHandlers>(
         &self,
         guard: &RefreshLockGuard<L::Guard, S, N>,

@@ -32,8 +32,8 @@ pub struct RefreshLockGuard<G, S, N = ()> {
 
 impl<G, S, N> RefreshLockGuard<G, S, N> {
     /// A guard holding `lock_guard` and `turn`, before its first read, for
-    /// a caller that asked for the lock when this context had logged out
-    /// `logouts_at` times.
+    /// a caller that asked for the lock when this context had logged out, or
+    /// found a logout, `logouts_at` times.
     pub(super) fn new(
         lock_guard: G,
         turn: Turn,
@@ -170,8 +170,8 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         self.remember(Some(new_hash), learned)
     }
 
-    /// May this guard write `hash`? Not after a logout it found or of this
-    /// context; nor, after a logout and a new login since this context
+    /// May this guard write `hash`? Not after a logout it found, or one this
+    /// context made or found since the lock was asked for; nor, after a logout and a new login since this context
     /// learned its tokens or since this guard's first read ([`ended_since`]),
     /// any hash but the one the store holds: another is most likely the
     /// ended session's, and writing it would undo that logout.

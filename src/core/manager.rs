@@ -169,7 +169,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     }
 
     /// [`spin_lock`](Self::spin_lock), for a caller that asked for the lock
-    /// when this context had logged out `logouts_at` times.
+    /// when this context had logged out, or found a logout, `logouts_at`
+    /// times.
     pub(super) async fn lock_since(
         &self,
         options: L::Options,
