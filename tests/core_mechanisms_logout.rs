@@ -375,6 +375,24 @@ fn a_refresh_asked_for_during_one_that_a_logout_ended_shares_its_error() {
     });
 }
 
+/// B stores tokens 0 under the lock; A restores them: both know them.
+async fn both_know_tokens_0(a: &Manager, b: &Manager) {
+    let guard = b.spin_lock(WAIT).await.unwrap();
+    guard
+        .save_in_memory_and_db(&TokenServer::tokens(0))
+        .await
+        .unwrap();
+    drop(guard);
+    a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+}
+
+/// A new login in `context`: restored, then its hash stored under the lock.
+async fn log_in_anew(context: &Manager, tokens: &SessionTokens) {
+    context.restore_session(tokens).await.unwrap();
+    let guard = context.spin_lock(WAIT).await.unwrap();
+    guard.save_in_memory_and_db(tokens).await.unwrap();
+}
+
 #[test]
 fn a_refresh_asked_for_before_this_context_found_a_logout_is_held_to_it() {
     // 1. Two contexts know tokens 0; B holds the lock and asks for a
@@ -402,10 +420,7 @@ fn a_refresh_asked_for_before_this_context_found_a_logout_is_held_to_it() {
         assert!(guard.reread().await.unwrap());
         assert!(guard.logged_out());
         drop(guard);
-        a.restore_session(&new_login).await.unwrap();
-        let guard = a.spin_lock(WAIT).await.unwrap();
-        guard.save_in_memory_and_db(&new_login).await.unwrap();
-        drop(guard);
+        log_in_anew(a, &new_login).await;
         let error = refreshing.await.unwrap_err();
         assert_eq!(error.name(), "LoggedOutError", "{error}");
         assert_eq!(handlers.network_calls.get(), 0);
@@ -425,20 +440,11 @@ fn a_context_that_found_a_logout_adopts_only_the_new_login_the_store_holds() {
     let handlers = Handlers::new(&server, &storage);
     let new_login = TokenServer::tokens(100);
     block_on(async {
-        let guard = b.spin_lock(WAIT).await.unwrap();
-        guard
-            .save_in_memory_and_db(&TokenServer::tokens(0))
-            .await
-            .unwrap();
-        drop(guard);
-        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        both_know_tokens_0(a, b).await;
         a.on_logout().await.unwrap();
         let error = b.refresh(WAIT, &handlers).await.unwrap_err();
         assert_eq!(error.name(), "LoggedOutError", "{error}");
-        a.restore_session(&new_login).await.unwrap();
-        let guard = a.spin_lock(WAIT).await.unwrap();
-        guard.save_in_memory_and_db(&new_login).await.unwrap();
-        drop(guard);
+        log_in_anew(a, &new_login).await;
         let error = b.refresh(WAIT, &handlers).await.unwrap_err();
         assert_eq!(error.name(), "LoggedOutError", "{error}");
         assert_eq!(handlers.network_calls.get(), 0);
@@ -460,13 +466,7 @@ fn a_context_told_of_a_logout_refreshes_a_new_login_not_written_yet() {
     let (a, b) = (&managers[0], &managers[1]);
     let handlers = Handlers::new(&server, &storage);
     block_on(async {
-        let guard = b.spin_lock(WAIT).await.unwrap();
-        guard
-            .save_in_memory_and_db(&TokenServer::tokens(0))
-            .await
-            .unwrap();
-        drop(guard);
-        a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        both_know_tokens_0(a, b).await;
         a.on_logout().await.unwrap();
         let error = b.refresh(WAIT, &handlers).await.unwrap_err();
         assert_eq!(error.name(), "LoggedOutError", "{error}");
@@ -491,10 +491,7 @@ fn a_login_through_handle_mismatch_after_this_contexts_logout_works() {
     let (b_login, a_login) = (TokenServer::tokens(100), TokenServer::tokens(200));
     block_on(async {
         a.on_logout().await.unwrap();
-        b.restore_session(&b_login).await.unwrap();
-        let guard = b.spin_lock(WAIT).await.unwrap();
-        guard.save_in_memory_and_db(&b_login).await.unwrap();
-        drop(guard);
+        log_in_anew(b, &b_login).await;
         let guard = a.spin_lock(WAIT).await.unwrap();
         assert!(guard.hash_mismatch());
         guard.handle_mismatch(&a_login).await.unwrap();
