@@ -151,6 +151,26 @@ fn steal_is_fenced() {
     must_hold(exhaustive(&s, LIMIT));
 }
 
+/// A new login that only `restore_session` takes in (its hash is written by
+/// the first refresh, in any context), after a logout while the others
+/// refresh: nothing undoes the logout, the new grant is refreshed once.
+#[test]
+fn login_by_restore_session_only() {
+    for lock in [LockModel::WebLocks, LockModel::LeasePerAcquisition] {
+        let mut s = scenario(
+            lock,
+            3,
+            &[
+                (0, &[Op::Refresh]),
+                (1, &[Op::Logout, Op::LoginRestoring, Op::Refresh]),
+                (2, &[Op::Refresh]),
+            ],
+        );
+        s.preemptions = 3;
+        must_hold(exhaustive(&s, LIMIT));
+    }
+}
+
 /// Crashes, a lapsing lease, a failing store and a failing save, one each
 /// at any step: no two holders, no lost update, no dropped tokens.
 #[test]

@@ -43,6 +43,9 @@ pub enum Op {
     /// A new login (a new grant): app save, `restore_session`,
     /// `spin_lock`, `save_in_memory_and_db`.
     Login,
+    /// A new login as some apps do it: app save and `restore_session`
+    /// only (its hash is written by the first refresh).
+    LoginRestoring,
     /// The tab reloads: `restore_session` with the tokens it reads from the
     /// app's storage (late ones, if the storage lags).
     Reopen,

@@ -230,6 +230,15 @@ pub(super) async fn run_op(
             *handlers.mine.borrow_mut() = Some(tokens.clone());
             manager.restore_session(&tokens).await?;
         }
+        Op::LoginRestoring => {
+            let tokens = handlers.endpoint.login().tokens();
+            handlers
+                .storage
+                .write(handlers.context, Some(tokens.clone()));
+            *handlers.mine.borrow_mut() = Some(tokens.clone());
+            watch.knew_old.borrow_mut()[handlers.context] = false;
+            manager.restore_session(&tokens).await?;
+        }
         Op::Login => {
             let tokens = handlers.endpoint.login().tokens();
             handlers
