@@ -64,6 +64,13 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         self.shared.flight.inside_handler()
     }
 
+    /// Does this context know no tokens because what it last learned of
+    /// the session is a logout (its own or one it found)?
+    fn knows_only_a_logout(&self) -> bool {
+        let known = self.shared.known.borrow();
+        known.hash.is_none() && known.learned.hash.is_none() && known.learned.generation != 0
+    }
+
     /// Runs one refresh of the session under the lock.
     ///
     /// - Concurrent calls on this manager (and its clones) share one run:
@@ -250,15 +257,6 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
         };
         guard.handle_mismatch(tokens.as_ref()).await?;
         Ok((RefreshOutcome::Adopted, tokens))
-    }
-}
-
-impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
-    /// Does this context know no tokens because what it last learned of
-    /// the session is a logout (its own or one it found)?
-    fn knows_only_a_logout(&self) -> bool {
-        let known = self.shared.known.borrow();
-        known.hash.is_none() && known.learned.hash.is_none() && known.learned.generation != 0
     }
 }
 

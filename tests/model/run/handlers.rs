@@ -230,7 +230,7 @@ pub(super) async fn run_op(
             *handlers.mine.borrow_mut() = Some(tokens.clone());
             manager.restore_session(&tokens).await?;
         }
-        Op::LoginRestoring => {
+        Op::Login | Op::LoginRestoring => {
             let tokens = handlers.endpoint.login().tokens();
             handlers
                 .storage
@@ -238,17 +238,10 @@ pub(super) async fn run_op(
             *handlers.mine.borrow_mut() = Some(tokens.clone());
             watch.knew_old.borrow_mut()[handlers.context] = false;
             manager.restore_session(&tokens).await?;
-        }
-        Op::Login => {
-            let tokens = handlers.endpoint.login().tokens();
-            handlers
-                .storage
-                .write(handlers.context, Some(tokens.clone()));
-            *handlers.mine.borrow_mut() = Some(tokens.clone());
-            watch.knew_old.borrow_mut()[handlers.context] = false;
-            manager.restore_session(&tokens).await?;
-            let guard = manager.spin_lock(wait).await?;
-            guard.save_in_memory_and_db(&tokens).await?;
+            if op == Op::Login {
+                let guard = manager.spin_lock(wait).await?;
+                guard.save_in_memory_and_db(&tokens).await?;
+            }
         }
     }
     Ok(())
