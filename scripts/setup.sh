@@ -31,6 +31,8 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 rustup component list --installed | grep -q "^clippy" || rustup component add clippy
 rustup component list --installed | grep -q "^rustfmt" || rustup component add rustfmt
+# The release build rebuilds the standard library from its source (Makefile).
+rustup component list --installed | grep -q "^rust-src" || rustup component add rust-src
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
