@@ -5,13 +5,13 @@
 // What each part of the .wasm is for, and why it stays.
 const WHY = {
   "cross_tab_refresh::api":
-    "the exported methods, with the drop glue of their futures: each async one (refresh, spinLock, saveInMemoryAndDb, handleMismatch, restoreSession, onLogout, open, storedState, lockState) is one state machine, with the core's steps inlined into it (open and refresh are 5-6 KiB each, lockState 3 KiB); reading options, tokens and handlers with a named error for each bad field; errors as JS Errors with name, cause and tokens",
+    "the exported methods, with the drop glue of their futures: each async one (refresh, spinLock, saveInMemoryAndDb, handleMismatch, restoreSession, onLogout, open, storedState, lockState) is one state machine, with the core's steps inlined into it (refresh about 4.5 KiB, open and lockState about 2 KiB each); reading options, tokens and handlers with a named error for each bad field; errors as JS Errors with name, cause and tokens",
   "cross_tab_refresh::web":
     "the browser adapters, with their drop glue: the IndexedDB connection (open, upgrade, versionchange), the session and lease records (each change decided in Rust inside the readwrite transaction browser.js runs, each step named in its error), Web Locks requests (the grant's callback starts the holder's first read), the lease lock's polling and renewal, BroadcastChannel, timers and abort waits",
   "cross_tab_refresh::core":
-    "the core's futures not inlined into a method, with their drop glue: spin_lock (about 6 KiB: the in-context turn, either cross-context lock, raced against timeout, signal and close() in one poll function), the fenced save, adoption, the reread; record decoding with its messages; the SHA-256 input",
-  core: "Rust's core: the bodies of boxed closures (this library's record decisions among them: twiggy names them only as FnOnce vtable shims), string formatting for error messages (integers and text only; no float formatting is linked), drop glue of other crates' types, panic paths",
-  "data (strings, tables)": "error messages, option names and error names (every error stays as precise as before), panic locations of dependencies, the hex table",
+    "the core's futures not inlined into a method, with their drop glue: spin_lock (about 4 KiB: the in-context turn, either cross-context lock, raced against timeout, signal and close() in one poll function), the fenced save, adoption, the reread; record decoding with its messages; the SHA-256 input",
+  core: "Rust's core: the bodies of boxed closures (this library's record decisions among them: twiggy names them only as FnOnce vtable shims), string formatting for error messages (integers and text only; no float formatting is linked), drop glue of other crates' types",
+  "data (strings, tables)": "error messages, option names and error names (every error stays as precise as before), the hex table",
   "wasm sections": "the import and export sections (one import per browser function called, one export per method; their names shortened to a letter or two by scripts/minify.mjs, from 9.3 KiB), types, the function table",
   sha2: "SHA-256 of the session (the named crate, its compact backend: rounds in a loop; crypto.subtle would be async and unavailable in insecure contexts)",
   alloc: "Vec, String, Rc, format!",
