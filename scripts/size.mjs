@@ -19,10 +19,12 @@ import { isMain } from "./is-main.mjs";
 import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
-// says what the bytes above it are for. 49.7 KiB: lowered from 55.2 when
+// says what the bytes above it are for. 49.2 KiB: lowered from 55.2 when
 // the release build began rebuilding the standard library for size with
-// panics that trap at once (Makefile; 56,511 to 50,908 bytes).
-export const BUDGET_BYTES = 50_925;
+// panics that trap at once (Makefile; 56,511 to 50,908 bytes), then again
+// when messages were joined from their parts instead of formatted, which
+// left no `core::fmt` in the .wasm (50,365 bytes).
+export const BUDGET_BYTES = 50_380;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 

@@ -4,8 +4,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use cross_tab_refresh::core::record::{
-    MAX_GENERATION, RECORD_FORMAT, RawField, RawRecord, decode, number_text, readable_generation,
+    MAX_GENERATION, RECORD_FORMAT, RawField, RawRecord, decode, readable_generation,
 };
+use cross_tab_refresh::core::text::{decimal, number_text};
 use cross_tab_refresh::core::{ErrorKind, RefreshError, StoredState};
 
 /// A record as version 0.1 wrote it: no `logouts`.
@@ -181,6 +182,19 @@ fn numbers_in_messages() {
     assert_eq!(number_text(0.25), "a fractional number");
     assert_eq!(number_text(9_007_199_254_740_992.0), "9007199254740992");
     assert_eq!(number_text(1e300), "a number beyond 2^63");
+    assert_eq!(number_text(-9.0e18), "-9000000000000000000");
+    for n in [
+        0,
+        7,
+        10,
+        99,
+        100,
+        4_294_967_295,
+        9_007_199_254_740_991,
+        u64::MAX,
+    ] {
+        assert_eq!(decimal(n), n.to_string());
+    }
 }
 
 #[test]

@@ -44,7 +44,7 @@ fn message(error: &RefreshError) -> String {
         Remedy::LockAgain => "take a new one with spinLock()",
         Remedy::ReturnTokens => "return tokens from the handler instead of calling refresh()",
     };
-    format!("{what}{call}{}", error.issued_note())
+    [what, call, error.issued_note()].concat()
 }
 
 /// The JavaScript `Error` for `error`.

@@ -46,19 +46,26 @@ impl<'a> Fields<'a> {
         known: &'static str,
     ) -> Result<Self, RefreshError> {
         if !value.is_object() || value.is_function() {
-            return Err(invalid(format!(
-                "{what} must be an object, got {}",
-                type_of(value)
-            )));
+            return Err(invalid(
+                [what, " must be an object, got ", &type_of(value)].concat(),
+            ));
         }
         let unknown = unknown_key(value, known);
         if let Some(key) = unknown.as_string() {
-            return Err(invalid(format!(
-                "{what} has an unknown option \"{key}\" (known: {known})"
-            )));
+            return Err(invalid(
+                [
+                    what,
+                    " has an unknown option \"",
+                    &key,
+                    "\" (known: ",
+                    known,
+                    ")",
+                ]
+                .concat(),
+            ));
         }
         if unknown.is_truthy() {
-            return Err(invalid(format!("{what} cannot be read")));
+            return Err(invalid([what, " cannot be read"].concat()));
         }
         Ok(Self {
             object: value,
@@ -81,14 +88,13 @@ impl<'a> Fields<'a> {
     pub fn name(&self, key: &str, required: bool) -> Result<Option<String>, RefreshError> {
         let what = self.what;
         match self.get(key)? {
-            None if required => Err(invalid(format!("{what}.{key} is required"))),
+            None if required => Err(invalid([what, ".", key, " is required"].concat())),
             None => Ok(None),
             Some(value) => match string_of(&value) {
                 Some(text) => options::name(what, key, text).map(Some),
-                None => Err(invalid(format!(
-                    "{what}.{key} must be a string, got {}",
-                    type_of(&value)
-                ))),
+                None => Err(invalid(
+                    [what, ".", key, " must be a string, got ", &type_of(&value)].concat(),
+                )),
             },
         }
     }
@@ -99,11 +105,16 @@ impl<'a> Fields<'a> {
             return Ok(None);
         };
         value.as_f64().map(Some).ok_or_else(|| {
-            invalid(format!(
-                "{}.{key} must be a number of milliseconds, got {}",
-                self.what,
-                type_of(&value)
-            ))
+            invalid(
+                [
+                    self.what,
+                    ".",
+                    key,
+                    " must be a number of milliseconds, got ",
+                    &type_of(&value),
+                ]
+                .concat(),
+            )
         })
     }
 
@@ -112,11 +123,16 @@ impl<'a> Fields<'a> {
         match self.get(key)? {
             None => Ok(false),
             Some(value) => value.as_bool().ok_or_else(|| {
-                invalid(format!(
-                    "{}.{key} must be a boolean, got {}",
-                    self.what,
-                    type_of(&value)
-                ))
+                invalid(
+                    [
+                        self.what,
+                        ".",
+                        key,
+                        " must be a boolean, got ",
+                        &type_of(&value),
+                    ]
+                    .concat(),
+                )
             }),
         }
     }

@@ -68,7 +68,7 @@ impl JsHandlers {
         let field = |key: &str| field(&value, key);
         let function = |key: &str, field: JsValue| {
             field.dyn_into::<Function>().map_err(|_| {
-                RefreshError::invalid_argument(format!("handlers.{key} must be a function"))
+                RefreshError::invalid_argument(["handlers.", key, " must be a function"].concat())
             })
         };
         let refresh = function("refresh", field("refresh"))?;

@@ -63,12 +63,17 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
             Some("web-locks") => LockChoice::WebLocks,
             Some("lease") => LockChoice::Lease,
             _ => {
-                return Err(invalid(format!(
-                    "options.lock must be \"auto\", \"web-locks\" or \"lease\", got {}",
-                    value
-                        .as_string()
-                        .map_or_else(|| type_of(&value), |s| format!("\"{s}\""))
-                )));
+                let got = match value.as_string() {
+                    Some(text) => ["\"", &text, "\""].concat(),
+                    None => type_of(&value),
+                };
+                return Err(invalid(
+                    [
+                        "options.lock must be \"auto\", \"web-locks\" or \"lease\", got ",
+                        &got,
+                    ]
+                    .concat(),
+                ));
             }
         },
     };
@@ -96,10 +101,13 @@ pub fn spin_lock_options(value: &JsValue) -> Result<SpinLockOptions, RefreshErro
     let signal = match fields.get("signal")? {
         None => None,
         Some(value) => Some(value.dyn_into::<AbortSignal>().map_err(|value| {
-            invalid(format!(
-                "spinLock options.signal must be an AbortSignal, got {}",
-                type_of(&value)
-            ))
+            invalid(
+                [
+                    "spinLock options.signal must be an AbortSignal, got ",
+                    &type_of(&value),
+                ]
+                .concat(),
+            )
         })?),
     };
     let decoded = SpinLockOptions {

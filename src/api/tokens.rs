@@ -11,20 +11,28 @@ use crate::core::{RefreshError, SessionTokens};
 /// echoed in an error message.
 pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionTokens, RefreshError> {
     if !value.is_object() || value.is_function() {
-        return Err(invalid(format!(
-            "{what} must be an object {{ accessToken, refreshToken? }}, got {}",
-            type_of(value)
-        )));
+        return Err(invalid(
+            [
+                what,
+                " must be an object { accessToken, refreshToken? }, got ",
+                &type_of(value),
+            ]
+            .concat(),
+        ));
     }
     let access = field(value, "accessToken");
     let Some(access_token) = string_of(&access) else {
-        return Err(invalid(format!(
-            "{what}.accessToken must be a string, got {}",
-            type_of(&access)
-        )));
+        return Err(invalid(
+            [
+                what,
+                ".accessToken must be a string, got ",
+                &type_of(&access),
+            ]
+            .concat(),
+        ));
     };
     if access_token.is_empty() {
-        return Err(invalid(format!("{what}.accessToken must not be empty")));
+        return Err(invalid([what, ".accessToken must not be empty"].concat()));
     }
     let refresh = field(value, "refreshToken");
     let refresh_token = if refresh.is_undefined() || refresh.is_null() {
@@ -34,10 +42,14 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
         match string_of(&refresh) {
             Some(token) => Some(token),
             None => {
-                return Err(invalid(format!(
-                    "{what}.refreshToken must be a string or null, got {}",
-                    type_of(&refresh)
-                )));
+                return Err(invalid(
+                    [
+                        what,
+                        ".refreshToken must be a string or null, got ",
+                        &type_of(&refresh),
+                    ]
+                    .concat(),
+                ));
             }
         }
     };

@@ -116,7 +116,7 @@ impl RefreshError {
 
     /// The message of the kind alone, without the issued tokens' note.
     pub fn kind_message(&self) -> String {
-        self.0.kind.to_string()
+        self.0.kind.message()
     }
 
     /// The end of the message when the error carries issued tokens that its

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod options;
 pub mod ports;
 pub mod record;
+pub mod text;
 
 pub use error::{Cause, ErrorKind, RefreshError, Remedy};
 pub use flow::{RefreshHandlers, RefreshOutcome};

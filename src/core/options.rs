@@ -4,7 +4,7 @@
 //! (`what` and `key`), so the core names no API of its own.
 
 use super::RefreshError;
-use super::record::number_text;
+use super::text::{decimal, number_text};
 
 /// Longest accepted session, holder and database name, in UTF-16 units.
 pub const MAX_NAME_LEN: usize = 1024;
@@ -30,11 +30,20 @@ fn invalid(message: String) -> RefreshError {
 pub fn name(what: &str, key: &str, text: String) -> Result<String, RefreshError> {
     let len = text.encode_utf16().count();
     if len == 0 {
-        Err(invalid(format!("{what}.{key} must not be empty")))
+        Err(invalid([what, ".", key, " must not be empty"].concat()))
     } else if len > MAX_NAME_LEN {
-        Err(invalid(format!(
-            "{what}.{key} is {len} characters long; the limit is {MAX_NAME_LEN}"
-        )))
+        Err(invalid(
+            [
+                what,
+                ".",
+                key,
+                " is ",
+                &decimal(len as u64),
+                " characters long; the limit is ",
+                &decimal(MAX_NAME_LEN as u64),
+            ]
+            .concat(),
+        ))
     } else {
         Ok(text)
     }
@@ -43,10 +52,18 @@ pub fn name(what: &str, key: &str, text: String) -> Result<String, RefreshError>
 /// A timeout in milliseconds: a whole number from 0 to [`MAX_TIMEOUT_MS`].
 pub fn timeout_ms(what: &str, key: &str, ms: f64) -> Result<u32, RefreshError> {
     if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 || ms > f64::from(MAX_TIMEOUT_MS) {
-        return Err(invalid(format!(
-            "{what}.{key} must be a whole number of milliseconds from 0 to {MAX_TIMEOUT_MS}, got {}",
-            number_text(ms)
-        )));
+        return Err(invalid(
+            [
+                what,
+                ".",
+                key,
+                " must be a whole number of milliseconds from 0 to ",
+                &decimal(MAX_TIMEOUT_MS.into()),
+                ", got ",
+                &number_text(ms),
+            ]
+            .concat(),
+        ));
     }
     Ok(ms as u32)
 }
@@ -55,9 +72,20 @@ pub fn timeout_ms(what: &str, key: &str, ms: f64) -> Result<u32, RefreshError> {
 pub fn lease_ms(what: &str, key: &str, ms: f64) -> Result<u32, RefreshError> {
     match timeout_ms(what, key, ms)? {
         ms if (MIN_LEASE_MS..=MAX_LEASE_MS).contains(&ms) => Ok(ms),
-        ms => Err(invalid(format!(
-            "{what}.{key} must be from {MIN_LEASE_MS} to {MAX_LEASE_MS}, got {ms}"
-        ))),
+        ms => Err(invalid(
+            [
+                what,
+                ".",
+                key,
+                " must be from ",
+                &decimal(MIN_LEASE_MS.into()),
+                " to ",
+                &decimal(MAX_LEASE_MS.into()),
+                ", got ",
+                &decimal(ms.into()),
+            ]
+            .concat(),
+        )),
     }
 }
 
@@ -70,9 +98,14 @@ pub fn steal_alone(
     waits: &str,
 ) -> Result<(), RefreshError> {
     if steal && waiting {
-        return Err(invalid(format!(
-            "{what}.steal takes the lock at once: it cannot be combined with {waits}"
-        )));
+        return Err(invalid(
+            [
+                what,
+                ".steal takes the lock at once: it cannot be combined with ",
+                waits,
+            ]
+            .concat(),
+        ));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! guessed at.
 
 use super::hash::SESSION_HASH_LEN;
+use super::text::{decimal, number_text};
 use super::{ErrorKind, RefreshError, SessionHash, StoredState};
 
 /// The record format this version writes and reads.
@@ -57,34 +58,18 @@ fn invalid(reason: impl Into<String>) -> RefreshError {
     .into()
 }
 
-/// A number for a message, without pulling float formatting into the
-/// WebAssembly build: whole numbers as integers, anything else by kind.
-pub fn number_text(n: f64) -> String {
-    if n.is_nan() {
-        "NaN".to_owned()
-    } else if n.is_infinite() {
-        if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else if n.fract() != 0.0 {
-        "a fractional number".to_owned()
-    } else if n.abs() < 9.2e18 {
-        (n as i64).to_string()
-    } else {
-        "a number beyond 2^63".to_owned()
-    }
-}
-
 fn describe(field: &RawField) -> String {
     match field {
         RawField::Missing => "missing".to_owned(),
         RawField::Null => "null".to_owned(),
         RawField::Number(n) => match number_text(*n) {
             digits if digits.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
-                format!("the number {digits}")
+                ["the number ", &digits].concat()
             }
             words => words,
         },
-        RawField::Bytes(b) => format!("{} bytes", b.len()),
-        RawField::Other(kind) => format!("a {kind}"),
+        RawField::Bytes(b) => [&decimal(b.len() as u64), " bytes"].concat(),
+        RawField::Other(kind) => ["a ", kind].concat(),
     }
 }
 
@@ -113,7 +98,9 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
     let (format, hash, generation, logouts) = match raw {
         RawRecord::Absent => return Ok(StoredState::default()),
         RawRecord::NotAnObject(kind) => {
-            return Err(invalid(format!("the record is a {kind}, not an object")));
+            return Err(invalid(
+                ["the record is a ", kind, ", not an object"].concat(),
+            ));
         }
         RawRecord::Fields {
             format,
@@ -125,24 +112,38 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
     match format {
         RawField::Number(n) if *n == f64::from(RECORD_FORMAT) => {}
         RawField::Number(n) if *n > f64::from(RECORD_FORMAT) => {
-            return Err(invalid(format!(
-                "record format {} is newer than this version understands ({RECORD_FORMAT})",
-                number_text(*n)
-            )));
+            return Err(invalid(
+                [
+                    "record format ",
+                    &number_text(*n),
+                    " is newer than this version understands (",
+                    &decimal(RECORD_FORMAT.into()),
+                    ")",
+                ]
+                .concat(),
+            ));
         }
-        other => return Err(invalid(format!("record format is {}", describe(other)))),
+        other => return Err(invalid(["record format is ", &describe(other)].concat())),
     }
     let Some(generation) = generation_of(generation) else {
-        return Err(invalid(format!(
-            "generation is {}, expected an integer from 1 to 2^53-1",
-            describe(generation)
-        )));
+        return Err(invalid(
+            [
+                "generation is ",
+                &describe(generation),
+                ", expected an integer from 1 to 2^53-1",
+            ]
+            .concat(),
+        ));
     };
     let Some(logouts) = logouts_of(logouts) else {
-        return Err(invalid(format!(
-            "logouts is {}, expected an integer from 0 to 2^32-1",
-            describe(logouts)
-        )));
+        return Err(invalid(
+            [
+                "logouts is ",
+                &describe(logouts),
+                ", expected an integer from 0 to 2^32-1",
+            ]
+            .concat(),
+        ));
     };
     let hash = match hash {
         RawField::Null => None,
@@ -150,10 +151,16 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
             Some(SessionHash::from_bytes(bytes.clone()))
         }
         other => {
-            return Err(invalid(format!(
-                "hash is {}, expected {SESSION_HASH_LEN} bytes or null",
-                describe(other)
-            )));
+            return Err(invalid(
+                [
+                    "hash is ",
+                    &describe(other),
+                    ", expected ",
+                    &decimal(SESSION_HASH_LEN as u64),
+                    " bytes or null",
+                ]
+                .concat(),
+            ));
         }
     };
     Ok(StoredState {

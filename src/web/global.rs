@@ -59,7 +59,7 @@ pub fn describe(value: &JsValue) -> String {
         if name.is_empty() {
             message
         } else {
-            format!("{name}: {message}")
+            [name.as_str(), ": ", &message].concat()
         }
     } else {
         value
@@ -71,7 +71,7 @@ pub fn describe(value: &JsValue) -> String {
 /// A `StoreError` for a failed IndexedDB step, keeping the exception as cause.
 pub fn store_error(step: &str, value: JsValue) -> RefreshError {
     ErrorKind::Store {
-        message: format!("{step}: {}", describe(&value)),
+        message: [step, ": ", &describe(&value)].concat(),
         cause: js_cause(value),
     }
     .into()

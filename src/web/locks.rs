@@ -134,7 +134,7 @@ impl Drop for InFlight {
 
 fn lock_unusable(value: JsValue) -> RefreshError {
     ErrorKind::NotSupported {
-        message: format!("navigator.locks.request failed: {}", describe(&value)),
+        message: ["navigator.locks.request failed: ", &describe(&value)].concat(),
         cause: js_cause(value),
     }
     .into()

@@ -4,26 +4,24 @@
 use std::any::Any;
 
 use super::{CARRIES_TOKENS, Cause, Remedy};
+use crate::core::text::decimal;
 
 /// What went wrong: each kind has a stable name ([`name`](Self::name)).
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum ErrorKind {
     /// The lock was not granted within the timeout.
-    #[error("timed out after {timeout_ms} ms waiting for the refresh lock of this session")]
     LockTimeout {
         /// The timeout that elapsed.
         timeout_ms: u32,
     },
 
     /// The caller's `AbortSignal` aborted the wait for the lock.
-    #[error("the wait for the refresh lock was aborted")]
     Aborted {
         /// The signal's reason.
         cause: Option<Cause>,
     },
 
     /// The session store (IndexedDB) failed.
-    #[error("the session store failed: {message}")]
     Store {
         /// What failed.
         message: String,
@@ -32,7 +30,6 @@ pub enum ErrorKind {
     },
 
     /// This environment cannot provide what was asked for.
-    #[error("{message}")]
     NotSupported {
         /// What is missing and why.
         message: String,
@@ -41,7 +38,6 @@ pub enum ErrorKind {
     },
 
     /// The stored record cannot be read as a session hash.
-    #[error("the stored session hash is unreadable ({reason}); {}", Remedy::LogOut.text())]
     InvalidPreviousHash {
         /// What is wrong with the record.
         reason: String,
@@ -49,9 +45,6 @@ pub enum ErrorKind {
 
     /// Another context wrote the session after this guard read it, so this
     /// guard's write was refused and nothing was written.
-    #[error(
-        "the stored session changed since this guard read it (generation {expected}, now {found}); nothing was written, reload the stored tokens"
-    )]
     Fenced {
         /// The generation this guard read.
         expected: u64,
@@ -60,22 +53,15 @@ pub enum ErrorKind {
     },
 
     /// An argument has the wrong type or an unusable value.
-    #[error("{0}")]
     InvalidArgument(String),
 
     /// The manager was closed.
-    #[error("this manager is closed; {}", Remedy::OpenAnother.text())]
     Closed,
 
     /// The guard was released; its lock is gone.
-    #[error(
-        "this guard was released and no longer holds the lock; {}",
-        Remedy::LockAgain.text()
-    )]
     GuardReleased,
 
     /// A callback supplied by the application failed.
-    #[error("the {callback}() callback failed{}", if tokens.is_some() { CARRIES_TOKENS } else { "" })]
     Callback {
         /// Which callback.
         callback: &'static str,
@@ -93,9 +79,6 @@ pub enum ErrorKind {
     /// still holds the logout, the known hash is forgotten; after a new
     /// login, only the new login's hash may be adopted. A new login
     /// (restore the new tokens) starts over.
-    #[error(
-        "the session was logged out after this context learned its tokens; nothing was refreshed or written, log in again"
-    )]
     LoggedOut,
 
     /// The session was logged out (in any context) after the server issued
@@ -103,9 +86,6 @@ pub enum ErrorKind {
     /// them, but they are the logged-out session's (the store holds the
     /// logout, or a new login after it). JavaScript sees a `LoggedOutError`
     /// with `tokens`.
-    #[error(
-        "the session was logged out during this refresh: the new tokens given to the save callback belong to the logged-out session; remove them from the app's storage if it still holds them, and log in again"
-    )]
     LoggedOutDuringRefresh {
         /// The tokens, as the `refresh` handler returned them (opaque here).
         tokens: Cause,
@@ -117,21 +97,65 @@ pub enum ErrorKind {
     /// shared). Nothing was written: writing those tokens' hash back would
     /// undo the other context's refresh. A refresh reloads for a while
     /// before it fails with this.
-    #[error(
-        "the tokens to adopt are the ones this context already knew, but another context has stored newer ones: the app's token storage has not caught up; nothing was written. Keep tokens where every context reads the latest ones (localStorage, IndexedDB), not per context (sessionStorage, memory)"
-    )]
     StaleTokens,
 
     /// A refresh callback called back into the refresh it is part of, which
     /// could only wait for itself.
-    #[error(
-        "a refresh handler started a refresh of its own manager, which would wait for itself; {}",
-        Remedy::ReturnTokens.text()
-    )]
     Reentrant,
 }
 
 impl ErrorKind {
+    /// The message (what `Display` writes), joined from its parts rather
+    /// than formatted (see [`crate::core::text`]).
+    pub fn message(&self) -> String {
+        match self {
+            Self::LockTimeout { timeout_ms } => [
+                "timed out after ",
+                &decimal((*timeout_ms).into()),
+                " ms waiting for the refresh lock of this session",
+            ]
+            .concat(),
+            Self::Aborted { .. } => "the wait for the refresh lock was aborted".to_owned(),
+            Self::Store { message, .. } => ["the session store failed: ", message].concat(),
+            Self::NotSupported { message, .. } | Self::InvalidArgument(message) => message.clone(),
+            Self::InvalidPreviousHash { reason } => [
+                "the stored session hash is unreadable (",
+                reason,
+                "); ",
+                Remedy::LogOut.text(),
+            ]
+            .concat(),
+            Self::Fenced { expected, found } => [
+                "the stored session changed since this guard read it (generation ",
+                &decimal(*expected),
+                ", now ",
+                &decimal(*found),
+                "); nothing was written, reload the stored tokens",
+            ]
+            .concat(),
+            Self::Closed => ["this manager is closed; ", Remedy::OpenAnother.text()].concat(),
+            Self::GuardReleased => [
+                "this guard was released and no longer holds the lock; ",
+                Remedy::LockAgain.text(),
+            ]
+            .concat(),
+            Self::Callback {
+                callback, tokens, ..
+            } => {
+                let note = if tokens.is_some() { CARRIES_TOKENS } else { "" };
+                ["the ", callback, "() callback failed", note].concat()
+            }
+            Self::LoggedOut => "the session was logged out after this context learned its tokens; nothing was refreshed or written, log in again".to_owned(),
+            Self::LoggedOutDuringRefresh { .. } => "the session was logged out during this refresh: the new tokens given to the save callback belong to the logged-out session; remove them from the app's storage if it still holds them, and log in again".to_owned(),
+            Self::StaleTokens => "the tokens to adopt are the ones this context already knew, but another context has stored newer ones: the app's token storage has not caught up; nothing was written. Keep tokens where every context reads the latest ones (localStorage, IndexedDB), not per context (sessionStorage, memory)".to_owned(),
+            Self::Reentrant => [
+                "a refresh handler started a refresh of its own manager, which would wait for itself; ",
+                Remedy::ReturnTokens.text(),
+            ]
+            .concat(),
+        }
+    }
+
     /// The stable name JavaScript sees as `error.name`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -194,5 +218,11 @@ impl ErrorKind {
             Self::LoggedOutDuringRefresh { tokens } => tokens.downcast_ref(),
             _ => None,
         }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
     }
 }

@@ -1,0 +1,37 @@
+//! Numbers for messages. Messages are joined from their parts
+//! (`[..].concat()`, or `write_str` part by part) rather than written with
+//! `format!`: formatting links Rust's `core::fmt` machinery into the
+//! WebAssembly build, which then costs more than all the messages.
+
+/// `n` in decimal.
+pub fn decimal(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    // Only ASCII digits were pushed.
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+/// A number for a message, without pulling float formatting into the
+/// WebAssembly build: whole numbers as integers, anything else by kind.
+pub fn number_text(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".to_owned()
+    } else if n.is_infinite() {
+        if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
+    } else if n.fract() != 0.0 {
+        "a fractional number".to_owned()
+    } else if n.abs() < 9.2e18 {
+        let whole = n as i64;
+        let sign = if whole < 0 { "-" } else { "" };
+        [sign, &decimal(whole.unsigned_abs())].concat()
+    } else {
+        "a number beyond 2^63".to_owned()
+    }
+}
