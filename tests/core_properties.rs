@@ -188,3 +188,27 @@ proptest! {
         prop_assert_eq!(hex, sha256_hex(&bytes));
     }
 }
+
+proptest! {
+    /// A name's length is counted in UTF-16 units (as JavaScript's `length`),
+    /// for any characters, around the limit.
+    #[test]
+    fn names_are_measured_in_utf16_units(chars in proptest::collection::vec(any::<char>(), 0..1100)) {
+        use cross_tab_refresh::core::options::{MAX_NAME_LEN, name};
+        let text: String = chars.into_iter().collect();
+        let units = text.encode_utf16().count();
+        match name("options", "session", text.clone()) {
+            Ok(accepted) => {
+                prop_assert_eq!(accepted, text);
+                prop_assert!((1..=MAX_NAME_LEN).contains(&units));
+            }
+            Err(error) => {
+                prop_assert!(units == 0 || units > MAX_NAME_LEN);
+                if units > MAX_NAME_LEN {
+                    let is = format!(" is {units} characters long");
+                    prop_assert!(error.to_string().contains(&is), "{}", error);
+                }
+            }
+        }
+    }
+}

@@ -28,7 +28,12 @@ fn invalid(message: String) -> RefreshError {
 /// A name (session, holder, database): not empty, at most [`MAX_NAME_LEN`]
 /// UTF-16 units.
 pub fn name(what: &str, key: &str, text: String) -> Result<String, RefreshError> {
-    let len = text.encode_utf16().count();
+    // UTF-16 units from the UTF-8 bytes: one per character (each byte but
+    // the continuation bytes starts one), two for one of four bytes.
+    let len: usize = text
+        .bytes()
+        .map(|byte| usize::from(byte & 0xC0 != 0x80) + usize::from(byte >= 0xF0))
+        .sum();
     if len == 0 {
         Err(invalid([what, ".", key, " must not be empty"].concat()))
     } else if len > MAX_NAME_LEN {

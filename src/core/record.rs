@@ -63,7 +63,7 @@ fn describe(field: &RawField) -> String {
         RawField::Missing => "missing".to_owned(),
         RawField::Null => "null".to_owned(),
         RawField::Number(n) => match number_text(*n) {
-            digits if digits.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
+            digits if matches!(digits.as_bytes().first(), Some(b'-' | b'0'..=b'9')) => {
                 ["the number ", &digits].concat()
             }
             words => words,

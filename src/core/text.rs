@@ -5,17 +5,21 @@
 
 /// `n` in decimal.
 pub fn decimal(mut n: u64) -> String {
-    let mut digits = Vec::new();
+    // u64::MAX has 20 digits; they are written from the last.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
     loop {
-        digits.push(b'0' + (n % 10) as u8);
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits.reverse();
-    // Only ASCII digits were pushed.
-    String::from_utf8(digits).unwrap_or_default()
+    digits[start..]
+        .iter()
+        .map(|&digit| char::from(digit))
+        .collect()
 }
 
 /// A number for a message, without pulling float formatting into the
