@@ -5,6 +5,7 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use super::tokens::JsTokens;
+use crate::core::text::join;
 use crate::core::{RefreshError, Remedy};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -44,7 +45,7 @@ fn message(error: &RefreshError) -> String {
         Remedy::LockAgain => "take a new one with spinLock()",
         Remedy::ReturnTokens => "return tokens from the handler instead of calling refresh()",
     };
-    [what, call, error.issued_note()].concat()
+    join(&[what, call, error.issued_note()])
 }
 
 /// The JavaScript `Error` for `error`.

@@ -4,6 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::core::text::join;
 use crate::core::{RefreshError, options};
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
@@ -46,26 +47,25 @@ impl<'a> Fields<'a> {
         known: &'static str,
     ) -> Result<Self, RefreshError> {
         if !value.is_object() || value.is_function() {
-            return Err(invalid(
-                [what, " must be an object, got ", &type_of(value)].concat(),
-            ));
+            return Err(invalid(join(&[
+                what,
+                " must be an object, got ",
+                &type_of(value),
+            ])));
         }
         let unknown = unknown_key(value, known);
         if let Some(key) = unknown.as_string() {
-            return Err(invalid(
-                [
-                    what,
-                    " has an unknown option \"",
-                    &key,
-                    "\" (known: ",
-                    known,
-                    ")",
-                ]
-                .concat(),
-            ));
+            return Err(invalid(join(&[
+                what,
+                " has an unknown option \"",
+                &key,
+                "\" (known: ",
+                known,
+                ")",
+            ])));
         }
         if unknown.is_truthy() {
-            return Err(invalid([what, " cannot be read"].concat()));
+            return Err(invalid(join(&[what, " cannot be read"])));
         }
         Ok(Self {
             object: value,
@@ -88,13 +88,17 @@ impl<'a> Fields<'a> {
     pub fn name(&self, key: &str, required: bool) -> Result<Option<String>, RefreshError> {
         let what = self.what;
         match self.get(key)? {
-            None if required => Err(invalid([what, ".", key, " is required"].concat())),
+            None if required => Err(invalid(join(&[what, ".", key, " is required"]))),
             None => Ok(None),
             Some(value) => match string_of(&value) {
                 Some(text) => options::name(what, key, text).map(Some),
-                None => Err(invalid(
-                    [what, ".", key, " must be a string, got ", &type_of(&value)].concat(),
-                )),
+                None => Err(invalid(join(&[
+                    what,
+                    ".",
+                    key,
+                    " must be a string, got ",
+                    &type_of(&value),
+                ]))),
             },
         }
     }
@@ -105,16 +109,13 @@ impl<'a> Fields<'a> {
             return Ok(None);
         };
         value.as_f64().map(Some).ok_or_else(|| {
-            invalid(
-                [
-                    self.what,
-                    ".",
-                    key,
-                    " must be a number of milliseconds, got ",
-                    &type_of(&value),
-                ]
-                .concat(),
-            )
+            invalid(join(&[
+                self.what,
+                ".",
+                key,
+                " must be a number of milliseconds, got ",
+                &type_of(&value),
+            ]))
         })
     }
 
@@ -123,16 +124,13 @@ impl<'a> Fields<'a> {
         match self.get(key)? {
             None => Ok(false),
             Some(value) => value.as_bool().ok_or_else(|| {
-                invalid(
-                    [
-                        self.what,
-                        ".",
-                        key,
-                        " must be a boolean, got ",
-                        &type_of(&value),
-                    ]
-                    .concat(),
-                )
+                invalid(join(&[
+                    self.what,
+                    ".",
+                    key,
+                    " must be a boolean, got ",
+                    &type_of(&value),
+                ]))
             }),
         }
     }

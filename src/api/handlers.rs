@@ -9,6 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::error::to_js;
 use super::fields::field;
 use super::tokens::{JsTokens, session_tokens};
+use crate::core::text::join;
 use crate::core::{ErrorKind, RefreshError, RefreshHandlers};
 use crate::web::global::js_cause;
 
@@ -68,7 +69,7 @@ impl JsHandlers {
         let field = |key: &str| field(&value, key);
         let function = |key: &str, field: JsValue| {
             field.dyn_into::<Function>().map_err(|_| {
-                RefreshError::invalid_argument(["handlers.", key, " must be a function"].concat())
+                RefreshError::invalid_argument(join(&["handlers.", key, " must be a function"]))
             })
         };
         let refresh = function("refresh", field("refresh"))?;

@@ -8,6 +8,7 @@ use super::fields::{Fields, invalid, type_of};
 use crate::core::options::{
     self, DEFAULT_DATABASE_NAME, DEFAULT_LEASE_MS, DEFAULT_LOCK_TIMEOUT_MS,
 };
+use crate::core::text::join;
 use crate::core::{ErrorKind, RefreshError};
 use crate::web::global::js_cause;
 
@@ -64,16 +65,13 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
             Some("lease") => LockChoice::Lease,
             _ => {
                 let got = match value.as_string() {
-                    Some(text) => ["\"", &text, "\""].concat(),
+                    Some(text) => join(&["\"", &text, "\""]),
                     None => type_of(&value),
                 };
-                return Err(invalid(
-                    [
-                        "options.lock must be \"auto\", \"web-locks\" or \"lease\", got ",
-                        &got,
-                    ]
-                    .concat(),
-                ));
+                return Err(invalid(join(&[
+                    "options.lock must be \"auto\", \"web-locks\" or \"lease\", got ",
+                    &got,
+                ])));
             }
         },
     };
@@ -101,13 +99,10 @@ pub fn spin_lock_options(value: &JsValue) -> Result<SpinLockOptions, RefreshErro
     let signal = match fields.get("signal")? {
         None => None,
         Some(value) => Some(value.dyn_into::<AbortSignal>().map_err(|value| {
-            invalid(
-                [
-                    "spinLock options.signal must be an AbortSignal, got ",
-                    &type_of(&value),
-                ]
-                .concat(),
-            )
+            invalid(join(&[
+                "spinLock options.signal must be an AbortSignal, got ",
+                &type_of(&value),
+            ]))
         })?),
     };
     let decoded = SpinLockOptions {

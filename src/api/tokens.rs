@@ -5,34 +5,29 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use super::fields::{field, invalid, string_of, type_of};
+use crate::core::text::join;
 use crate::core::{RefreshError, SessionTokens};
 
 /// Decodes `SessionTokens`. Extra fields are ignored; tokens are never
 /// echoed in an error message.
 pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionTokens, RefreshError> {
     if !value.is_object() || value.is_function() {
-        return Err(invalid(
-            [
-                what,
-                " must be an object { accessToken, refreshToken? }, got ",
-                &type_of(value),
-            ]
-            .concat(),
-        ));
+        return Err(invalid(join(&[
+            what,
+            " must be an object { accessToken, refreshToken? }, got ",
+            &type_of(value),
+        ])));
     }
     let access = field(value, "accessToken");
     let Some(access_token) = string_of(&access) else {
-        return Err(invalid(
-            [
-                what,
-                ".accessToken must be a string, got ",
-                &type_of(&access),
-            ]
-            .concat(),
-        ));
+        return Err(invalid(join(&[
+            what,
+            ".accessToken must be a string, got ",
+            &type_of(&access),
+        ])));
     };
     if access_token.is_empty() {
-        return Err(invalid([what, ".accessToken must not be empty"].concat()));
+        return Err(invalid(join(&[what, ".accessToken must not be empty"])));
     }
     let refresh = field(value, "refreshToken");
     let refresh_token = if refresh.is_undefined() || refresh.is_null() {
@@ -42,14 +37,11 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
         match string_of(&refresh) {
             Some(token) => Some(token),
             None => {
-                return Err(invalid(
-                    [
-                        what,
-                        ".refreshToken must be a string or null, got ",
-                        &type_of(&refresh),
-                    ]
-                    .concat(),
-                ));
+                return Err(invalid(join(&[
+                    what,
+                    ".refreshToken must be a string or null, got ",
+                    &type_of(&refresh),
+                ])));
             }
         }
     };

@@ -4,7 +4,7 @@
 //! (`what` and `key`), so the core names no API of its own.
 
 use super::RefreshError;
-use super::text::{decimal, number_text};
+use super::text::{decimal, join, number_text};
 
 /// Longest accepted session, holder and database name, in UTF-16 units.
 pub const MAX_NAME_LEN: usize = 1024;
@@ -35,20 +35,17 @@ pub fn name(what: &str, key: &str, text: String) -> Result<String, RefreshError>
         .map(|byte| usize::from(byte & 0xC0 != 0x80) + usize::from(byte >= 0xF0))
         .sum();
     if len == 0 {
-        Err(invalid([what, ".", key, " must not be empty"].concat()))
+        Err(invalid(join(&[what, ".", key, " must not be empty"])))
     } else if len > MAX_NAME_LEN {
-        Err(invalid(
-            [
-                what,
-                ".",
-                key,
-                " is ",
-                &decimal(len as u64),
-                " characters long; the limit is ",
-                &decimal(MAX_NAME_LEN as u64),
-            ]
-            .concat(),
-        ))
+        Err(invalid(join(&[
+            what,
+            ".",
+            key,
+            " is ",
+            &decimal(len as u64),
+            " characters long; the limit is ",
+            &decimal(MAX_NAME_LEN as u64),
+        ])))
     } else {
         Ok(text)
     }
@@ -57,18 +54,15 @@ pub fn name(what: &str, key: &str, text: String) -> Result<String, RefreshError>
 /// A timeout in milliseconds: a whole number from 0 to [`MAX_TIMEOUT_MS`].
 pub fn timeout_ms(what: &str, key: &str, ms: f64) -> Result<u32, RefreshError> {
     if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 || ms > f64::from(MAX_TIMEOUT_MS) {
-        return Err(invalid(
-            [
-                what,
-                ".",
-                key,
-                " must be a whole number of milliseconds from 0 to ",
-                &decimal(MAX_TIMEOUT_MS.into()),
-                ", got ",
-                &number_text(ms),
-            ]
-            .concat(),
-        ));
+        return Err(invalid(join(&[
+            what,
+            ".",
+            key,
+            " must be a whole number of milliseconds from 0 to ",
+            &decimal(MAX_TIMEOUT_MS.into()),
+            ", got ",
+            &number_text(ms),
+        ])));
     }
     Ok(ms as u32)
 }
@@ -77,20 +71,17 @@ pub fn timeout_ms(what: &str, key: &str, ms: f64) -> Result<u32, RefreshError> {
 pub fn lease_ms(what: &str, key: &str, ms: f64) -> Result<u32, RefreshError> {
     match timeout_ms(what, key, ms)? {
         ms if (MIN_LEASE_MS..=MAX_LEASE_MS).contains(&ms) => Ok(ms),
-        ms => Err(invalid(
-            [
-                what,
-                ".",
-                key,
-                " must be from ",
-                &decimal(MIN_LEASE_MS.into()),
-                " to ",
-                &decimal(MAX_LEASE_MS.into()),
-                ", got ",
-                &decimal(ms.into()),
-            ]
-            .concat(),
-        )),
+        ms => Err(invalid(join(&[
+            what,
+            ".",
+            key,
+            " must be from ",
+            &decimal(MIN_LEASE_MS.into()),
+            " to ",
+            &decimal(MAX_LEASE_MS.into()),
+            ", got ",
+            &decimal(ms.into()),
+        ]))),
     }
 }
 
@@ -103,14 +94,11 @@ pub fn steal_alone(
     waits: &str,
 ) -> Result<(), RefreshError> {
     if steal && waiting {
-        return Err(invalid(
-            [
-                what,
-                ".steal takes the lock at once: it cannot be combined with ",
-                waits,
-            ]
-            .concat(),
-        ));
+        return Err(invalid(join(&[
+            what,
+            ".steal takes the lock at once: it cannot be combined with ",
+            waits,
+        ])));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! guessed at.
 
 use super::hash::SESSION_HASH_LEN;
-use super::text::{decimal, number_text};
+use super::text::{decimal, join, number_text};
 use super::{ErrorKind, RefreshError, SessionHash, StoredState};
 
 /// The record format this version writes and reads.
@@ -64,12 +64,12 @@ fn describe(field: &RawField) -> String {
         RawField::Null => "null".to_owned(),
         RawField::Number(n) => match number_text(*n) {
             digits if matches!(digits.as_bytes().first(), Some(b'-' | b'0'..=b'9')) => {
-                ["the number ", &digits].concat()
+                join(&["the number ", &digits])
             }
             words => words,
         },
-        RawField::Bytes(b) => [&decimal(b.len() as u64), " bytes"].concat(),
-        RawField::Other(kind) => ["a ", kind].concat(),
+        RawField::Bytes(b) => join(&[&decimal(b.len() as u64), " bytes"]),
+        RawField::Other(kind) => join(&["a ", kind]),
     }
 }
 
@@ -98,9 +98,11 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
     let (format, hash, generation, logouts) = match raw {
         RawRecord::Absent => return Ok(StoredState::default()),
         RawRecord::NotAnObject(kind) => {
-            return Err(invalid(
-                ["the record is a ", kind, ", not an object"].concat(),
-            ));
+            return Err(invalid(join(&[
+                "the record is a ",
+                kind,
+                ", not an object",
+            ])));
         }
         RawRecord::Fields {
             format,
@@ -112,38 +114,29 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
     match format {
         RawField::Number(n) if *n == f64::from(RECORD_FORMAT) => {}
         RawField::Number(n) if *n > f64::from(RECORD_FORMAT) => {
-            return Err(invalid(
-                [
-                    "record format ",
-                    &number_text(*n),
-                    " is newer than this version understands (",
-                    &decimal(RECORD_FORMAT.into()),
-                    ")",
-                ]
-                .concat(),
-            ));
+            return Err(invalid(join(&[
+                "record format ",
+                &number_text(*n),
+                " is newer than this version understands (",
+                &decimal(RECORD_FORMAT.into()),
+                ")",
+            ])));
         }
-        other => return Err(invalid(["record format is ", &describe(other)].concat())),
+        other => return Err(invalid(join(&["record format is ", &describe(other)]))),
     }
     let Some(generation) = generation_of(generation) else {
-        return Err(invalid(
-            [
-                "generation is ",
-                &describe(generation),
-                ", expected an integer from 1 to 2^53-1",
-            ]
-            .concat(),
-        ));
+        return Err(invalid(join(&[
+            "generation is ",
+            &describe(generation),
+            ", expected an integer from 1 to 2^53-1",
+        ])));
     };
     let Some(logouts) = logouts_of(logouts) else {
-        return Err(invalid(
-            [
-                "logouts is ",
-                &describe(logouts),
-                ", expected an integer from 0 to 2^32-1",
-            ]
-            .concat(),
-        ));
+        return Err(invalid(join(&[
+            "logouts is ",
+            &describe(logouts),
+            ", expected an integer from 0 to 2^32-1",
+        ])));
     };
     let hash = match hash {
         RawField::Null => None,
@@ -151,16 +144,13 @@ pub fn decode(raw: &RawRecord) -> Result<StoredState, RefreshError> {
             Some(SessionHash::from_bytes(bytes.clone()))
         }
         other => {
-            return Err(invalid(
-                [
-                    "hash is ",
-                    &describe(other),
-                    ", expected ",
-                    &decimal(SESSION_HASH_LEN as u64),
-                    " bytes or null",
-                ]
-                .concat(),
-            ));
+            return Err(invalid(join(&[
+                "hash is ",
+                &describe(other),
+                ", expected ",
+                &decimal(SESSION_HASH_LEN as u64),
+                " bytes or null",
+            ])));
         }
     };
     Ok(StoredState {

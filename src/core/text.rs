@@ -1,7 +1,16 @@
-//! Numbers for messages. Messages are joined from their parts
-//! (`[..].concat()`, or `write_str` part by part) rather than written with
-//! `format!`: formatting links Rust's `core::fmt` machinery into the
-//! WebAssembly build, which then costs more than all the messages.
+//! Messages, joined from their parts rather than written with `format!`:
+//! formatting links Rust's `core::fmt` machinery into the WebAssembly build,
+//! which then costs more than all the messages.
+
+/// `parts`, one after the other (what `join(&[..])` does, with less code
+/// in the WebAssembly build).
+pub fn join(parts: &[&str]) -> String {
+    let mut joined = String::with_capacity(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        joined.push_str(part);
+    }
+    joined
+}
 
 /// `n` in decimal.
 pub fn decimal(mut n: u64) -> String {
@@ -34,7 +43,7 @@ pub fn number_text(n: f64) -> String {
     } else if n.abs() < 9.2e18 {
         let whole = n as i64;
         let sign = if whole < 0 { "-" } else { "" };
-        [sign, &decimal(whole.unsigned_abs())].concat()
+        join(&[sign, &decimal(whole.unsigned_abs())])
     } else {
         "a number beyond 2^63".to_owned()
     }

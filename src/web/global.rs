@@ -8,6 +8,7 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::core::text::join;
 use crate::core::{Cause, ErrorKind, RefreshError, SessionHash};
 
 #[wasm_bindgen]
@@ -59,7 +60,7 @@ pub fn describe(value: &JsValue) -> String {
         if name.is_empty() {
             message
         } else {
-            [name.as_str(), ": ", &message].concat()
+            join(&[name.as_str(), ": ", &message])
         }
     } else {
         value
@@ -71,7 +72,7 @@ pub fn describe(value: &JsValue) -> String {
 /// A `StoreError` for a failed IndexedDB step, keeping the exception as cause.
 pub fn store_error(step: &str, value: JsValue) -> RefreshError {
     ErrorKind::Store {
-        message: [step, ": ", &describe(&value)].concat(),
+        message: join(&[step, ": ", &describe(&value)]),
         cause: js_cause(value),
     }
     .into()

@@ -25,7 +25,7 @@ use super::lease_held::{LeaseGuard, Shared};
 use super::lease_record::LeaseRecord;
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
 use crate::core::lease::{LeaseOp, is_live};
-use crate::core::text::decimal;
+use crate::core::text::{decimal, join};
 use crate::core::{CrossContextLock, ErrorKind, RefreshError, WaitKind};
 
 /// First wait between two attempts to take a held lease.
@@ -117,14 +117,13 @@ impl LeaseLock {
         let n = self.shared.next_token.get().wrapping_add(1);
         self.shared.next_token.set(n);
         let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-        [
+        join(&[
             &self.shared.holder,
             "#",
             &decimal(n.into()),
             ".",
             &decimal(bits.into()),
-        ]
-        .concat()
+        ])
     }
 }
 

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::global::{describe, js_cause, navigator, property};
 use super::read_ahead::ReadAhead;
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
+use crate::core::text::join;
 use crate::core::{CrossContextLock, ErrorKind, RefreshError, WaitKind};
 
 #[wasm_bindgen]
@@ -134,7 +135,7 @@ impl Drop for InFlight {
 
 fn lock_unusable(value: JsValue) -> RefreshError {
     ErrorKind::NotSupported {
-        message: ["navigator.locks.request failed: ", &describe(&value)].concat(),
+        message: join(&["navigator.locks.request failed: ", &describe(&value)]),
         cause: js_cause(value),
     }
     .into()

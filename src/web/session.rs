@@ -23,7 +23,7 @@ use super::lease_record::LeaseRecord;
 use super::locks::lock_manager;
 use super::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
 use crate::core::options::{DEFAULT_DATABASE_NAME, DEFAULT_LEASE_MS};
-use crate::core::text::decimal;
+use crate::core::text::{decimal, join};
 use crate::core::{ErrorKind, RefreshError, RefreshManager};
 
 /// A manager of one session in this context, as [`open_session`] returns it.
@@ -101,13 +101,13 @@ impl LockOptions {
 
 /// The lock name shared by every context of `session` in `database_name`.
 pub fn lock_name(database_name: &str, session: &str) -> String {
-    ["cross-tab-refresh:", database_name, ":", session].concat()
+    join(&["cross-tab-refresh:", database_name, ":", session])
 }
 
 /// A name with a random suffix.
 pub fn random_name(prefix: &str) -> String {
     let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-    [prefix, "-", &decimal(bits.into())].concat()
+    join(&[prefix, "-", &decimal(bits.into())])
 }
 
 /// Opens the manager of one session: checks IndexedDB, picks the lock, opens

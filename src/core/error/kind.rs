@@ -4,7 +4,7 @@
 use std::any::Any;
 
 use super::{CARRIES_TOKENS, Cause, Remedy};
-use crate::core::text::decimal;
+use crate::core::text::{decimal, join};
 
 /// What went wrong: each kind has a stable name ([`name`](Self::name)).
 #[derive(Clone, Debug, thiserror::Error)]
@@ -109,50 +109,45 @@ impl ErrorKind {
     /// than formatted (see [`crate::core::text`]).
     pub fn message(&self) -> String {
         match self {
-            Self::LockTimeout { timeout_ms } => [
+            Self::LockTimeout { timeout_ms } => join(&[
                 "timed out after ",
                 &decimal((*timeout_ms).into()),
                 " ms waiting for the refresh lock of this session",
-            ]
-            .concat(),
+            ]),
             Self::Aborted { .. } => "the wait for the refresh lock was aborted".to_owned(),
-            Self::Store { message, .. } => ["the session store failed: ", message].concat(),
+            Self::Store { message, .. } => join(&["the session store failed: ", message]),
             Self::NotSupported { message, .. } | Self::InvalidArgument(message) => message.clone(),
-            Self::InvalidPreviousHash { reason } => [
+            Self::InvalidPreviousHash { reason } => join(&[
                 "the stored session hash is unreadable (",
                 reason,
                 "); ",
                 Remedy::LogOut.text(),
-            ]
-            .concat(),
-            Self::Fenced { expected, found } => [
+            ]),
+            Self::Fenced { expected, found } => join(&[
                 "the stored session changed since this guard read it (generation ",
                 &decimal(*expected),
                 ", now ",
                 &decimal(*found),
                 "); nothing was written, reload the stored tokens",
-            ]
-            .concat(),
-            Self::Closed => ["this manager is closed; ", Remedy::OpenAnother.text()].concat(),
-            Self::GuardReleased => [
+            ]),
+            Self::Closed => join(&["this manager is closed; ", Remedy::OpenAnother.text()]),
+            Self::GuardReleased => join(&[
                 "this guard was released and no longer holds the lock; ",
                 Remedy::LockAgain.text(),
-            ]
-            .concat(),
+            ]),
             Self::Callback {
                 callback, tokens, ..
             } => {
                 let note = if tokens.is_some() { CARRIES_TOKENS } else { "" };
-                ["the ", callback, "() callback failed", note].concat()
+                join(&["the ", callback, "() callback failed", note])
             }
             Self::LoggedOut => "the session was logged out after this context learned its tokens; nothing was refreshed or written, log in again".to_owned(),
             Self::LoggedOutDuringRefresh { .. } => "the session was logged out during this refresh: the new tokens given to the save callback belong to the logged-out session; remove them from the app's storage if it still holds them, and log in again".to_owned(),
             Self::StaleTokens => "the tokens to adopt are the ones this context already knew, but another context has stored newer ones: the app's token storage has not caught up; nothing was written. Keep tokens where every context reads the latest ones (localStorage, IndexedDB), not per context (sessionStorage, memory)".to_owned(),
-            Self::Reentrant => [
+            Self::Reentrant => join(&[
                 "a refresh handler started a refresh of its own manager, which would wait for itself; ",
                 Remedy::ReturnTokens.text(),
-            ]
-            .concat(),
+            ]),
         }
     }
 
