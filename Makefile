@@ -2,28 +2,26 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export WASM_BINDGEN_TEST_TIMEOUT ?= 240
-# Release builds (make build, and the size breakdown that rebuilds the same).
-# sha2's compact software backend: its rounds in a loop instead of unrolled
-# (the session hash is one short input per save; the bytes matter more).
-# The source paths of panic locations are written relative and short: a
-# dependency's as c/<crate>-<version>/... (its registry folder, named for the
-# registry, made one letter: 60 bytes less gzipped than
-# crates/index.crates.io-<hash>/...; `=`, not `:=`, so that the folder is
-# listed after setup has fetched crates), this crate's as s/... for src/...
-# (12 bytes).
+# Release builds (make build, and the size breakdown and benchmark that
+# rebuild the same). sha2's compact software backend: its rounds in a loop
+# instead of unrolled (the session hash is one short input per save; the
+# bytes matter more).
 # Rust's standard library is rebuilt for the package (from the toolchain's
 # rust-src, which setup installs), optimized for size, and a panic becomes a
 # trap at once (-Cpanic=immediate-abort): no panic message, location
-# (-Zlocation-detail=none) or formatting is linked in. The release build
-# already aborted on a panic and carried no panic hook, so only the bytes
-# change: 5.5 KiB gzipped less (56,511 to 50,908 bytes, 2026-12-06),
-# -Zshare-generics (one copy of a generic function) 0.1 of them. These
-# are unstable flags of the stable compiler, allowed by RUSTC_BOOTSTRAP=1 for
+# (-Zlocation-detail=none, so no source path of this machine either) or
+# formatting is linked in. The release build already aborted on a panic and
+# carried no panic hook, so only the bytes change: 5.5 KiB gzipped less
+# (56,511 to 50,908 bytes, 2026-12-06), -Zshare-generics (one copy of a
+# generic function) 0.1 of them. These are unstable flags of the stable
+# compiler (1.92 or later; setup checks), allowed by RUSTC_BOOTSTRAP=1 for
 # the release build alone (build, size, bench); tests and clippy build as
-# usual.
-RELEASE_RUSTFLAGS = --remap-path-prefix=$(HOME)/.cargo/registry/src=crates $(foreach dir,$(wildcard $(HOME)/.cargo/registry/src/*),--remap-path-prefix=$(dir)=c) --remap-path-prefix=$(CURDIR)=. --remap-path-prefix=src=s --cfg sha2_backend_soft=\"compact\" -Zunstable-options -Cpanic=immediate-abort -Zshare-generics=y -Zlocation-detail=none
-export RELEASE_CARGO_ARGS = -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
-RELEASE_ENV = RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(RELEASE_RUSTFLAGS)"
+# usual. RUSTC_BOOTSTRAP=1 also lets build scripts that probe for nightly
+# features (proc-macro2's, thiserror's) find them: a new toolchain is
+# checked with a full `make test` before it is used.
+RELEASE_RUSTFLAGS = --cfg sha2_backend_soft=\"compact\" -Zunstable-options -Cpanic=immediate-abort -Zshare-generics=y -Zlocation-detail=none
+RELEASE_CARGO_ARGS = -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+RELEASE_ENV = RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(RELEASE_RUSTFLAGS)" RELEASE_CARGO_ARGS="$(RELEASE_CARGO_ARGS)"
 
 .PHONY: setup demo serve test size test-host lint test-chromium test-firefox test-webkit test-e2e test-consumers bench mutants build clean
 
@@ -49,7 +47,7 @@ test: setup
 
 ## The gzipped size of pkg/ against its budget (part of test).
 size: build
-	$(RELEASE_ENV) node scripts/size.mjs --crates
+	$(RELEASE_ENV) node scripts/size.mjs --crates $(SIZE_FLAGS)
 
 ## End-to-end tests in real tabs (oidc-provider and the mock; matrix-js-sdk,
 ## oauth4webapi, oidc-client-ts; browser lifecycles) and the npm consumer checks.
@@ -82,8 +80,7 @@ lint:
 test-chromium test-firefox test-webkit: setup
 	@bash scripts/test-engines.sh $(@:test-%=%)
 
-## The release package in pkg/. Source paths in the .wasm (panic locations of
-## dependencies) are written relative, not as this machine's paths.
+## The release package in pkg/, with Rust's standard library rebuilt for size.
 build: setup
 	rm -rf pkg/snippets
 	$(RELEASE_ENV) wasm-pack build --release --target web --no-pack -- --features small-heap $(RELEASE_CARGO_ARGS)

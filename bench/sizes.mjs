@@ -10,11 +10,11 @@ const WHY = {
     "the browser adapters, with their drop glue: the IndexedDB connection (open, upgrade, versionchange), the session and lease records (each change decided in Rust inside the readwrite transaction browser.js runs, each step named in its error), Web Locks requests (the grant's callback starts the holder's first read), the lease lock's polling and renewal, BroadcastChannel, timers and abort waits",
   "cross_tab_refresh::core":
     "the core's futures not inlined into a method, with their drop glue: spin_lock (about 4 KiB: the in-context turn, either cross-context lock, raced against timeout, signal and close() in one poll function), the fenced save, adoption, the reread; record decoding with its messages; the SHA-256 input",
-  core: "Rust's core: the bodies of boxed closures (this library's record decisions among them: twiggy names them only as FnOnce vtable shims), string formatting for error messages (integers and text only; no float formatting is linked), drop glue of other crates' types",
+  core: "Rust's core: the bodies of boxed closures (this library's record decisions among them: twiggy names them only as FnOnce vtable shims), drop glue of other crates' types, string and slice helpers (no formatting: messages are joined from their parts, numbers written digit by digit)",
   "data (strings, tables)": "error messages, option names and error names (every error stays as precise as before), the hex table",
   "wasm sections": "the import and export sections (one import per browser function called, one export per method; their names shortened to a letter or two by scripts/minify.mjs, from 9.3 KiB), types, the function table",
   sha2: "SHA-256 of the session (the named crate, its compact backend: rounds in a loop; crypto.subtle would be async and unavailable in insecure contexts)",
-  alloc: "Vec, String, Rc, format!",
+  alloc: "Vec, String, Rc, and the allocation paths of each",
   dlmalloc: "Rust's default allocator for wasm32 (only with the small-heap feature off)",
   "cross_tab_refresh::heap": "the allocator of the wasm build (src/heap/: power-of-two size classes, one free list each), in place of dlmalloc's 7 KiB",
   "exports (wasm-bindgen shims)": "argument and result conversion of each exported method",

@@ -33,6 +33,12 @@ rustup component list --installed | grep -q "^clippy" || rustup component add cl
 rustup component list --installed | grep -q "^rustfmt" || rustup component add rustfmt
 # The release build rebuilds the standard library from its source (Makefile).
 rustup component list --installed | grep -q "^rust-src" || rustup component add rust-src
+# ... with -Cpanic=immediate-abort, which rustc has from 1.92.
+rustc_minor="$(rustc --version | sed -n 's/^rustc 1\.\([0-9]*\)\..*/\1/p')"
+if [ -z "$rustc_minor" ] || [ "$rustc_minor" -lt 92 ]; then
+  say "the release build needs rustc 1.92 or later; found: $(rustc --version)"
+  exit 1
+fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   say "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"

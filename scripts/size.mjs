@@ -2,11 +2,13 @@
 // snippets it imports, checked against the budget (make test fails past it).
 //
 //   node scripts/size.mjs            sizes of pkg/ and the budget check
-//   node scripts/size.mjs --crates   also where the .wasm's bytes go, per crate
-//                                    (twiggy on a build that keeps the names;
-//                                    make bench writes it to BENCHMARKS.md)
-//   node scripts/size.mjs --floor    also the floor: this API with none of its
+//   make size                        also where the .wasm's bytes go, per crate
+//                                    (--crates: twiggy on a build that keeps the
+//                                    names; make bench writes it to BENCHMARKS.md)
+//   make size SIZE_FLAGS=--floor     also the floor: this API with none of its
 //                                    behaviour (bench/floor), built the same way
+// --crates and --floor rebuild, so they need the release build's settings,
+// which the Makefile passes (RELEASE_ENV); without them they refuse to run.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -70,7 +72,10 @@ export function crateSizes() {
     run("twiggy", ["--version"]);
   } catch {
     console.error("[size] installing twiggy (cargo install twiggy --locked)");
-    run("cargo", ["install", "twiggy", "--locked", "--quiet"], { stdio: "inherit" });
+    // Built for this machine with none of the release build's flags (an
+    // immediate-abort panic needs a standard library built for it).
+    const { RUSTFLAGS, RUSTC_BOOTSTRAP, RELEASE_CARGO_ARGS, ...env } = process.env;
+    run("cargo", ["install", "twiggy", "--locked", "--quiet"], { stdio: "inherit", env });
   }
   const out = "target/size";
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "small-heap", "--quiet", ...releaseCargoArgs()], {
@@ -131,7 +136,13 @@ export async function floorSizes() {
 
 // The cargo arguments of the release build (the Makefile's
 // RELEASE_CARGO_ARGS: the standard library rebuilt for size).
-const releaseCargoArgs = () => (process.env.RELEASE_CARGO_ARGS ?? "").split(" ").filter(Boolean);
+function releaseCargoArgs() {
+  const args = process.env.RELEASE_CARGO_ARGS;
+  if (!args || !process.env.RUSTC_BOOTSTRAP) {
+    throw new Error("--crates and --floor rebuild the release build: run them through make (make size, make bench)");
+  }
+  return args.split(" ").filter(Boolean);
+}
 
 // The crate an item belongs to: the first path segment of the item, or of
 // the implementing type (of the trait, when the type is a generic parameter).

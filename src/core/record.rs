@@ -7,8 +7,11 @@
 //! guessed at.
 
 use super::hash::SESSION_HASH_LEN;
-use super::text::{decimal, join, number_text};
+use super::text::{decimal, join};
 use super::{ErrorKind, RefreshError, SessionHash, StoredState};
+
+/// Moved to [`crate::core::text`]; here too for callers of 0.1.
+pub use super::text::number_text;
 
 /// The record format this version writes and reads.
 pub const RECORD_FORMAT: u32 = 1;

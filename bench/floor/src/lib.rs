@@ -26,13 +26,27 @@ mod heap;
 mod guard;
 pub use guard::RefreshLockGuard;
 
+/// Its message joined from parts, not formatted, as the library's are (no
+/// `core::fmt` linked in).
 #[derive(Debug, thiserror::Error)]
 enum FloorError {
-    #[error("{0} is missing")]
     Missing(&'static str),
-    /// Formatting the value would link float formatting (the library never does).
-    #[error("the store failed")]
     Store(JsValue),
+}
+
+impl FloorError {
+    fn message(&self) -> String {
+        match self {
+            Self::Missing(what) => [*what, " is missing"].concat(),
+            Self::Store(_) => "the store failed".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for FloorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
 }
 
 type Boxed = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, FloorError>>>>;
@@ -44,8 +58,11 @@ fn promise(future: impl Future<Output = Result<JsValue, FloorError>> + 'static) 
 fn boxed(future: Boxed) -> Promise {
     wasm_bindgen_futures::future_to_promise(async move {
         future.await.map_err(|error| {
-            let js = js_sys::Error::new(&error.to_string());
+            let js = js_sys::Error::new(&error.message());
             js.set_name("StoreError");
+            if let FloorError::Store(cause) = &error {
+                let _ = js_sys::Reflect::set(&js, &"cause".into(), cause);
+            }
             js.into()
         })
     })
@@ -70,8 +87,13 @@ fn hash(tokens: &JsValue) -> Result<[u8; 32], FloorError> {
 
 fn hex(hash: Option<[u8; 32]>) -> JsValue {
     hash.map_or(JsValue::NULL, |hash| {
-        let text: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-        JsValue::from_str(&format!("0x{text}"))
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = String::from("0x");
+        for byte in hash {
+            text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+        }
+        JsValue::from_str(&text)
     })
 }
 
