@@ -27,8 +27,9 @@ import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 // when messages were joined from their parts instead of formatted, which
 // left no `core::fmt` in the .wasm (50,365 bytes), and when numbers and
 // name lengths stopped going through UTF-8 validation and decoding
-// (49,763 bytes; 49,664 with one string join of its own).
-export const BUDGET_BYTES = 49_680;
+// (49,763 bytes; 49,664 with one string join of its own), and when
+// lockState() handed on the holders array as browser.js reads it (49,308).
+export const BUDGET_BYTES = 49_325;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 

@@ -56,9 +56,7 @@ impl CrossTabRefreshManager {
                 "waiting",
                 state.waiting.map_or(JsValue::NULL, JsValue::from),
             );
-            let holders: js_sys::Array =
-                state.holders.iter().map(|h| JsValue::from_str(h)).collect();
-            set("holders", holders.into());
+            set("holders", state.holders.into());
             set(
                 "expiresAt",
                 state.expires_at.map_or(JsValue::NULL, JsValue::from),

@@ -82,7 +82,8 @@ export async function queryLock(locks, name) {
   const { held = [], pending = [] } = await locks.query();
   const ours = (list) => list.filter((lock) => lock.name === name);
   const holders = ours(held);
-  return [holders.length, ours(pending).length, holders.map((lock) => lock.clientId)];
+  const ids = holders.map((lock) => lock.clientId).filter((id) => typeof id === "string");
+  return [holders.length, ours(pending).length, ids];
 }
 
 // ---- abort signals (src/web/wait.rs) ----

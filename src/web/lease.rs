@@ -20,6 +20,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use wasm_bindgen::JsValue;
+
 use super::global::clear_interval;
 use super::lease_held::{LeaseGuard, Shared};
 use super::lease_record::LeaseRecord;
@@ -108,7 +110,10 @@ impl LeaseLock {
             held: live.is_some(),
             held_here,
             waiting: None,
-            holders: live.iter().map(|lease| lease.holder.clone()).collect(),
+            holders: live
+                .iter()
+                .map(|lease| JsValue::from_str(&lease.holder))
+                .collect(),
             expires_at: live.map(|lease| lease.expires_at_ms),
         })
     }

@@ -221,10 +221,8 @@ impl WebLocks {
             held: count(0) > 0,
             held_here: self.held_here.get() > 0,
             waiting: Some(count(1)),
-            holders: js_sys::Array::from(&found.get(2))
-                .iter()
-                .filter_map(|id| id.as_string())
-                .collect(),
+            // browser.js's own array of client IDs (strings).
+            holders: found.get(2).unchecked_into(),
             expires_at: None,
         })
     }

@@ -45,7 +45,7 @@ pub enum ContextLockGuard {
 }
 
 /// What can be told of a session's lock right now.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct LockState {
     /// Someone holds it.
     pub held: bool,
@@ -53,8 +53,9 @@ pub struct LockState {
     pub held_here: bool,
     /// How many requests wait for it, where the platform can tell.
     pub waiting: Option<u32>,
-    /// Who holds it: Web Locks client IDs, or the lease holder's name.
-    pub holders: Vec<String>,
+    /// Who holds it: Web Locks client IDs, or the lease holder's name (an
+    /// array of strings, as `lockState()` hands it on).
+    pub holders: js_sys::Array,
     /// When the lease expires (ms since the epoch), for the lease lock.
     pub expires_at: Option<f64>,
 }

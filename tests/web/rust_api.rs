@@ -140,10 +140,12 @@ async fn lock_state_tells_who_holds_and_who_waits() {
         Reflect::get(&held, &s("waiting")).unwrap().as_f64(),
         Some(1.0)
     );
-    assert_eq!(
-        js_sys::Array::from(&Reflect::get(&held, &s("holders")).unwrap()).length(),
-        1
-    );
+    // One holder: its client ID, a string, in an array.
+    let holders = Reflect::get(&held, &s("holders")).unwrap();
+    assert!(js_sys::Array::is_array(&holders), "{holders:?}");
+    let holders = js_sys::Array::from(&holders);
+    assert_eq!(holders.length(), 1);
+    assert!(holders.get(0).as_string().is_some_and(|id| !id.is_empty()));
     let seen_by_b = state(&b).await.unwrap();
     assert_eq!(
         Reflect::get(&seen_by_b, &s("heldByThisManager")).unwrap(),
@@ -167,10 +169,9 @@ async fn lock_state_tells_who_holds_and_who_waits() {
         JsValue::TRUE
     );
     assert!(Reflect::get(&lease_state, &s("waiting")).unwrap().is_null());
-    let holder = js_sys::Array::from(&Reflect::get(&lease_state, &s("holders")).unwrap())
-        .get(0)
-        .as_string()
-        .unwrap();
+    let holders = Reflect::get(&lease_state, &s("holders")).unwrap();
+    assert!(js_sys::Array::is_array(&holders), "{holders:?}");
+    let holder = js_sys::Array::from(&holders).get(0).as_string().unwrap();
     assert!(holder.starts_with("tab-one"), "{holder}");
     assert!(
         Reflect::get(&lease_state, &s("expiresAt"))
