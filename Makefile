@@ -45,7 +45,9 @@ test: setup
 	@$(MAKE) --no-print-directory test-e2e
 	@node scripts/size.mjs
 
-## The gzipped size of pkg/ against its budget (part of test).
+## The release build, its gzipped size against the budget, and where the
+## .wasm's bytes go per crate (SIZE_FLAGS=--floor adds the floor); make test
+## checks the budget alone.
 size: build
 	$(RELEASE_ENV) node scripts/size.mjs --crates $(SIZE_FLAGS)
 

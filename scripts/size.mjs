@@ -184,7 +184,8 @@ function crateOf(name) {
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 // The package's files that name a path of this machine (its home or the
-// project's folder: a panic location not remapped, say); none may.
+// project's folder: a source path, were panic locations linked in again,
+// say); none may.
 export function machinePaths(pkg = "pkg") {
   const paths = [homedir(), process.cwd()].filter((p) => p.length > 1);
   return files(pkg).filter((path) => {

@@ -2,7 +2,7 @@
 //! formatting links Rust's `core::fmt` machinery into the WebAssembly build,
 //! which then costs more than all the messages.
 
-/// `parts`, one after the other (what `join(&[..])` does, with less code
+/// `parts`, one after the other (what `parts.concat()` does, with less code
 /// in the WebAssembly build).
 pub fn join(parts: &[&str]) -> String {
     let mut joined = String::with_capacity(parts.iter().map(|part| part.len()).sum());

@@ -77,7 +77,8 @@ export function requestLock(locks, name, how, db, store, key) {
 
 // What `navigator.locks.query()` tells of the lock `name`: how many hold it,
 // how many requests wait for it, and the client IDs of its holders (read
-// here, so that no entry of another lock crosses to wasm).
+// here, so that no entry of another lock crosses to wasm; an ID that is not
+// a string is left out, so the count may exceed the IDs listed).
 export async function queryLock(locks, name) {
   const { held = [], pending = [] } = await locks.query();
   const ours = (list) => list.filter((lock) => lock.name === name);
