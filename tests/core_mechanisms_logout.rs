@@ -21,13 +21,7 @@ fn a_stale_context_cannot_refresh_over_a_logout_but_a_new_login_works() {
     let b = RefreshManager::new(lock, store.clone());
     let (server, storage) = (TokenServer::default(), AppStorage::default());
     block_on(async {
-        let guard = a.spin_lock(WAIT).await.unwrap();
-        guard
-            .save_in_memory_and_db(&TokenServer::tokens(0))
-            .await
-            .unwrap();
-        drop(guard);
-        b.restore_session(&TokenServer::tokens(0)).await.unwrap();
+        both_know_tokens_0(&b, &a).await;
         a.on_logout().await.unwrap();
         let handlers = Handlers::new(&server, &storage);
         let error = b.refresh(WAIT, &handlers).await.unwrap_err();
@@ -375,15 +369,19 @@ fn a_refresh_asked_for_during_one_that_a_logout_ended_shares_its_error() {
     });
 }
 
-/// B stores tokens 0 under the lock; A restores them: both know them.
-async fn both_know_tokens_0(a: &Manager, b: &Manager) {
-    let guard = b.spin_lock(WAIT).await.unwrap();
+/// `storer` stores tokens 0 under the lock, `restorer` restores them: both
+/// know them.
+async fn both_know_tokens_0(restorer: &Manager, storer: &Manager) {
+    let guard = storer.spin_lock(WAIT).await.unwrap();
     guard
         .save_in_memory_and_db(&TokenServer::tokens(0))
         .await
         .unwrap();
     drop(guard);
-    a.restore_session(&TokenServer::tokens(0)).await.unwrap();
+    restorer
+        .restore_session(&TokenServer::tokens(0))
+        .await
+        .unwrap();
 }
 
 /// A new login in `context`: restored, then its hash stored under the lock.
