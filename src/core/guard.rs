@@ -171,10 +171,11 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     }
 
     /// May this guard write `hash`? Not after a logout it found, or one this
-    /// context made or found since the lock was asked for; nor, after a logout and a new login since this context
-    /// learned its tokens or since this guard's first read ([`ended_since`]),
-    /// any hash but the one the store holds: another is most likely the
-    /// ended session's, and writing it would undo that logout.
+    /// context made or found since the lock was asked for; nor, after a
+    /// logout and a new login since this context learned its tokens or since
+    /// this guard's first read ([`ended_since`]), any hash but the one the
+    /// store holds: another is most likely the ended session's, and writing
+    /// it would undo that logout.
     fn check_may_write(&self, hash: &SessionHash) -> Result<(), RefreshError> {
         self.check_not_logged_out()?;
         let known = self.shared.known.borrow();

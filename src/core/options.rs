@@ -28,8 +28,9 @@ fn invalid(message: String) -> RefreshError {
 /// A name (session, holder, database): not empty, at most [`MAX_NAME_LEN`]
 /// UTF-16 units.
 pub fn name(what: &str, key: &str, text: String) -> Result<String, RefreshError> {
-    // UTF-16 units from the UTF-8 bytes: one per character (each byte but
-    // the continuation bytes starts one), two for one of four bytes.
+    // UTF-16 units, counted on the UTF-8 bytes: one for each byte that
+    // starts a character (any but a continuation byte, 0b10xxxxxx), and one
+    // more for each that starts a character of four bytes (a surrogate pair).
     let len: usize = text
         .bytes()
         .map(|byte| usize::from(byte & 0xC0 != 0x80) + usize::from(byte >= 0xF0))

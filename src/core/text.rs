@@ -1,6 +1,6 @@
-//! Messages, joined from their parts rather than written with `format!`:
-//! formatting links Rust's `core::fmt` machinery into the WebAssembly build,
-//! which then costs more than all the messages.
+//! Text built from its parts (messages, lock and holder names) rather than
+//! written with `format!`: formatting links Rust's `core::fmt` machinery
+//! into the WebAssembly build, which then costs more than all the messages.
 
 /// `parts`, one after the other (what `parts.concat()` does, with less code
 /// in the WebAssembly build).
