@@ -79,10 +79,31 @@ pub fn assert_ended_with_tokens_1(error: &RefreshError) {
     );
 }
 
+/// The tokens of a new login, of another grant than the refreshes'.
+pub fn login_tokens() -> SessionTokens {
+    SessionTokens::new("access-login", Some("refresh-login".into()))
+}
+
 /// Takes the lock of `manager`, stores the hash of `tokens` and lets go.
 pub async fn store_tokens(manager: &Manager, tokens: &SessionTokens) {
     let guard = manager.spin_lock(WAIT).await.unwrap();
     guard.save_in_memory_and_db(tokens).await.unwrap();
+}
+
+/// `storer` stores tokens 0 under the lock, `restorer` restores them: both
+/// know them.
+pub async fn both_know_tokens_0(restorer: &Manager, storer: &Manager) {
+    store_tokens(storer, &TokenServer::tokens(0)).await;
+    restorer
+        .restore_session(&TokenServer::tokens(0))
+        .await
+        .unwrap();
+}
+
+/// A new login in `context`: restored, then its hash stored under the lock.
+pub async fn log_in_anew(context: &Manager, tokens: &SessionTokens) {
+    context.restore_session(tokens).await.unwrap();
+    store_tokens(context, tokens).await;
 }
 
 /// The hash in the store; panics if the record is corrupt.

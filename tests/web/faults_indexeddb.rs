@@ -28,7 +28,7 @@ extern "C" {
     fn close(this: &IdbConnection);
 }
 
-#[wasm_bindgen(module = "/tests/web/faults.js")]
+#[wasm_bindgen(module = "/tests/web/watches.js")]
 extern "C" {
     #[wasm_bindgen(js_name = watchUncaught)]
     fn watch_uncaught() -> JsValue;

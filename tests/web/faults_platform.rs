@@ -11,7 +11,7 @@ use wasm_bindgen_test::*;
 
 use crate::support::*;
 
-#[wasm_bindgen(module = "/tests/web/faults.js")]
+#[wasm_bindgen(module = "/tests/web/watches.js")]
 extern "C" {
     #[wasm_bindgen(js_name = lateGrantingLocks)]
     fn late_granting_locks(ms: u32) -> JsValue;

@@ -219,7 +219,7 @@ async fn a_guard_collected_as_garbage_frees_the_lock() {
     );
 }
 
-#[wasm_bindgen(module = "/tests/web/faults.js")]
+#[wasm_bindgen(module = "/tests/web/watches.js")]
 extern "C" {
     #[wasm_bindgen(js_name = countTransactions)]
     fn count_transactions() -> JsValue;

@@ -1,7 +1,7 @@
 // Plain-JS helpers of the browser tests, bound with #[wasm_bindgen(module)]:
 // refresh handlers, gates, a token world. What another
 // context would see or do (raw IndexedDB, Web Locks, workers) is in
-// browser.js; injected faults, watches and hooks in faults.js.
+// browser.js; injected faults in faults.js; watches and hooks in watches.js.
 
 /** The refresh handlers of one tab over a rotating token endpoint that
  * counts its calls: `{ handlers, calls() }`. `saveFails` makes save() reject. */

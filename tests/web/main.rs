@@ -11,6 +11,7 @@ mod flow;
 mod guard;
 mod inputs;
 mod lease;
+mod no_tokens;
 mod notify;
 mod regressions_close;
 mod regressions_generation;

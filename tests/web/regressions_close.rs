@@ -12,7 +12,7 @@ use wasm_bindgen_test::*;
 
 use crate::support::*;
 
-#[wasm_bindgen(module = "/tests/web/faults.js")]
+#[wasm_bindgen(module = "/tests/web/watches.js")]
 extern "C" {
     #[wasm_bindgen(js_name = closeAfterNextPut)]
     fn close_after_next_put(close: &JsValue, database: &str, store: &str) -> Function;

@@ -1,6 +1,7 @@
-//! The browser from plain JavaScript (browser.js, faults.js, helpers.js): raw
-//! IndexedDB records and leases, Web Locks, workers, channel messages,
-//! injected faults, and a time limit on a promise.
+//! The browser from plain JavaScript (browser.js, faults.js, watches.js,
+//! helpers.js): raw IndexedDB records and leases, Web Locks, workers,
+//! channel messages, injected faults, watched timers, and a time limit on a
+//! promise.
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -54,8 +55,12 @@ extern "C" {
     /// Injects the platform fault of that name (see faults.js); returns the
     /// function that takes it out.
     pub fn inject(fault: &str) -> Function;
+}
+
+#[wasm_bindgen(module = "/tests/web/watches.js")]
+extern "C" {
     /// `{ pending(), restore() }`: the timers armed from now on that have
-    /// neither fired nor been cleared (see faults.js).
+    /// neither fired nor been cleared (see watches.js).
     #[wasm_bindgen(js_name = watchTimers)]
     pub fn watch_timers() -> JsValue;
 }
