@@ -93,7 +93,7 @@ fn boxed_promise(mut future: JsResultFuture) -> js_sys::Promise {
         std::task::Poll::Ready(Ok(value)) => js_sys::Promise::resolve(&value),
         std::task::Poll::Ready(Err(error)) => js_sys::Promise::reject(&to_js(error)),
         std::task::Poll::Pending => {
-            wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(to_js) })
+            crate::web::task::promise(Box::pin(async move { future.await.map_err(to_js) }))
         }
     }
 }

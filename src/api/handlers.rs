@@ -4,7 +4,6 @@
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::error::to_js;
 use super::fields::field;
@@ -12,6 +11,7 @@ use super::tokens::{JsTokens, session_tokens};
 use crate::core::text::join;
 use crate::core::{ErrorKind, RefreshError, RefreshHandlers};
 use crate::web::global::js_cause;
+use crate::web::task::Settled;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -97,7 +97,7 @@ impl JsHandlers {
             None => f.call0(&self.this),
         }
         .map_err(|thrown| callback_error(name, thrown))?;
-        JsFuture::from(settle(&returned))
+        Settled::new(&settle(&returned))
             .await
             .map_err(|rejected| callback_error(name, rejected))
     }

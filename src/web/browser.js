@@ -344,6 +344,18 @@ export function text(value) {
   return typeof value === "string" && !lone.test(value) ? value : undefined;
 }
 
+// ---- the executor (src/web/task.rs) ----
+
+// Calls `callback(slot, true, value)` or `callback(slot, false, reason)` once
+// `promise` settles: the one callback of the module's executor, for every
+// promise it awaits (`slot` says which await it is).
+export function whenSettled(promise, callback, slot) {
+  promise.then(
+    (value) => callback(slot, true, value),
+    (reason) => callback(slot, false, reason),
+  );
+}
+
 // A promise of `value`, which adopts a thenable (rejecting if reading its
 // `then` throws) and never throws itself.
 export function settle(value) {

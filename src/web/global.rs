@@ -6,7 +6,6 @@ use std::pin::Pin;
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::core::text::join;
 use crate::core::{Cause, ErrorKind, RefreshError, SessionHash};
@@ -85,7 +84,7 @@ pub fn settled<T, F: FnOnce(Result<JsValue, JsValue>) -> T>(
     promise: Promise,
     then: F,
 ) -> impl Future<Output = T> + use<T, F> {
-    let mut future = JsFuture::from(promise);
+    let mut future = super::task::Settled::new(&promise);
     let mut then = Some(then);
     std::future::poll_fn(move |cx| match Pin::new(&mut future).poll(cx) {
         std::task::Poll::Ready(outcome) => then.take().map_or(std::task::Poll::Pending, |then| {
@@ -103,6 +102,6 @@ pub fn spawn_now(future: impl Future<Output = ()> + 'static) {
     let mut future = Box::pin(future);
     let mut first = std::task::Context::from_waker(std::task::Waker::noop());
     if future.as_mut().poll(&mut first).is_pending() {
-        wasm_bindgen_futures::spawn_local(future);
+        super::task::spawn(future);
     }
 }

@@ -11,9 +11,9 @@ use indexed_db_futures::database::Database;
 use wasm_bindgen::prelude::*;
 
 use indexed_db_futures::internals::SystemRepr;
-use wasm_bindgen_futures::JsFuture;
 
 use super::global::store_error;
+use super::task::Settled;
 use crate::core::{ErrorKind, RefreshError};
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
@@ -186,7 +186,7 @@ impl Connection {
         if !has_object_stores(&database) && !self.state.closed.get() {
             let version = database.version() + 1.0;
             database.close();
-            JsFuture::from(create_stores(
+            Settled::new(&create_stores(
                 &self.name,
                 version,
                 OBJECT_STORE,

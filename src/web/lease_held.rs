@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::global::{clear_interval, set_interval, spawn_now};
 use super::lease_record::{Acquirer, LeaseRecord};
+use super::task::spawn;
 use crate::core::RefreshError;
 use crate::core::lease::LeaseOp;
 
@@ -77,7 +78,7 @@ impl Shared {
                 let (Some(shared), token) = (shared.upgrade(), token.clone()) else {
                     return;
                 };
-                wasm_bindgen_futures::spawn_local(async move {
+                spawn(Box::pin(async move {
                     let renewed = shared.apply(&token, LeaseOp::Renew).await;
                     // Lost (taken by another after a lapse): stop renewing;
                     // the fence keeps a late write harmless. A failure of
@@ -88,7 +89,7 @@ impl Shared {
                     {
                         clear_interval(&held.renewal);
                     }
-                });
+                }));
             })
         };
         let every = i32::try_from((self.lease_ms / 3).max(1)).unwrap_or(i32::MAX);

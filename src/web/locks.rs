@@ -6,10 +6,10 @@ use std::rc::Rc;
 
 use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::global::{describe, js_cause, navigator, property};
 use super::read_ahead::ReadAhead;
+use super::task::Settled;
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
 use crate::core::text::join;
 use crate::core::{CrossContextLock, ErrorKind, RefreshError, WaitKind};
@@ -166,7 +166,7 @@ impl CrossContextLock for WebLocks {
             WaitKind::Steal => 2,
         };
         let request = self.request(how);
-        let granted = JsFuture::from(request.granted());
+        let granted = Settled::new(&request.granted());
         let mut in_flight = InFlight {
             request,
             settled: false,
@@ -212,7 +212,7 @@ impl WebLocks {
     /// What `navigator.locks.query()` tells of this lock.
     pub async fn state(&self) -> Result<super::LockState, RefreshError> {
         let promise = query_lock(&self.manager, &self.js_name).map_err(lock_unusable)?;
-        let found: js_sys::Array = JsFuture::from(promise)
+        let found: js_sys::Array = Settled::new(&promise)
             .await
             .map_err(lock_unusable)?
             .unchecked_into();

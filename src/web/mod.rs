@@ -16,6 +16,7 @@ mod read_ahead;
 mod record_io;
 pub mod session;
 pub mod store;
+pub mod task;
 pub mod wait;
 
 pub use broadcast::BroadcastNotifier;

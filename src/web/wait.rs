@@ -10,10 +10,10 @@ use std::task::{Context, Poll, Waker};
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::global::js_cause;
+use super::task::Settled;
 use crate::core::{ErrorKind, RefreshError, WaitKind};
 
 #[wasm_bindgen]
@@ -43,12 +43,12 @@ extern "C" {
 /// Awaits a [`Disposable`], disposing of it if dropped first.
 struct Settling {
     disposable: Disposable,
-    future: JsFuture,
+    future: Settled,
 }
 
 impl Settling {
     fn new(disposable: Disposable) -> Self {
-        let future = JsFuture::from(disposable.promise());
+        let future = Settled::new(&disposable.promise());
         Self { disposable, future }
     }
 }

@@ -3,6 +3,7 @@
 //! a dedicated worker stands in for another context holding the lock.
 #![cfg(target_arch = "wasm32")]
 
+mod executor;
 mod faults_indexeddb;
 mod faults_inputs;
 mod faults_platform;

@@ -1,0 +1,80 @@
+//! The library's executor (`web::task`): a promise awaited through its one
+//! callback, an await dropped before its promise settles, and the promise
+//! of a future.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use cross_tab_refresh::web::task::{Settled, promise, spawn};
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+use crate::support::*;
+
+/// A promise and the functions that settle it.
+fn deferred() -> (Promise, Function, Function) {
+    let mut ends = None;
+    let promise = Promise::new(&mut |resolve, reject| ends = Some((resolve, reject)));
+    let (resolve, reject) = ends.unwrap();
+    (promise, resolve, reject)
+}
+
+#[wasm_bindgen_test]
+async fn an_await_ends_with_how_its_promise_settled() {
+    let (fulfilled, resolve, _) = deferred();
+    let (rejected, _, reject) = deferred();
+    let (first, second) = (Settled::new(&fulfilled), Settled::new(&rejected));
+    reject.call1(&JsValue::UNDEFINED, &s("no")).unwrap();
+    resolve.call1(&JsValue::UNDEFINED, &s("yes")).unwrap();
+    assert_eq!(first.await, Ok(s("yes")));
+    assert_eq!(second.await, Err(s("no")));
+}
+
+/// An await dropped before its promise settles: the promise then settles
+/// unheard, and does not wake the task the await belonged to.
+#[wasm_bindgen_test]
+async fn an_await_dropped_first_wakes_nobody_when_its_promise_settles() {
+    let (early, resolve_early, _) = deferred();
+    let (gate, open, _) = deferred();
+    let polls = Rc::new(Cell::new(0));
+    spawn(Box::pin({
+        let polls = polls.clone();
+        let mut early = Some(Box::pin(Settled::new(&early)));
+        let mut gate = Box::pin(Settled::new(&gate));
+        std::future::poll_fn(move |cx| {
+            polls.set(polls.get() + 1);
+            // Polled once with this task's waker, then dropped.
+            if let Some(mut early) = early.take() {
+                assert!(early.as_mut().poll(cx).is_pending());
+            }
+            gate.as_mut().poll(cx).map(|_| ())
+        })
+    }));
+    until("the task's first poll", 1_000, || polls.get() == 1).await;
+    resolve_early.call0(&JsValue::UNDEFINED).unwrap();
+    // Promise reactions run in order: by the time this await is heard, the
+    // early promise's callback has run, and a task it woke has been polled.
+    let (later, resolve_later, _) = deferred();
+    let heard = Settled::new(&later);
+    resolve_later
+        .call1(&JsValue::UNDEFINED, &s("heard"))
+        .unwrap();
+    assert_eq!(heard.await, Ok(s("heard")));
+    assert_eq!(polls.get(), 1, "the dropped await woke its task");
+    open.call0(&JsValue::UNDEFINED).unwrap();
+    until("the task's end", 1_000, || polls.get() == 2).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_promise_of_a_future_settles_as_it_ends() {
+    let (gate, open, _) = deferred();
+    let resolved = promise(Box::pin(async move {
+        Settled::new(&gate).await?;
+        Ok(s("done"))
+    }));
+    let rejected = promise(Box::pin(async { Err(s("failed")) }));
+    open.call0(&JsValue::UNDEFINED).unwrap();
+    assert_eq!(Settled::new(&resolved).await, Ok(s("done")));
+    assert_eq!(Settled::new(&rejected).await, Err(s("failed")));
+}
