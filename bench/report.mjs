@@ -116,7 +116,8 @@ and getter, the same signatures) with none of its behaviour, each method doing
 the least its contract asks of the named crates (\`open()\` opens the database
 through indexed_db_futures, tokens are hashed with sha2, a write serializes the
 record with serde-wasm-bindgen, errors are thiserror errors made JS Errors, each
-async method awaits one promise), built and packaged as the library is. It
+async method awaits one promise, with wasm-bindgen-futures' executor where
+the library has its own smaller one), built and packaged as the library is. It
 weighs ${kib(floor.total)} KiB gzipped (.wasm ${kib(floor.wasm)} + JS glue ${kib(floor.glue)}): what a
 wasm-bindgen package of this API and these crates costs before it does anything.
 The library's behaviour (both locks, the in-context turns, fencing, single

@@ -7,7 +7,7 @@ const WHY = {
   "cross_tab_refresh::api":
     "the exported methods, with the drop glue of their futures: each async one (refresh, spinLock, saveInMemoryAndDb, handleMismatch, restoreSession, onLogout, open, storedState, lockState) is one state machine, with the core's steps inlined into it (refresh about 4.5 KiB, open and lockState about 2 KiB each); reading options, tokens and handlers with a named error for each bad field; errors as JS Errors with name, cause and tokens",
   "cross_tab_refresh::web":
-    "the browser adapters, with their drop glue: the IndexedDB connection (open, upgrade, versionchange), the session and lease records (each change decided in Rust inside the readwrite transaction browser.js runs, each step named in its error), Web Locks requests (the grant's callback starts the holder's first read), the lease lock's polling and renewal, BroadcastChannel, timers and abort waits",
+    "the browser adapters, with their drop glue: the IndexedDB connection (open, upgrade, versionchange), the session and lease records (each change decided in Rust inside the readwrite transaction browser.js runs, each step named in its error), Web Locks requests (the grant's callback starts the holder's first read), the lease lock's polling and renewal, BroadcastChannel, timers and abort waits, and the executor (web::task: one task queue polled in a microtask, one callback for every awaited promise, in place of wasm-bindgen-futures' executor, 0.3 KiB gzipped less)",
   "cross_tab_refresh::core":
     "the core's futures not inlined into a method, with their drop glue: spin_lock (about 4 KiB: the in-context turn, either cross-context lock, raced against timeout, signal and close() in one poll function), the fenced save, adoption, the reread; record decoding with its messages; the SHA-256 input",
   core: "Rust's core: the bodies of boxed closures (this library's record decisions among them: twiggy names them only as FnOnce vtable shims), drop glue of other crates' types, string and slice helpers (no formatting: messages are joined from their parts, numbers written digit by digit)",
@@ -18,10 +18,10 @@ const WHY = {
   dlmalloc: "Rust's default allocator for wasm32 (only with the small-heap feature off)",
   "cross_tab_refresh::heap": "the allocator of the wasm build (src/heap/: power-of-two size classes, one free list each), in place of dlmalloc's 7 KiB",
   "exports (wasm-bindgen shims)": "argument and result conversion of each exported method",
-  js_sys: "the promise executor and Promise/Uint8Array/Function bindings",
+  js_sys: "Promise/Uint8Array/Function/Array bindings, and the wakers of its JSPI support that only the function table still lists (see wasm_bindgen)",
   tokio: "tokio::sync channels that indexed_db_futures uses for its open request (no feature turns them off)",
   indexed_db_futures: "opening the database and the Database handle; the record reads and read-modify-writes are one transaction each in browser.js (one promise per call instead of one per request), and the upgrade and version-change listeners are not used",
-  wasm_bindgen: "the externref table, closures (the deciding step of each record change is one), string passing",
+  wasm_bindgen: "the externref table, closures (the deciding step of each record change is one), string passing; also about 40 closure shims of js_sys and web_sys functions this library never calls, which only their wasm-bindgen descriptors referenced: the descriptors are gone, their function-table entries stay (removing every such entry by hand measured 0.2 KiB gzipped; no flag of wasm-bindgen or wasm-opt does)",
   std: "thread-local and once cells",
   digest: "the Digest trait sha2 implements",
   hybrid_array: "the fixed-size arrays sha2 returns",
