@@ -97,7 +97,8 @@ pub fn settled<T, F: FnOnce(Result<JsValue, JsValue>) -> T>(
 /// Runs `future` to its end in the background, taking its first step now: a
 /// transaction it starts is ordered before any started after this call.
 /// (The first poll's waker does nothing: every future of this crate keeps
-/// what it waits for as state, and the executor polls it again at once.)
+/// what it waits for as state, and the executor polls it again in the next
+/// microtask.)
 pub fn spawn_now(future: impl Future<Output = ()> + 'static) {
     let mut future = Box::pin(future);
     let mut first = std::task::Context::from_waker(std::task::Waker::noop());

@@ -12,6 +12,16 @@ use wasm_bindgen_test::*;
 
 use crate::support::*;
 
+#[wasm_bindgen(module = "/tests/web/faults.js")]
+extern "C" {
+    /// `{ then(ok) { ok(first); ok(second); } }`, as a promise.
+    #[wasm_bindgen(js_name = thenableCallingBackTwice)]
+    fn thenable_calling_back_twice(first: &JsValue, second: &JsValue) -> Promise;
+    /// `{ then() { throw error; } }`, as a promise.
+    #[wasm_bindgen(js_name = thenableThatThrows)]
+    fn thenable_that_throws(error: &JsValue) -> Promise;
+}
+
 /// A promise and the functions that settle it.
 fn deferred() -> (Promise, Function, Function) {
     let mut ends = None;
@@ -74,7 +84,47 @@ async fn the_promise_of_a_future_settles_as_it_ends() {
         Ok(s("done"))
     }));
     let rejected = promise(Box::pin(async { Err(s("failed")) }));
+    let (resolved, rejected) = (Settled::new(&resolved), Settled::new(&rejected));
     open.call0(&JsValue::UNDEFINED).unwrap();
-    assert_eq!(Settled::new(&resolved).await, Ok(s("done")));
-    assert_eq!(Settled::new(&rejected).await, Err(s("failed")));
+    assert_eq!(resolved.await, Ok(s("done")));
+    assert_eq!(rejected.await, Err(s("failed")));
+}
+
+/// A future that ended is dropped at once, even while a waker of its task
+/// is still held elsewhere.
+#[wasm_bindgen_test]
+async fn a_future_that_ended_is_dropped_while_its_waker_lives_on() {
+    struct Dropped(Rc<Cell<bool>>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let dropped = Rc::new(Cell::new(false));
+    let kept = Rc::new(std::cell::RefCell::new(None));
+    spawn(Box::pin({
+        let (flag, kept) = (Dropped(dropped.clone()), kept.clone());
+        std::future::poll_fn(move |cx| {
+            let _flag = &flag;
+            *kept.borrow_mut() = Some(cx.waker().clone());
+            std::task::Poll::Ready(())
+        })
+    }));
+    until("the ended future is dropped", 1_000, || dropped.get()).await;
+    assert!(kept.borrow().is_some(), "its task's waker is still held");
+}
+
+/// Awaiting what only looks like a promise: a `then` that calls back twice
+/// is heard once, and one that throws is a rejection, not an exception.
+#[wasm_bindgen_test]
+async fn a_thenable_that_calls_back_twice_or_throws_is_heard_once() {
+    let twice = thenable_calling_back_twice(&s("first"), &s("second"));
+    assert_eq!(Settled::new(&twice).await, Ok(s("first")));
+    let throws = thenable_that_throws(&s("no then"));
+    assert_eq!(Settled::new(&throws).await, Err(s("no then")));
+    // The module goes on.
+    let (later, resolve, _) = deferred();
+    let heard = Settled::new(&later);
+    resolve.call1(&JsValue::UNDEFINED, &s("heard")).unwrap();
+    assert_eq!(heard.await, Ok(s("heard")));
 }

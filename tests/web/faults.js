@@ -203,3 +203,22 @@ export async function hostileValues(manager, options) {
   }
   return ends;
 }
+
+/** Something only shaped like a promise, whose `then` calls back twice. */
+export function thenableCallingBackTwice(first, second) {
+  return {
+    then(fulfilled) {
+      fulfilled(first);
+      fulfilled(second);
+    },
+  };
+}
+
+/** Something only shaped like a promise, whose `then` throws `error`. */
+export function thenableThatThrows(error) {
+  return {
+    then() {
+      throw error;
+    },
+  };
+}
