@@ -19,7 +19,11 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 240
 # usual. RUSTC_BOOTSTRAP=1 also lets build scripts that probe for nightly
 # features (proc-macro2's, thiserror's) find them: a new toolchain is
 # checked with a full `make test` before it is used.
-RELEASE_RUSTFLAGS = --cfg sha2_backend_soft=\"compact\" -Zunstable-options -Cpanic=immediate-abort -Zshare-generics=y -Zlocation-detail=none
+# Without the reference-types feature (-Ctarget-feature=-reference-types)
+# wasm-bindgen keeps the JavaScript values the .wasm holds in an array of the
+# glue instead of a table of the .wasm: no table shims in the .wasm, a few
+# lines more of glue, 868 bytes gzipped less in all (2026-12-06).
+RELEASE_RUSTFLAGS = --cfg sha2_backend_soft=\"compact\" -Zunstable-options -Cpanic=immediate-abort -Zshare-generics=y -Zlocation-detail=none -Ctarget-feature=-reference-types
 RELEASE_CARGO_ARGS = -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 RELEASE_ENV = RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(RELEASE_RUSTFLAGS)" RELEASE_CARGO_ARGS="$(RELEASE_CARGO_ARGS)"
 

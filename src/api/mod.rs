@@ -9,6 +9,7 @@ pub mod guard;
 pub mod handlers;
 pub mod manager;
 pub mod options;
+pub mod refresh;
 pub mod tokens;
 pub mod types;
 

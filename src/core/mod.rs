@@ -5,6 +5,7 @@
 //! on the host with the in-memory fakes of [`memory`] as well as in the browser
 //! with the Web Locks and IndexedDB adapters of the `web` layer.
 
+mod acquire;
 mod adopt;
 pub mod closing;
 pub mod error;
