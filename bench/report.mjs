@@ -114,7 +114,8 @@ ${((sizes.total - 40_000) / 1024).toFixed(0)} KiB gzipped off the library's own 
 The floor, measured: \`bench/floor\` is this API (both classes, every method
 and getter, the same signatures) with none of its behaviour, each method doing
 the least its contract asks of the named crates (\`open()\` opens the database
-through indexed_db_futures, tokens are hashed with sha2, a write serializes the
+with the factory indexed_db_futures finds, the request in a line of
+JavaScript, as the library's is; tokens are hashed with sha2, a write serializes the
 record with serde-wasm-bindgen, errors are thiserror errors made JS Errors, each
 async method awaits one promise, with wasm-bindgen-futures' executor where
 the library has its own smaller one), built and packaged as the library is. It

@@ -126,6 +126,17 @@ function blockedError() {
   return error;
 }
 
+// Opens `name` with `factory` (an IDBFactory) at the version it has (version
+// 1, empty, if it did not exist). Rejects with the request's DOMException, or
+// with whatever `factory.open` threw (storage disabled, say).
+export function openDatabase(factory, name) {
+  return new Promise((resolve, reject) => {
+    const request = factory.open(name);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
 // Opens `name` at `version`, creates whichever of `stores` are missing,
 // closes it again. Rejects with the request's DOMException, or at once when
 // another connection blocks the upgrade (one that stays open on

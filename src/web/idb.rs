@@ -7,10 +7,9 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
-use indexed_db_futures::database::Database;
-use wasm_bindgen::prelude::*;
-
+use indexed_db_futures::factory::DBFactory;
 use indexed_db_futures::internals::SystemRepr;
+use wasm_bindgen::prelude::*;
 
 use super::global::store_error;
 use super::task::Settled;
@@ -27,9 +26,15 @@ extern "C" {
     #[wasm_bindgen(js_name = hasStores)]
     fn has_stores(database: &JsValue, sessions: &str, leases: &str) -> bool;
 
+    #[wasm_bindgen(js_name = openDatabase)]
+    fn open_database(factory: &web_sys::IdbFactory, name: &str) -> js_sys::Promise;
+
     #[wasm_bindgen(js_name = stepAside)]
     fn step_aside(database: &JsValue, then: &Closure<dyn FnMut()>);
 }
+
+/// An open connection to the database.
+pub type Database = web_sys::IdbDatabase;
 
 /// The object store holding one record per session, keyed by session.
 pub const OBJECT_STORE: &str = "sessions";
@@ -45,43 +50,18 @@ impl From<JsFault> for JsValue {
     }
 }
 
-impl From<indexed_db_futures::error::Error> for JsFault {
-    fn from(error: indexed_db_futures::error::Error) -> Self {
-        use indexed_db_futures::error::{Error, JSError};
-        Self(match error {
-            Error::DomException(e) => e.as_ref().clone(),
-            Error::Unknown(JSError::Error(e)) => e.into(),
-            Error::Unknown(JSError::Unknown(v)) => v,
-            // Formatting the crate's other errors would pull float formatting
-            // into the .wasm; their kind is all a caller can act on.
-            Error::Serialisation(_) => {
-                js_sys::Error::new("a value could not be (de)serialised").into()
-            }
-            Error::MissingData(_) => {
-                js_sys::Error::new("IndexedDB returned no data where some was expected").into()
-            }
-        })
-    }
-}
-
 impl From<indexed_db_futures::error::OpenDbError> for JsFault {
     fn from(error: indexed_db_futures::error::OpenDbError) -> Self {
-        use indexed_db_futures::error::OpenDbError;
-        match error {
-            OpenDbError::Base(e) => e.into(),
-            // indexed_db_futures reports any exception thrown by
-            // `indexedDB.open` as `VersionZero` (this crate never asks for
-            // version 0) and drops the exception itself.
-            OpenDbError::VersionZero => Self(
-                js_sys::Error::new(
-                    "indexedDB.open threw: storage is disabled or refused in this context",
-                )
-                .into(),
-            ),
-            OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
-                Self(js_sys::Error::new("indexedDB is not available in this context").into())
-            }
-        }
+        use indexed_db_futures::error::{Error, JSError, OpenDbError};
+        Self(match error {
+            // Reading `indexedDB` threw (a sandboxed frame, say).
+            OpenDbError::Base(Error::DomException(e)) => e.as_ref().clone(),
+            OpenDbError::Base(Error::Unknown(JSError::Error(e))) => e.into(),
+            OpenDbError::Base(Error::Unknown(JSError::Unknown(v))) => v,
+            // The crate's other errors, and the factory missing: formatting
+            // them would pull float formatting into the .wasm.
+            _ => js_sys::Error::new("indexedDB is not available in this context").into(),
+        })
     }
 }
 
@@ -232,18 +212,25 @@ impl Connection {
                 state.open.borrow_mut().take();
             }
         });
-        step_aside(database.as_sys(), &stepped_aside);
+        step_aside(database, &stepped_aside);
         // Dropped with the connection; the listeners are removed when one fires.
         *self.state.on_closing.borrow_mut() = Some(stepped_aside);
     }
 }
 
+/// Opens database `name` at its version: the factory found by
+/// indexed_db_futures in this window or worker, the request made and heard
+/// in browser.js (one promise; indexed_db_futures' own open request would
+/// add tokio's channels to the .wasm, 3.4 KiB gzipped, and drop an
+/// exception `indexedDB.open` throws, where this keeps it as the cause).
 async fn open(name: &str) -> Result<Database, RefreshError> {
-    Database::open(name)
+    let factory = DBFactory::new().map_err(fail("opening the database"))?;
+    Settled::new(&open_database(factory.as_sys(), name))
         .await
-        .map_err(fail("opening the database"))
+        .map(JsCast::unchecked_into)
+        .map_err(|error| store_error("opening the database", error))
 }
 
 fn has_object_stores(database: &Database) -> bool {
-    has_stores(database.as_sys(), OBJECT_STORE, LEASE_STORE)
+    has_stores(database, OBJECT_STORE, LEASE_STORE)
 }

@@ -2,7 +2,7 @@
 //! lock's name, read and changed in one readwrite transaction by the core's
 //! lease decision.
 
-use indexed_db_futures::database::Database;
+use super::idb::Database;
 use js_sys::Reflect;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;

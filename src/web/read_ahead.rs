@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use indexed_db_futures::internals::SystemRepr;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
@@ -37,7 +36,7 @@ impl ReadAhead {
     /// open: the next read then opens it), the object store and the key.
     pub fn target(&self) -> Option<(JsValue, &JsString, &JsString)> {
         let database = self.connection.open_now()?;
-        Some((database.as_sys().into(), &self.at.store, &self.at.key))
+        Some((database.into(), &self.at.store, &self.at.key))
     }
 
     /// Keeps `read`, started by JavaScript, for the next [`Self::take`].

@@ -6,8 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
-use indexed_db_futures::database::Database;
-use indexed_db_futures::internals::SystemRepr;
+use super::idb::Database;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
@@ -61,7 +60,7 @@ pub fn read_value(
     step: &'static str,
     ahead: Option<js_sys::Promise>,
 ) -> impl Future<Output = Result<Option<JsValue>, RefreshError>> {
-    let read = read_value_js(database.as_sys(), &at.store, &at.key, ahead);
+    let read = read_value_js(database, &at.store, &at.key, ahead);
     settled(read, move |outcome| {
         let value = outcome.map_err(|error| store_error(step, error))?;
         Ok((!value.is_undefined()).then_some(value))
@@ -188,7 +187,7 @@ fn run_update(
             next
         })
     };
-    let done = update_value_js(database.as_sys(), &at.store, &at.key, &decide);
+    let done = update_value_js(database, &at.store, &at.key, &decide);
     // `decide` lives until the transaction ends: dropped first, the
     // transaction aborts when it would run.
     settled(done, move |done| {

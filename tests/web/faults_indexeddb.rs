@@ -183,9 +183,11 @@ async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
     let result = lock(&tab, JsValue::UNDEFINED).await;
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "StoreError");
-    // indexed_db_futures drops the thrown exception; the message says what failed.
+    // The exception indexedDB.open threw is the cause, and the message names
+    // the step and it.
+    assert_eq!(cause_name(&error), "InvalidStateError");
     assert!(
-        message(&error).contains("indexedDB.open threw"),
+        message(&error).contains("opening the database: InvalidStateError: storage is disabled"),
         "{}",
         message(&error)
     );

@@ -1,7 +1,8 @@
 //! The floor of the package's size: `CrossTabRefreshManager` and
 //! `RefreshLockGuard` with the library's names and signatures, each method
 //! doing the least its contract asks of the named crates: `open()` opens the
-//! database through indexed_db_futures, a method that takes tokens hashes
+//! database with the factory indexed_db_futures finds (the request in a line
+//! of JavaScript, as the library's is), a method that takes tokens hashes
 //! them with sha2, a write serializes the record with serde-wasm-bindgen,
 //! failures are thiserror errors turned into JS `Error`s, and every async
 //! method awaits one promise. No lock, no fencing, no options or token
@@ -12,12 +13,19 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
-use indexed_db_futures::database::Database;
+use indexed_db_futures::factory::DBFactory;
+use indexed_db_futures::internals::SystemRepr;
 use js_sys::{Function, Object, Promise, Reflect};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(inline_js = "export function openDatabase(f, n) { return new Promise((ok, no) => { const r = f.open(n); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); }); }")]
+extern "C" {
+    #[wasm_bindgen(js_name = openDatabase)]
+    fn open_database(factory: &web_sys::IdbFactory, name: &str) -> Promise;
+}
 
 #[path = "../../../src/heap/mod.rs"]
 #[allow(dead_code, missing_docs, unused_imports)]
@@ -126,7 +134,7 @@ fn record(hash: Option<[u8; 32]>, generation: u64) -> JsValue {
 }
 
 struct Inner {
-    database: Database,
+    database: web_sys::IdbDatabase,
     session: String,
     known: Cell<Option<[u8; 32]>>,
     closed: Cell<bool>,
@@ -144,9 +152,11 @@ impl CrossTabRefreshManager {
     pub fn open(options: JsValue) -> Promise {
         promise(async move {
             let session = string(&options, "session")?;
-            let database = Database::open("floor")
+            let factory = DBFactory::new().map_err(|_| FloorError::Store(JsValue::NULL))?;
+            let database = JsFuture::from(open_database(factory.as_sys(), "floor"))
                 .await
-                .map_err(|_| FloorError::Store(JsValue::NULL))?;
+                .map_err(FloorError::Store)?
+                .unchecked_into();
             Ok(CrossTabRefreshManager {
                 inner: Rc::new(Inner {
                     database,
