@@ -58,8 +58,9 @@ impl From<indexed_db_futures::error::OpenDbError> for JsFault {
             OpenDbError::Base(Error::DomException(e)) => e.as_ref().clone(),
             OpenDbError::Base(Error::Unknown(JSError::Error(e))) => e.into(),
             OpenDbError::Base(Error::Unknown(JSError::Unknown(v))) => v,
-            // The crate's other errors, and the factory missing: formatting
-            // them would pull float formatting into the .wasm.
+            // No window or worker scope, or a null factory (DBFactory::new
+            // fails in no other way; formatting the crate's errors would
+            // pull float formatting into the .wasm).
             _ => js_sys::Error::new("indexedDB is not available in this context").into(),
         })
     }
