@@ -119,7 +119,7 @@ JavaScript, as the library's is; tokens are hashed with sha2, a write serializes
 record with serde-wasm-bindgen, errors are thiserror errors made JS Errors, each
 async method awaits one promise, with wasm-bindgen-futures' executor where
 the library has its own smaller one), built and packaged as the library is. It
-weighs ${kib(floor.total)} KiB gzipped (.wasm ${kib(floor.wasm)} + JS glue ${kib(floor.glue)}): what a
+weighs ${kib(floor.total)} KiB gzipped (.wasm ${kib(floor.wasm)} + JS glue ${kib(floor.glue)} + JS snippet ${kib(floor.snippets)}): what a
 wasm-bindgen package of this API and these crates costs before it does anything.
 The library's behaviour (both locks, the in-context turns, fencing, single
 flight, adoption, logout, close(), every check and its message, broadcast,

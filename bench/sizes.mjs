@@ -20,21 +20,21 @@ const WHY = {
   "exports (wasm-bindgen shims)": "argument and result conversion of each exported method",
   js_sys: "Promise/Uint8Array/Function/Array bindings, and the wakers of its JSPI support that only the function table still lists (see wasm_bindgen)",
   tokio: "tokio::sync channels that indexed_db_futures' requests use (the library makes none of them; no feature turns them off)",
-  indexed_db_futures: "finding the IDBFactory of this window or worker (DBFactory), with the exception reading it threw; the database is opened, read and changed in browser.js, one promise per call: the crate's own open request would add tokio's channels and its listeners to the .wasm (3.4 KiB gzipped, measured 2026-12-06) and drop an exception indexedDB.open throws, which the library keeps as the cause",
+  indexed_db_futures: "finding the IDBFactory of this window or worker (DBFactory), with the exception reading it threw; the database is opened, read and changed in browser.js, one promise per call: the crate's own open request would add tokio's channels and its listeners to the .wasm (3.3 KiB gzipped, 3,423 bytes, measured 2026-12-06) and drop an exception indexedDB.open throws, which the library keeps as the cause",
   wasm_bindgen: "closures (the deciding step of each record change is one), string passing (the JavaScript values the .wasm holds live in an array of the glue: the release build leaves out reference types, 0.8 KiB gzipped less than a table of the .wasm); also about 40 closure shims of js_sys and web_sys functions this library never calls, which only their wasm-bindgen descriptors referenced: the descriptors are gone, their function-table entries stay (removing every such entry by hand measured 0.2 KiB gzipped; no flag of wasm-bindgen or wasm-opt does)",
   std: "thread-local and once cells",
   digest: "the Digest trait sha2 implements",
   hybrid_array: "the fixed-size arrays sha2 returns",
-  smallvec: "the listeners of indexed_db_futures' requests, kept in a small vector",
+  smallvec: "the listeners of indexed_db_futures' open request, kept in a small vector",
   other: "items twiggy names by no path (data and functions it cannot place)",
-  web_sys: "AbortSignal and BroadcastChannel bindings",
+  web_sys: "AbortSignal, BroadcastChannel and IDBDatabase (close, version) bindings",
   serde_core: "serde's traits as serde-wasm-bindgen's serializer implements them for the two records",
   serde_wasm_bindgen: "writing the session and lease records (maps of four and three fields, as plain objects)",
 };
 // The table in three groups, for the paragraph under it.
 const GROUPS = {
   "this library (api, web, core, heap)": (c) => c.startsWith("cross_tab_refresh"),
-  "the named crates (sha2, indexed_db_futures, serde-wasm-bindgen)": (c) => ["sha2", "indexed_db_futures", "tokio", "serde_wasm_bindgen"].includes(c),
+  "the named crates (sha2, indexed_db_futures, serde-wasm-bindgen)": (c) => ["sha2", "indexed_db_futures", "serde_wasm_bindgen"].includes(c),
   "what any Rust library compiled with wasm-bindgen carries (Rust's core, alloc, std and allocator, wasm-bindgen, js_sys, the export shims and wasm sections)": (c) =>
     ["core", "alloc", "std", "dlmalloc", "wasm_bindgen", "js_sys", "exports (wasm-bindgen shims)", "wasm sections"].includes(c),
   "data (messages, names, tables)": (c) => c.startsWith("data"),

@@ -21,7 +21,7 @@ import { isMain } from "./is-main.mjs";
 import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
-// says what the bytes above it are for. 47.7 KiB: lowered from 55.2 when
+// says what the bytes above it are for. 43.5 KiB: lowered from 55.2 when
 // the release build began rebuilding the standard library for size with
 // panics that trap at once (Makefile; 56,511 to 50,908 bytes), then again
 // when messages were joined from their parts instead of formatted, which
@@ -33,8 +33,9 @@ import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 // executor replaced wasm-bindgen-futures' (48,861), and when the release
 // build left out the reference-types feature (47,992), and when the
 // database was opened in browser.js instead of by indexed_db_futures' open
-// request, which linked tokio in (44,569).
-export const BUDGET_BYTES = 44_590;
+// request, which linked tokio in (44,569; 44,662 with an open given up
+// closing its connection).
+export const BUDGET_BYTES = 44_680;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 
@@ -206,7 +207,7 @@ if (isMain(import.meta.url)) {
   );
   if (process.argv.includes("--floor")) {
     const floor = await floorSizes();
-    console.log(`[size] the floor (bench/floor): .wasm ${kib(floor.wasm)} + JS glue ${kib(floor.glue)} = ${kib(floor.total)}`);
+    console.log(`[size] the floor (bench/floor): .wasm ${kib(floor.wasm)} + JS glue ${kib(floor.glue)} + snippets ${kib(floor.snippets)} = ${kib(floor.total)}`);
   }
   if (process.argv.includes("--crates")) {
     for (const [crate, bytes] of crateSizes()) console.log(`  ${kib(bytes).padStart(10)}  ${crate}`);

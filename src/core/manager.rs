@@ -1,7 +1,7 @@
 //! The refresh manager: the seed's `CrossProcessRefreshManager`, with
-//! in-context turns, the logout rule and notifications. Taking the lock is
-//! in [`super::acquire`], the guard in [`super::guard`], the refresh in
-//! [`super::flow`].
+//! in-context turns, the logout rule and notifications. Taking the lock
+//! ([`RefreshManager::spin_lock`]) is in `acquire.rs`, the guard in
+//! [`super::guard`], the refresh in [`super::flow`].
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

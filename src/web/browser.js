@@ -1,6 +1,7 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
-// Locks request, disposable abort waits, the IndexedDB upgrade, a plain read
-// and a read-modify-write of one record, stepping aside on versionchange (or
+// Locks request, disposable abort waits, opening the database and its
+// upgrade, a plain read and a read-modify-write of one record, stepping
+// aside on versionchange (or
 // after the browser closed the connection), the classes' `[Symbol.dispose]`,
 // and looking at the caller's values safely. One module, so that loading the
 // library costs one request more than its glue, not three.
@@ -135,6 +136,12 @@ export function openDatabase(factory, name) {
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
+}
+
+// Closes the connection `open` (a promise of openDatabase) opens, once it
+// opens: its opener went away.
+export function closeOnceOpen(open) {
+  open.then((db) => db.close(), () => {});
 }
 
 // Opens `name` at `version`, creates whichever of `stores` are missing,

@@ -29,6 +29,9 @@ extern "C" {
     #[wasm_bindgen(js_name = openDatabase)]
     fn open_database(factory: &web_sys::IdbFactory, name: &str) -> js_sys::Promise;
 
+    #[wasm_bindgen(js_name = closeOnceOpen)]
+    fn close_once_open(open: &js_sys::Promise);
+
     #[wasm_bindgen(js_name = stepAside)]
     fn step_aside(database: &JsValue, then: &Closure<dyn FnMut()>);
 }
@@ -222,14 +225,32 @@ impl Connection {
 /// Opens database `name` at its version: the factory found by
 /// indexed_db_futures in this window or worker, the request made and heard
 /// in browser.js (one promise; indexed_db_futures' own open request would
-/// add tokio's channels to the .wasm, 3.4 KiB gzipped, and drop an
+/// add tokio's channels to the .wasm, 3.3 KiB gzipped, and drop an
 /// exception `indexedDB.open` throws, where this keeps it as the cause).
 async fn open(name: &str) -> Result<Database, RefreshError> {
     let factory = DBFactory::new().map_err(fail("opening the database"))?;
-    Settled::new(&open_database(factory.as_sys(), name))
-        .await
+    let request = open_database(factory.as_sys(), name);
+    let mut given_up = GivenUp(Some(request.clone()));
+    let opened = Settled::new(&request).await;
+    given_up.0 = None;
+    opened
         .map(JsCast::unchecked_into)
         .map_err(|error| store_error("opening the database", error))
+}
+
+/// An open request whose future may be dropped before it ends (a wait for
+/// the lease lock that ends meanwhile): the connection it opens then has no
+/// owner and no `versionchange` listener, and would block every later
+/// upgrade or deletion of the database; dropped with the request, this
+/// closes it once it opens.
+struct GivenUp(Option<js_sys::Promise>);
+
+impl Drop for GivenUp {
+    fn drop(&mut self) {
+        if let Some(open) = self.0.take() {
+            close_once_open(&open);
+        }
+    }
 }
 
 fn has_object_stores(database: &Database) -> bool {

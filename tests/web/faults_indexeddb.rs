@@ -8,6 +8,8 @@
 //! the platform's prototypes for the length of one test (tests run one at a
 //! time).
 
+use std::future::Future;
+
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -104,6 +106,34 @@ async fn a_manager_dropped_without_close_leaves_no_connection_behind() {
     let upgraded = JsFuture::from(upgrade_database(&session.database, 7, "something-else")).await;
     assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
     assert_nothing_uncaught(&uncaught);
+}
+
+/// An open given up before it ends (a wait for the lease lock that ended
+/// while the database was reopening, say) leaves no connection behind: the
+/// connection its request opens is closed, not left without an owner to
+/// block the next upgrade or deletion.
+#[wasm_bindgen_test]
+async fn an_open_given_up_before_it_ends_leaves_no_connection_behind() {
+    let session = Session::new();
+    let closed = closing_of_next_open(&session.database);
+    let connection = cross_tab_refresh::web::idb::Connection::new(&session.database);
+    {
+        let mut opening = std::pin::pin!(connection.database());
+        let waker = std::task::Waker::noop();
+        let polled = opening
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        assert!(polled.is_pending(), "the open ended at once");
+    }
+    let closed = JsFuture::from(within(&closed, 2_000)).await;
+    assert!(closed.is_ok(), "the given-up open's connection stayed open");
+    assert!(
+        connection.open_now().is_none(),
+        "the given-up open was kept"
+    );
+    // Nothing blocks an upgrade of the database now.
+    let upgraded = JsFuture::from(upgrade_database(&session.database, 7, "something-else")).await;
+    assert!(upgraded.is_ok(), "the upgrade was blocked: {upgraded:?}");
 }
 
 #[wasm_bindgen_test]

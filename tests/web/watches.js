@@ -127,3 +127,28 @@ export function lateGrantingLocks(ms) {
   };
   return { locks, grants: () => grants };
 }
+
+/** The connection that the next `indexedDB.open` of database `database`
+ * opens: a promise that resolves once `close()` is called on it (never, if
+ * nobody closes it). */
+export function closingOfNextOpen(database) {
+  const proto = IDBFactory.prototype;
+  const original = proto.open;
+  return new Promise((closed) => {
+    proto.open = function (name, ...rest) {
+      const request = original.call(this, name, ...rest);
+      if (name === database) {
+        proto.open = original;
+        request.addEventListener("success", () => {
+          const db = request.result;
+          const close = db.close;
+          db.close = function () {
+            closed();
+            return close.call(this);
+          };
+        });
+      }
+      return request;
+    };
+  });
+}

@@ -63,6 +63,10 @@ extern "C" {
     /// neither fired nor been cleared (see watches.js).
     #[wasm_bindgen(js_name = watchTimers)]
     pub fn watch_timers() -> JsValue;
+    /// Resolves once the connection that the next open of `database` opens
+    /// is closed (see watches.js).
+    #[wasm_bindgen(js_name = closingOfNextOpen)]
+    pub fn closing_of_next_open(database: &str) -> Promise;
 }
 
 /// The raw record of `session` in `database`, read by plain JavaScript.
