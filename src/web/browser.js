@@ -1,10 +1,11 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
 // Locks request, disposable abort waits, opening the database and its
 // upgrade, a plain read and a read-modify-write of one record, stepping
-// aside on versionchange (or
-// after the browser closed the connection), the classes' `[Symbol.dispose]`,
-// and looking at the caller's values safely. One module, so that loading the
-// library costs one request more than its glue, not three.
+// aside on versionchange (or after the browser closed the connection), the
+// executor's one callback for every awaited promise, the classes'
+// `[Symbol.dispose]`, and looking at the caller's values safely. One module,
+// so that loading the library costs one request more than its glue, not
+// three.
 
 // ---- Web Locks (src/web/locks.rs) ----
 
