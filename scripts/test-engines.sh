@@ -35,8 +35,17 @@ run_context() {
   export WASM_BINDGEN_TEST_TIMEOUT
   case "$engine" in
     chromium)
-      env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="$(command -v chromedriver)" \
-        wasm-pack test --headless --chrome -- --features small-heap --test "$test" ;;
+      # Chromium's profile and scratch directories go to a directory of this
+      # run, removed after it: a run whose browser is killed (a timeout) leaves
+      # them behind, and hundreds of them in the system's temporary directory
+      # slow every later start of Chromium until its page never loads.
+      local scratch="$PWD/target/chromium-tmp"
+      rm -rf "$scratch" && mkdir -p "$scratch"
+      env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="$(command -v chromedriver)" TMPDIR="$scratch" \
+        wasm-pack test --headless --chrome -- --features small-heap --test "$test"
+      local status=$?
+      rm -rf "$scratch"
+      return $status ;;
     firefox)
       env -u SAFARIDRIVER -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
         wasm-pack test --headless --firefox -- --features small-heap --test "$test" ;;
