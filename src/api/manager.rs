@@ -13,7 +13,6 @@ use super::guard::RefreshLockGuard;
 use super::options::{manager_options, spin_lock_options};
 use super::tokens::session_tokens;
 use crate::core::{ErrorKind, RefreshError};
-use crate::web::broadcast::unsubscribe;
 use crate::web::global::hash_or_null;
 use crate::web::{LockOptions, SessionConfig, WebRefreshManager, close_session, open_session};
 
@@ -200,9 +199,6 @@ impl CrossTabRefreshManager {
                 "subscribe() takes a function",
             ))
         })?;
-        let notifier = self.inner.core.notifier();
-        let id = notifier.subscribe(listener);
-        let listeners = notifier.listeners();
-        Ok(Closure::<dyn FnMut()>::new(move || unsubscribe(&listeners, id)).into_js_value())
+        Ok(self.inner.core.notifier().subscribe(&listener).into())
     }
 }

@@ -1,8 +1,8 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
 // Locks request, disposable abort waits, opening the database and its
 // upgrade, a plain read and a read-modify-write of one record, stepping
-// aside on versionchange (or after the browser closed the connection), the
-// executor's one callback for every awaited promise, the classes'
+// aside on versionchange (or after the browser closed the connection), a
+// session's listeners on its BroadcastChannel, the executor's one callback for every awaited promise, the classes'
 // `[Symbol.dispose]`, and looking at the caller's values safely. One module,
 // so that loading the library costs one request more than its glue, not
 // three.
@@ -293,6 +293,67 @@ export function stepAside(db, then) {
   };
   db.addEventListener("versionchange", leave);
   db.addEventListener("close", leave);
+}
+
+// ---- notifications (src/web/broadcast.rs) ----
+
+// One session's listeners on its BroadcastChannel (`channel` null where
+// there is none: nothing is heard). `add(listener)` returns the function that
+// removes it (harmless twice); `clear()` removes every listener. The channel
+// has a message handler only while there is a listener: a context that
+// listens to nothing does no work when another writes. A message is heard
+// only if it is well formed ("refreshed" or "logout", this session, a "0x…"
+// hash or null, a number as the generation); listeners get an event built
+// from those fields alone, each in turn and only while still subscribed (one
+// may unsubscribe another, or close the manager); one that throws is
+// reported on the console and the others are still called.
+export function sessionListeners(channel, session) {
+  let list = [];
+  const listen = () => channel && (channel.onmessage = list.length ? hear : null);
+  const hear = ({ data }) => {
+    const { type, dbHash, generation } = Object(data);
+    if (
+      (type === "refreshed" || type === "logout") &&
+      Object(data).session === session &&
+      typeof generation === "number" &&
+      (dbHash === null || (typeof dbHash === "string" && dbHash.startsWith("0x")))
+    ) {
+      const event = { type, session, dbHash, generation };
+      for (const entry of list) {
+        if (!list.includes(entry)) continue;
+        try {
+          entry.listener(event);
+        } catch (error) {
+          console.error("cross-tab-refresh: a subscribe() listener threw", error);
+        }
+      }
+    }
+  };
+  return {
+    add(listener) {
+      const entry = { listener };
+      list = [...list, entry];
+      listen();
+      return () => {
+        list = list.filter((other) => other !== entry);
+        listen();
+      };
+    },
+    clear() {
+      list = [];
+      listen();
+    },
+  };
+}
+
+// Posts `{ type, session, dbHash, generation }` on `channel`; a closed
+// channel's error is ignored (the write it reports happened).
+export function post(channel, type, session, dbHash, generation) {
+  try {
+    channel.postMessage({ type, session, dbHash, generation });
+  } catch {
+    // Best effort.
+  }
 }
 
 // ---- Symbol.dispose (src/api/dispose.rs) ----

@@ -45,6 +45,15 @@ export function watchChannelHandlers() {
   };
 }
 
+/** Records what `console.error` is given from now on, instead of printing
+ * it: `{ seen(), restore() }`, `seen()` the first argument of each call. */
+export function watchConsoleErrors() {
+  const original = console.error;
+  const seen = [];
+  console.error = (first) => seen.push(String(first));
+  return { seen: () => seen.slice(), restore: () => (console.error = original) };
+}
+
 /** Records the errors nobody caught from now on (an event listener that
  * threw, say): `{ seen(), stop() }`, `seen()` their messages so far. */
 export function watchUncaught() {
