@@ -103,7 +103,7 @@ before gzip: ${groupText}. At the .wasm's overall ratio
 (${((100 * sizes.wasm) / sizes.wasmRaw).toFixed(0)} %), this library's own code is about ${gzKiB(ownBytes)} KiB gzipped, its data
 (mostly its messages) about ${gzKiB(dataBytes)}, and the rest (Rust's runtime, wasm-bindgen and
 the named crates, which also hold the bodies of the library's boxed closures) about
-${gzKiB(restBytes)}; the JS glue and \`browser.js\` add ${((sizes.glue + sizes.snippets) / 1024).toFixed(1)} KiB. The library's own code is
+${gzKiB(restBytes)}; the JS glue and the library's JS module add ${((sizes.glue + sizes.snippets) / 1024).toFixed(1)} KiB. The library's own code is
 the contract's behaviour: each async method one state machine with the core's
 steps inlined into it, each bad input its own message; no feature or message
 was dropped to shrink it. Reaching 40 KB would take about

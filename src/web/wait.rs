@@ -2,11 +2,9 @@
 //! ends when it is not granted: its timeout elapses or its signal aborts
 //! ([`give_up`]), and a sleep that clears its timer when dropped.
 
-use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -16,22 +14,16 @@ use super::global::js_cause;
 use super::task::Settled;
 use crate::core::{ErrorKind, RefreshError, WaitKind};
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Closure<dyn FnMut()>, ms: i32) -> JsValue;
-
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
-
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/js/wait.js")]
 extern "C" {
     /// A promise and the function that cancels what would settle it.
     type Disposable;
 
     #[wasm_bindgen(js_name = whenAborted)]
     fn when_aborted(signal: &AbortSignal) -> Disposable;
+
+    #[wasm_bindgen(js_name = afterDelay)]
+    fn after_delay(ms: i32) -> Disposable;
 
     #[wasm_bindgen(method, getter)]
     fn promise(this: &Disposable) -> Promise;
@@ -71,72 +63,22 @@ pub struct LockOptions {
     pub steal: bool,
 }
 
-/// Resolves after `ms`; dropping it clears the timer. One `setTimeout`
-/// whose callback wakes the task: no promise in between.
+/// Resolves after `ms`; dropping it first clears the timer.
 pub fn sleep(ms: u32) -> Sleep {
-    Sleep {
-        ms: i32::try_from(ms).unwrap_or(i32::MAX),
-        timer: None,
-    }
+    Sleep(Settling::new(after_delay(
+        i32::try_from(ms).unwrap_or(i32::MAX),
+    )))
 }
 
-/// The future of [`sleep`].
-pub struct Sleep {
-    ms: i32,
-    /// Set once polled.
-    timer: Option<Timer>,
-}
-
-/// A running `setTimeout`: its id, its callback, and what they share.
-struct Timer {
-    id: JsValue,
-    _fire: Closure<dyn FnMut()>,
-    elapsed: Rc<Elapsed>,
-}
-
-#[derive(Default)]
-struct Elapsed {
-    done: Cell<bool>,
-    waker: RefCell<Option<Waker>>,
-}
+/// The future of [`sleep`]: `js/wait.js`'s timer, awaited through the
+/// executor's one callback.
+pub struct Sleep(Settling);
 
 impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let ms = self.ms;
-        let timer = self.timer.get_or_insert_with(|| {
-            let elapsed = Rc::new(Elapsed::default());
-            let fire = {
-                let elapsed = elapsed.clone();
-                Closure::new(move || {
-                    elapsed.done.set(true);
-                    if let Some(waker) = elapsed.waker.borrow_mut().take() {
-                        waker.wake();
-                    }
-                })
-            };
-            Timer {
-                id: set_timeout(&fire, ms),
-                _fire: fire,
-                elapsed,
-            }
-        });
-        if timer.elapsed.done.get() {
-            return Poll::Ready(());
-        }
-        *timer.elapsed.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
-    }
-}
-
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        if let Some(timer) = &self.timer
-            && !timer.elapsed.done.get()
-        {
-            clear_timeout(&timer.id);
-        }
+        Pin::new(&mut self.0.future).poll(cx).map(|_| ())
     }
 }
 
