@@ -69,8 +69,10 @@ async function jsFiles(dir) {
 // The library's JavaScript modules (src/web/js/), one file in the package,
 // so that loading the library costs one request more than its glue, not one
 // per module. Joined in one scope, the modules drop their imports of each
-// other (their top-level names are distinct: a clash fails the minifier);
-// the glue imports everything from the joined file.
+// other; their top-level names must be distinct (checked here: a function
+// declared twice would be joined silently, the last one winning), and none
+// may import or re-export from elsewhere. The glue imports everything from
+// the joined file.
 const glue = "pkg/cross_tab_refresh.js";
 async function joinModules() {
   const [crate, ...others] = await readdir("pkg/snippets");
@@ -79,8 +81,19 @@ async function joinModules() {
   const modules = (await jsFiles(root)).sort();
   const local = /^import \{[^}]*\} from "\.\/[\w-]+\.js";\n/gm;
   let joined = "";
-  for (const path of modules) joined += (await readFile(path, "utf8")).replace(local, "");
-  if (/^import /m.test(joined)) throw new Error(`${root}: a module imports from outside src/web/js`);
+  const declared = new Map();
+  for (const path of modules) {
+    const code = (await readFile(path, "utf8")).replace(local, "");
+    const top = /^(?:export )?(?:async )?(?:function\*?|const|let|var|class) ([\w$]+)/gm;
+    for (const [, name] of code.matchAll(top)) {
+      if (declared.has(name)) throw new Error(`${path}: ${name} is declared in ${declared.get(name)} too`);
+      declared.set(name, path);
+    }
+    joined += code;
+  }
+  if (/^(?:import |export (?:\*|\{))/m.test(joined)) {
+    throw new Error(`${root}: a module imports or re-exports from outside src/web/js`);
+  }
   await rm(join(root, "src"), { recursive: true });
   const file = "cross-tab-refresh.js";
   await writeFile(join(root, file), joined);

@@ -7,12 +7,19 @@
 # then SAFARIDRIVER, then CHROMEDRIVER). Any failing engine fails the run; a
 # summary closes it.
 #
-# Up to two retries, and only of a start-up that never happened: when the
+# Up to three retries, and only of a start-up that never happened: when the
 # runner's page never printed "running N tests" (no test was started, none
 # failed). A Firefox ESR 153 just launched on a machine with cold caches often
 # leaves the runner's module service worker unstarted that way, now and then
-# twice in a row. A test that started and failed or hung is never retried, and
-# every retry is in the summary.
+# twice in a row. In Chromium the page itself may never load: the runner's
+# HTTP server (tiny_http) starts with four threads and, when the browser opens
+# more connections than that at once (the page's many modules), can leave one
+# of them unserved while the four wait on idle keep-alive connections; the
+# page then waits for a script until the runner's own timeout, minutes later.
+# So a runner whose page has started no test START_TIMEOUT seconds after the
+# runner itself started is stopped (with its driver and browser) and counted
+# as a start that never happened. A test that started and failed or hung is
+# never retried, and every retry is in the summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/bin:$PATH"
@@ -25,7 +32,50 @@ TESTS=(web in_window in_dedicated_worker in_shared_worker in_service_worker)
 # is given up on sooner.
 PORTABLE_TIMEOUT="${PORTABLE_TIMEOUT:-60}"
 # Starts of one test binary whose page never starts a test (see above).
-MAX_STARTS=3
+MAX_STARTS=4
+# Seconds from the runner's start to its page's first test, past which the
+# runner is stopped (a page that loads starts its tests within seconds).
+START_TIMEOUT="${START_TIMEOUT:-120}"
+
+# Ends process `pid` and every process it started.
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null
+}
+
+# Watches the run whose output goes to `attempt`: once the runner has started
+# and its page has not started a test within START_TIMEOUT seconds, stops the
+# runner with its driver and browser, and marks the run as never started
+# (the file `stalled`).
+watch_start() {
+  local attempt=$1 stalled=$2 waited=0 runner
+  while sleep 2; do
+    grep -qE '^[[:space:]]*running [0-9]+ tests?$' "$attempt" && return 0
+    grep -q '^Running headless tests' "$attempt" || continue
+    waited=$((waited + 2))
+    [ "$waited" -ge "$START_TIMEOUT" ] || continue
+    : >"$stalled"
+    echo "=== the runner's page started no test within $START_TIMEOUT s: stopping the runner ===" >&2
+    for runner in $(pgrep -f wasm-bindgen-test-runner); do kill_tree "$runner"; done
+    return 0
+  done
+}
+
+# One start of one test binary in one engine, its output in `attempt` (and
+# on stdout); returns the runner's status.
+start_context() {
+  local engine=$1 test=$2 attempt=$3 stalled=$3.stalled watcher status
+  : >"$attempt"
+  rm -f "$stalled"
+  watch_start "$attempt" "$stalled" &
+  watcher=$!
+  run_context "$engine" "$test" 2>&1 | tee "$attempt"
+  status=${PIPESTATUS[0]}
+  kill "$watcher" 2>/dev/null
+  wait "$watcher" 2>/dev/null
+  return "$status"
+}
 
 # Runs one test binary in one engine; its output goes to stdout.
 run_context() {
@@ -36,14 +86,14 @@ run_context() {
   case "$engine" in
     chromium)
       # Chromium's profile and scratch directories go to a directory of this
-      # run, removed after it: a run whose browser is killed (a timeout) leaves
-      # them behind, and hundreds of them in the system's temporary directory
-      # slow every later start of Chromium until its page never loads.
-      local scratch="$PWD/target/chromium-tmp"
-      rm -rf "$scratch" && mkdir -p "$scratch"
+      # run, removed after it, not left behind in the system's temporary
+      # directory by a run whose browser was stopped. A short path: Chromium
+      # puts a Unix socket in it, whose path may not exceed 107 bytes.
+      local scratch status
+      scratch=$(mktemp -d /tmp/ctr-chromium.XXXXXX) || return 1
       env -u GECKODRIVER -u SAFARIDRIVER CHROMEDRIVER="$(command -v chromedriver)" TMPDIR="$scratch" \
         wasm-pack test --headless --chrome -- --features small-heap --test "$test"
-      local status=$?
+      status=$?
       rm -rf "$scratch"
       return $status ;;
     firefox)
@@ -71,20 +121,21 @@ for engine in "$@"; do
   retried=()
   for test in "${TESTS[@]}"; do
     attempt="target/test-$engine-$test.log"
-    run_context "$engine" "$test" 2>&1 | tee "$attempt"
-    status=${PIPESTATUS[0]}
-    # Never started: the runner timed out with no "running N tests" line, and
-    # the page reported no error of ours (a panic, a wasm trap, a worker's error).
+    start_context "$engine" "$test" "$attempt"
+    status=$?
+    # Never started: the runner timed out, or was stopped by watch_start, with
+    # no "running N tests" line, and the page reported no error of ours (a
+    # panic, a wasm trap, a worker's error).
     starts=1
     while [ "$starts" -lt "$MAX_STARTS" ] && [ "$status" -ne 0 ] &&
       ! grep -qE '^[[:space:]]*running [0-9]+ tests?$' "$attempt" &&
-      grep -q 'Failed to detect test as having been run' "$attempt" &&
+      { grep -q 'Failed to detect test as having been run' "$attempt" || [ -e "$attempt.stalled" ]; } &&
       ! grep -qE 'panicked at|RuntimeError|(Service)?Worker error:' "$attempt"; do
       echo "=== $engine $test: the runner's page never started a test; starting it once more ==="
       starts=$((starts + 1))
       cat "$attempt" >>"$log"
-      run_context "$engine" "$test" 2>&1 | tee "$attempt"
-      status=${PIPESTATUS[0]}
+      start_context "$engine" "$test" "$attempt"
+      status=$?
     done
     [ "$starts" -eq 1 ] || retried+=("$test ($starts starts)")
     cat "$attempt" >>"$log"

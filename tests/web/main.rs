@@ -14,6 +14,7 @@ mod inputs;
 mod lease;
 mod no_tokens;
 mod notify;
+mod notify_messages;
 mod regressions_close;
 mod regressions_generation;
 mod regressions_lock;

@@ -45,13 +45,29 @@ export function watchChannelHandlers() {
   };
 }
 
-/** Records what `console.error` is given from now on, instead of printing
- * it: `{ seen(), restore() }`, `seen()` the first argument of each call. */
+/** Records what `console.error` is given from now on, and still prints it
+ * (a failing check's panic message goes there too): `{ seen(), restore() }`,
+ * `seen()` the first argument of each call. */
 export function watchConsoleErrors() {
   const original = console.error;
   const seen = [];
-  console.error = (first) => seen.push(String(first));
+  console.error = (...args) => {
+    seen.push(String(args[0]));
+    original.apply(console, args);
+  };
   return { seen: () => seen.slice(), restore: () => (console.error = original) };
+}
+
+/** A listener that records the `this` it is called with: `{ listener,
+ * seen() }`. */
+export function thisRecorder() {
+  const seen = [];
+  return {
+    listener: function () {
+      seen.push(this);
+    },
+    seen: () => seen.slice(),
+  };
 }
 
 /** Records the errors nobody caught from now on (an event listener that

@@ -24,8 +24,9 @@ export function sessionListeners(channel, session) {
       const event = { type, session, dbHash, generation };
       for (const entry of list) {
         if (!list.includes(entry)) continue;
+        const { listener } = entry;
         try {
-          entry.listener(event);
+          listener(event);
         } catch (error) {
           console.error("cross-tab-refresh: a subscribe() listener threw", error);
         }
