@@ -36,8 +36,7 @@ import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 // request, which linked tokio in (44,569; 44,662 with an open given up
 // closing its connection), and when a session's listeners and the checks
 // of what its channel hears moved to the library's JS (43,619), with the
-// timers of waits there too (43,520; 43,525 once the JS was one module per
-// adapter, joined in one file).
+// timers of waits there too (43,520).
 export const BUDGET_BYTES = 43_540;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;

@@ -1,7 +1,7 @@
 //! Notifications over `BroadcastChannel`: after a save or a logout, every
 //! other context of the same session hears `{ type, session, dbHash,
 //! generation }`. Messages carry hashes, never tokens. The listeners of this
-//! context and the checks of what it hears are `js/notify.js`'s
+//! context and the checks of what it hears are `browser.js`'s
 //! `sessionListeners`.
 
 use js_sys::Function;
@@ -11,9 +11,9 @@ use web_sys::BroadcastChannel;
 use super::global::{hash_or_null, property};
 use crate::core::{Notification, NotificationKind, Notifier};
 
-#[wasm_bindgen(module = "/src/web/js/notify.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
-    /// One session's listeners in this context (see `js/notify.js`).
+    /// One session's listeners in this context (see `browser.js`).
     type Listeners;
     #[wasm_bindgen(js_name = sessionListeners)]
     fn session_listeners(channel: Option<&BroadcastChannel>, session: &str) -> Listeners;

@@ -15,7 +15,7 @@ use super::global::store_error;
 use super::task::Settled;
 use crate::core::{ErrorKind, RefreshError};
 
-#[wasm_bindgen(module = "/src/web/js/idb.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createStores)]
     fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;
@@ -224,7 +224,7 @@ impl Connection {
 
 /// Opens database `name` at its version: the factory found by
 /// indexed_db_futures in this window or worker, the request made and heard
-/// in js/idb.js (one promise; indexed_db_futures' own open request would
+/// in browser.js (one promise; indexed_db_futures' own open request would
 /// add tokio's channels to the .wasm, 3.3 KiB gzipped, and drop an
 /// exception `indexedDB.open` throws, where this keeps it as the cause).
 async fn open(name: &str) -> Result<Database, RefreshError> {

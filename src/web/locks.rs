@@ -22,9 +22,9 @@ extern "C" {
     pub type LockManager;
 }
 
-#[wasm_bindgen(module = "/src/web/js/locks.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
-    /// One request: `{ granted, abandon, read }` (see `js/locks.js`).
+    /// One request: `{ granted, abandon, read }` (see `browser.js`).
     type LockRequest;
 
     /// `how`: 0 queues (until abandoned), 1 only if available, 2 steals.
@@ -48,7 +48,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn read(this: &LockRequest) -> Option<Promise>;
 
-    /// `[held, waiting, holders]` of one lock name (see `js/locks.js`).
+    /// `[held, waiting, holders]` of one lock name (see `browser.js`).
     #[wasm_bindgen(js_name = queryLock, catch)]
     fn query_lock(locks: &LockManager, name: &JsString) -> Result<Promise, JsValue>;
 }
@@ -221,7 +221,7 @@ impl WebLocks {
             held: count(0) > 0,
             held_here: self.held_here.get() > 0,
             waiting: Some(count(1)),
-            // js/locks.js's own array of client IDs (strings).
+            // browser.js's own array of client IDs (strings).
             holders: found.get(2).unchecked_into(),
             expires_at: None,
         })

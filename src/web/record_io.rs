@@ -1,5 +1,5 @@
 //! Reading and changing one record in IndexedDB: each is one transaction of
-//! its own, run by `js/idb.js` (one promise per call instead of one per
+//! its own, run by `browser.js` (one promise per call instead of one per
 //! request), with the change decided in Rust while the transaction is open.
 
 use std::cell::{Cell, RefCell};
@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use super::global::{settled, store_error};
 use crate::core::RefreshError;
 
-#[wasm_bindgen(module = "/src/web/js/idb.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     #[wasm_bindgen(js_name = readValue)]
     fn read_value_js(

@@ -13,9 +13,9 @@ use crate::core::fence::{fence, tombstone_generation, tombstone_logouts};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
 
-#[wasm_bindgen(module = "/src/web/js/idb.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
-    /// `[format, hash, generation, logouts]` of a stored object (see `js/idb.js`).
+    /// `[format, hash, generation, logouts]` of a stored object (see `browser.js`).
     #[wasm_bindgen(js_name = recordFields)]
     fn record_fields(value: &JsValue) -> Array;
 }

@@ -15,10 +15,10 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/web/js/task.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     /// Calls `callback(slot, true, value)` or `callback(slot, false,
-    /// reason)` once `promise` settles (see `js/task.js`).
+    /// reason)` once `promise` settles (see `browser.js`).
     #[wasm_bindgen(js_name = whenSettled)]
     fn when_settled(promise: &Promise, callback: &Function, slot: usize);
 }

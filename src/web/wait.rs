@@ -14,7 +14,7 @@ use super::global::js_cause;
 use super::task::Settled;
 use crate::core::{ErrorKind, RefreshError, WaitKind};
 
-#[wasm_bindgen(module = "/src/web/js/wait.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     /// A promise and the function that cancels what would settle it.
     type Disposable;
@@ -70,7 +70,7 @@ pub fn sleep(ms: u32) -> Sleep {
     )))
 }
 
-/// The future of [`sleep`]: `js/wait.js`'s timer, awaited through the
+/// The future of [`sleep`]: `browser.js`'s timer, awaited through the
 /// executor's one callback.
 pub struct Sleep(Settling);
 

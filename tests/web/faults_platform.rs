@@ -17,7 +17,7 @@ extern "C" {
     fn late_granting_locks(ms: u32) -> JsValue;
 }
 
-#[wasm_bindgen(module = "/src/web/js/locks.js")]
+#[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     /// The library's own Web Locks request (`how` 0 queues, 1 only if free).
     #[wasm_bindgen(js_name = requestLock)]
