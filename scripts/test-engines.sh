@@ -7,7 +7,7 @@
 # then SAFARIDRIVER, then CHROMEDRIVER). Any failing engine fails the run; a
 # summary closes it.
 #
-# Up to three retries, and only of a start-up that never happened: when the
+# Up to five retries, and only of a start-up that never happened: when the
 # runner's page never printed "running N tests" (no test was started, none
 # failed). A Firefox ESR 153 just launched on a machine with cold caches often
 # leaves the runner's module service worker unstarted that way, now and then
@@ -32,7 +32,7 @@ TESTS=(web in_window in_dedicated_worker in_shared_worker in_service_worker)
 # is given up on sooner.
 PORTABLE_TIMEOUT="${PORTABLE_TIMEOUT:-60}"
 # Starts of one test binary whose page never starts a test (see above).
-MAX_STARTS=4
+MAX_STARTS=6
 # Seconds from the runner's start to its page's first test, past which the
 # runner is stopped (a page that loads starts its tests within seconds).
 START_TIMEOUT="${START_TIMEOUT:-120}"
