@@ -21,7 +21,7 @@ import { isMain } from "./is-main.mjs";
 import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past. The goal is 40 KB; BENCHMARKS.md
-// says what the bytes above it are for. 42.5 KiB: lowered from 55.2 when
+// says what the bytes above it are for. 42.6 KiB: lowered from 55.2 when
 // the release build began rebuilding the standard library for size with
 // panics that trap at once (Makefile; 56,511 to 50,908 bytes), then again
 // when messages were joined from their parts instead of formatted, which
@@ -35,9 +35,9 @@ import { minifyWasm, renameInGlue, wasmOptFlags } from "./minify.mjs";
 // database was opened in browser.js instead of by indexed_db_futures' open
 // request, which linked tokio in (44,569; 44,662 with an open given up
 // closing its connection), and when a session's listeners and the checks
-// of what its channel hears moved to the library's JS (43,619), with the
-// timers of waits there too (43,520).
-export const BUDGET_BYTES = 43_540;
+// of what its channel hears moved to the library's JS (43,619; 43,629 with
+// listeners called with no `this`).
+export const BUDGET_BYTES = 43_640;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 

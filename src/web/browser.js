@@ -1,6 +1,6 @@
 // The few steps of the browser adapters that are plain JavaScript: one Web
-// Locks request, disposable abort waits and timers, opening the database and
-// its upgrade, a plain read and a read-modify-write of one record, stepping
+// Locks request, disposable abort waits, opening the database and its
+// upgrade, a plain read and a read-modify-write of one record, stepping
 // aside on versionchange (or after the browser closed the connection), a
 // session's listeners on its BroadcastChannel, the executor's one callback
 // for every awaited promise, the classes' `[Symbol.dispose]`, and looking at
@@ -91,7 +91,7 @@ export async function queryLock(locks, name) {
   return [holders.length, ours(pending).length, ids];
 }
 
-// ---- abort signals and timers (src/web/wait.rs) ----
+// ---- abort signals (src/web/wait.rs) ----
 
 // An abort signal as a promise that can be disposed of: a wait that ends
 // otherwise removes its listener. Disposing also settles the promise, so
@@ -113,23 +113,6 @@ export function whenAborted(signal) {
     settle();
   };
   return { promise, dispose };
-}
-
-// A promise that resolves after `ms`, and `dispose()`, which clears the
-// timer and settles the promise at once (as `whenAborted`'s does).
-export function afterDelay(ms) {
-  let settle;
-  const promise = new Promise((resolve) => {
-    settle = resolve;
-  });
-  const id = setTimeout(settle, ms);
-  return {
-    promise,
-    dispose: () => {
-      clearTimeout(id);
-      settle();
-    },
-  };
 }
 
 // ---- IndexedDB (src/web/idb.rs) ----

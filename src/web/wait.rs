@@ -2,9 +2,11 @@
 //! ends when it is not granted: its timeout elapses or its signal aborts
 //! ([`give_up`]), and a sleep that clears its timer when dropped.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -14,6 +16,15 @@ use super::global::js_cause;
 use super::task::Settled;
 use crate::core::{ErrorKind, RefreshError, WaitKind};
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Closure<dyn FnMut()>, ms: i32) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     /// A promise and the function that cancels what would settle it.
@@ -21,9 +32,6 @@ extern "C" {
 
     #[wasm_bindgen(js_name = whenAborted)]
     fn when_aborted(signal: &AbortSignal) -> Disposable;
-
-    #[wasm_bindgen(js_name = afterDelay)]
-    fn after_delay(ms: i32) -> Disposable;
 
     #[wasm_bindgen(method, getter)]
     fn promise(this: &Disposable) -> Promise;
@@ -63,22 +71,72 @@ pub struct LockOptions {
     pub steal: bool,
 }
 
-/// Resolves after `ms`; dropping it first clears the timer.
+/// Resolves after `ms`; dropping it clears the timer. One `setTimeout`
+/// whose callback wakes the task: no promise in between.
 pub fn sleep(ms: u32) -> Sleep {
-    Sleep(Settling::new(after_delay(
-        i32::try_from(ms).unwrap_or(i32::MAX),
-    )))
+    Sleep {
+        ms: i32::try_from(ms).unwrap_or(i32::MAX),
+        timer: None,
+    }
 }
 
-/// The future of [`sleep`]: `browser.js`'s timer, awaited through the
-/// executor's one callback.
-pub struct Sleep(Settling);
+/// The future of [`sleep`].
+pub struct Sleep {
+    ms: i32,
+    /// Set once polled.
+    timer: Option<Timer>,
+}
+
+/// A running `setTimeout`: its id, its callback, and what they share.
+struct Timer {
+    id: JsValue,
+    _fire: Closure<dyn FnMut()>,
+    elapsed: Rc<Elapsed>,
+}
+
+#[derive(Default)]
+struct Elapsed {
+    done: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
 
 impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.0.future).poll(cx).map(|_| ())
+        let ms = self.ms;
+        let timer = self.timer.get_or_insert_with(|| {
+            let elapsed = Rc::new(Elapsed::default());
+            let fire = {
+                let elapsed = elapsed.clone();
+                Closure::new(move || {
+                    elapsed.done.set(true);
+                    if let Some(waker) = elapsed.waker.borrow_mut().take() {
+                        waker.wake();
+                    }
+                })
+            };
+            Timer {
+                id: set_timeout(&fire, ms),
+                _fire: fire,
+                elapsed,
+            }
+        });
+        if timer.elapsed.done.get() {
+            return Poll::Ready(());
+        }
+        *timer.elapsed.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(timer) = &self.timer
+            && !timer.elapsed.done.get()
+        {
+            clear_timeout(&timer.id);
+        }
     }
 }
 
