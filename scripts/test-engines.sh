@@ -11,11 +11,12 @@
 # runner's page never printed "running N tests" (no test was started, none
 # failed). A Firefox ESR 153 just launched on a machine with cold caches often
 # leaves the runner's module service worker unstarted that way, now and then
-# twice in a row. In Chromium the page itself may never load: the runner's
-# HTTP server (tiny_http) starts with four threads and, when the browser opens
-# more connections than that at once (the page's many modules), can leave one
-# of them unserved while the four wait on idle keep-alive connections; the
-# page then waits for a script until the runner's own timeout, minutes later.
+# twice in a row. And the page (or its worker) may never load at all, most
+# often in Chromium: the runner's HTTP server (tiny_http) starts with four
+# threads and, when the browser opens more connections than that at once (the
+# page's many modules), can leave one of them unserved while the four wait on
+# idle keep-alive connections; the page then waits for a script until the
+# runner's own timeout, minutes later.
 # So a runner whose page has started no test START_TIMEOUT seconds after the
 # runner itself started is stopped (with its driver and browser) and counted
 # as a start that never happened. A test that started and failed or hung is
