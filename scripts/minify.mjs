@@ -7,8 +7,10 @@
 // match. Nothing else changes (but the producers and target-features
 // sections, dropped); every name is checked to have been renamed.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+
+import { minify } from "terser";
 
 const GLUE_MODULE = "./cross_tab_refresh_bg.js";
 // binaryen from npm (Debian's is too old for this output: TOOLCHAIN trap).
@@ -139,4 +141,64 @@ export function renameInInitOutput(types, map) {
   const stale = left.filter((name) => !shorts.has(name));
   if (stale.length) throw new Error(`InitOutput still names ${stale.join(", ")}`);
   return types.replace(block, renamed);
+}
+
+// The top-level names a module declares (functions, classes, variables).
+function topLevelNames(code) {
+  const declared = /^(?:export\s+)?(?:async\s+)?(?:function\*?|class|const|let|var)\s+([A-Za-z_$][\w$]*)/gm;
+  return new Set(Array.from(code.matchAll(declared), (m) => m[1]));
+}
+
+// The glue with each JS module it imports from ./snippets/ written into it
+// (their `export` keywords dropped): one file to fetch and gzip instead of
+// two. `read(path)` gives a snippet's source by its path in the import.
+// Every imported name must be a function the snippet exports; a snippet
+// must import nothing itself, and share no top-level name with the glue.
+export function inlineSnippets(glue, read) {
+  const imports = /^import \{([^}]*)\} from '(\.\/snippets\/[^']+)';\n/gm;
+  const found = Array.from(glue.matchAll(imports));
+  if (found.length === 0) throw new Error("the glue imports no snippet");
+  let code = glue;
+  for (const [statement, list, path] of found) {
+    const snippet = read(path);
+    if (/^\s*import\b|\bimport\s*\(|import\.meta|^export\s+(?:default|\{|\*)/m.test(snippet)) {
+      throw new Error(`${path} imports, or exports otherwise than by declaration`);
+    }
+    const exported = new Set(
+      Array.from(snippet.matchAll(/^export\s+(?:async\s+)?function\s+([\w$]+)/gm), (m) => m[1]),
+    );
+    for (const name of list.split(",").map((n) => n.trim()).filter(Boolean)) {
+      if (!exported.has(name)) throw new Error(`${path} exports no function ${name}`);
+    }
+    const glueNames = topLevelNames(code.replace(statement, ""));
+    const clash = [...topLevelNames(snippet)].filter((name) => glueNames.has(name));
+    if (clash.length) throw new Error(`${path} and the glue both declare ${clash.join(", ")}`);
+    const body = snippet.replace(/^export\s+(?=(?:async\s+)?function\s)/gm, "");
+    code = code.replace(statement, () => `// ${path.replace(/^\.\/snippets\/[^/]+\//, "")}\n${body}\n`);
+  }
+  if (/\.\/snippets\//.test(code)) throw new Error("the glue still names ./snippets/");
+  return code;
+}
+
+// terser's options for the shipped JS: compressed and mangled as an ES
+// module, so its exports keep their names. `unsafe_methods` writes the
+// import object's `name: function (...) {...}` as methods (`name(...) {...}`),
+// 59 bytes gzipped less: the .wasm calls them as plain functions, none is a
+// constructor or reads `this`.
+const TERSER = { module: true, ecma: 2020, compress: { ecma: 2020, unsafe_methods: true } };
+
+// Packs the wasm-bindgen output in `dir` as it ships: short import and
+// export names in the .wasm and its glue, the snippets written into the
+// glue (and their directory removed), the glue minified. Returns binaryen's
+// mapping of the names, for the .d.ts files.
+export async function packGlue(dir) {
+  const glue = join(dir, "cross_tab_refresh.js");
+  const names = minifyWasm(join(dir, "cross_tab_refresh_bg.wasm"));
+  const renamed = renameInGlue(readFileSync(glue, "utf8"), names);
+  const joined = inlineSnippets(renamed, (path) => readFileSync(join(dir, path), "utf8"));
+  const { code } = await minify(joined, TERSER);
+  if (!code?.includes("CrossTabRefreshManager")) throw new Error(`${glue}: minified, it exports no CrossTabRefreshManager`);
+  writeFileSync(glue, code);
+  rmSync(join(dir, "snippets"), { recursive: true, force: true });
+  return names;
 }

@@ -4,10 +4,11 @@
 // aside on versionchange (or after the browser closed the connection), a
 // session's listeners on its BroadcastChannel, the executor's one callback
 // for every awaited promise, the classes' `[Symbol.dispose]`, and looking at
-// the caller's values safely. One module, so that loading the library costs
-// one request more than its glue: each module more is one more request made
-// at once with the others (and the browser tests' runner, whose HTTP server
-// starts four threads, can leave a connection of such a burst unserved).
+// the caller's values safely. The package writes it into wasm-bindgen's
+// glue (scripts/package.mjs). One module, not one per adapter: the browser
+// tests load it as wasm-bindgen leaves it, and each module more is one more
+// request made at once with the others, where the tests' runner (whose HTTP
+// server starts four threads) can leave a connection of such a burst unserved.
 
 // ---- Web Locks (src/web/locks.rs) ----
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchBrowser } from "../../scripts/tabs.mjs";
@@ -92,6 +92,22 @@ test("a Vite app (vite build, no plugin, no configuration), the .wasm fetched al
   assertLockedSave(result, "vite");
   const { wasmAt, moduleAt } = result.requested;
   assert.ok(wasmAt <= moduleAt, `the .wasm was requested at ${wasmAt} ms, after the module (${moduleAt} ms)`);
+});
+
+test("the package ships one JS module, which imports nothing: the page fetches it and the .wasm", () => {
+  const installed = join(HERE, "node_modules", "cross-tab-refresh");
+  const shipped = readdirSync(installed).sort();
+  assert.deepEqual(shipped, [
+    "LICENSE",
+    "README.md",
+    "cross_tab_refresh.d.ts",
+    "cross_tab_refresh.js",
+    "cross_tab_refresh_bg.wasm",
+    "cross_tab_refresh_bg.wasm.d.ts",
+    "package.json",
+  ]);
+  const glue = readFileSync(join(installed, "cross_tab_refresh.js"), "utf8");
+  assert.doesNotMatch(glue, /\bimport\s*[{*"'\w]|\bimport\s*\(/, "the glue imports another module");
 });
 
 test("a plain <script type=module> page without a bundler", async () => {
