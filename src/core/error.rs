@@ -70,13 +70,15 @@ const CARRIES_TOKENS: &str = "; the server issued new tokens, which this error c
 /// Everything that can go wrong while coordinating a refresh: one pointer
 /// to its [`ErrorKind`] (which it dereferences to), so that every `Result`
 /// of the crate stays small (the `.wasm` moves it around less), and to the
-/// tokens the server issued before it went wrong, where it did.
+/// tokens the server issued before it went wrong, where it did. Clones
+/// share the error (a single-flight refresh hands one result to every
+/// caller): cloning one copies no message or cause, and links no copy of
+/// every kind into the `.wasm`.
 #[derive(Clone)]
-pub struct RefreshError(Box<Inner>);
+pub struct RefreshError(Rc<Inner>);
 
-#[derive(Clone)]
 struct Inner {
-    kind: ErrorKind,
+    kind: Rc<ErrorKind>,
     /// Tokens the server issued before this error, not carried by the kind.
     issued: Option<Cause>,
 }
@@ -87,9 +89,12 @@ impl RefreshError {
         &self.0.kind
     }
 
-    /// What went wrong, by value.
+    /// What went wrong, by value (a copy of it if a clone of this error
+    /// shares it).
     pub fn into_kind(self) -> ErrorKind {
-        self.0.kind
+        let kind = Rc::clone(&self.0.kind);
+        drop(self);
+        Rc::unwrap_or_clone(kind)
     }
 
     /// The tokens the server issued during the refresh this error ended
@@ -109,9 +114,11 @@ impl RefreshError {
 
     /// This error, carrying `tokens` the server issued before it (for an
     /// error whose kind carries none).
-    pub fn with_issued<T: Clone + 'static>(mut self, tokens: &T) -> Self {
-        self.0.issued = Some(Cause::new(tokens.clone()));
-        self
+    pub fn with_issued<T: Clone + 'static>(self, tokens: &T) -> Self {
+        Self(Rc::new(Inner {
+            kind: Rc::clone(&self.0.kind),
+            issued: Some(Cause::new(tokens.clone())),
+        }))
     }
 
     /// The message of the kind alone, without the issued tokens' note.
@@ -144,7 +151,10 @@ impl RefreshError {
 
 impl From<ErrorKind> for RefreshError {
     fn from(kind: ErrorKind) -> Self {
-        Self(Box::new(Inner { kind, issued: None }))
+        Self(Rc::new(Inner {
+            kind: Rc::new(kind),
+            issued: None,
+        }))
     }
 }
 

@@ -218,17 +218,17 @@ fn logged_out_during<T: Clone + 'static>(tokens: &T) -> RefreshError {
 /// A failed `save()` as a [`ErrorKind::Callback`] that carries `tokens`.
 fn unsaved<T: Clone + 'static>(error: RefreshError, tokens: &T) -> RefreshError {
     let tokens = Some(Cause::new(tokens.clone()));
-    match error.into_kind() {
+    match error.kind() {
         ErrorKind::Callback {
             callback, cause, ..
         } => ErrorKind::Callback {
             callback,
-            cause,
+            cause: cause.clone(),
             tokens,
         },
-        other => ErrorKind::Callback {
+        _ => ErrorKind::Callback {
             callback: "save",
-            cause: Some(Cause::new(RefreshError::from(other))),
+            cause: Some(Cause::new(error)),
             tokens,
         },
     }
