@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, LEASE_STORE};
-use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
+use super::record_io::{Change, Field, RecordAt, Steps, read_value, update_value};
 use crate::core::RefreshError;
 use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
 
@@ -126,9 +126,9 @@ struct Stored {
 impl Serialize for Stored {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("holder", &self.holder)?;
-        map.serialize_entry("token", &self.token)?;
-        map.serialize_entry("expiresAt", &self.expires_at)?;
+        map.serialize_entry("holder", &Field::Text(&self.holder))?;
+        map.serialize_entry("token", &Field::Text(&self.token))?;
+        map.serialize_entry("expiresAt", &Field::Number(self.expires_at))?;
         map.end()
     }
 }

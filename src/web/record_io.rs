@@ -102,6 +102,29 @@ const RECORD_SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Se
     .serialize_missing_as_null(true)
     .serialize_maps_as_objects(true);
 
+/// A field of a record as written. Every field of every record is written
+/// as this one type, so serde-wasm-bindgen's writer of a map's value is
+/// compiled once for all of them, not once per field type.
+pub enum Field<'a> {
+    /// A number.
+    Number(f64),
+    /// A string.
+    Text(&'a str),
+    /// Bytes (a `Uint8Array`), or `null`.
+    Bytes(Option<&'a [u8]>),
+}
+
+impl serde::Serialize for Field<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Self::Number(number) => serializer.serialize_f64(number),
+            Self::Text(text) => serializer.serialize_str(text),
+            Self::Bytes(Some(bytes)) => serializer.serialize_bytes(bytes),
+            Self::Bytes(None) => serializer.serialize_none(),
+        }
+    }
+}
+
 /// In one readwrite transaction on the record `at`: reads its value, lets
 /// `decide` choose the change from it, makes the change and commits.
 /// Returns what `decide` returned once the change is committed; on any error

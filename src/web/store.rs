@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
 use super::read_ahead::ReadAhead;
-use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
+use super::record_io::{Change, Field, RecordAt, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation, tombstone_logouts};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
@@ -80,7 +80,7 @@ impl IdbHashStore {
             let state = write(&raw_or_absent(value))?;
             let record = Record {
                 format: RECORD_FORMAT,
-                hash: state.hash.clone().map(HashBytes),
+                hash: state.hash.clone(),
                 // The core keeps generations at most 2^53 - 1: exact as a number.
                 generation: state.generation as f64,
                 logouts: state.logouts as f64,
@@ -146,7 +146,7 @@ impl HashStore for IdbHashStore {
 /// not a derived struct (see `RECORD_SERIALIZER` in `record_io.rs`).
 struct Record {
     format: u32,
-    hash: Option<HashBytes>,
+    hash: Option<SessionHash>,
     generation: f64,
     logouts: f64,
 }
@@ -154,20 +154,12 @@ struct Record {
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("format", &self.format)?;
-        map.serialize_entry("hash", &self.hash)?;
-        map.serialize_entry("generation", &self.generation)?;
-        map.serialize_entry("logouts", &self.logouts)?;
+        map.serialize_entry("format", &Field::Number(self.format.into()))?;
+        let hash = self.hash.as_ref().map(SessionHash::as_bytes);
+        map.serialize_entry("hash", &Field::Bytes(hash))?;
+        map.serialize_entry("generation", &Field::Number(self.generation))?;
+        map.serialize_entry("logouts", &Field::Number(self.logouts))?;
         map.end()
-    }
-}
-
-/// A session hash, written as bytes.
-struct HashBytes(SessionHash);
-
-impl Serialize for HashBytes {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(self.0.as_bytes())
     }
 }
 
