@@ -60,17 +60,13 @@ impl LeaseLock {
     /// in flight may take (their transactions all start now), then closes
     /// the connection; nothing reopens it.
     pub fn close(&self) {
-        let mut tokens: Vec<String> = self
-            .shared
-            .held
-            .borrow_mut()
-            .drain(..)
-            .map(|held| {
-                clear_interval(&held.renewal);
-                held.token
-            })
-            .collect();
-        tokens.extend(self.shared.attempting.take());
+        // Plain loops, not iterator adapters: each adapter over these
+        // types is code of its own in the .wasm.
+        let mut tokens = self.shared.attempting.take();
+        for held in self.shared.held.take() {
+            clear_interval(&held.renewal);
+            tokens.push(held.token);
+        }
         let shared = self.shared.clone();
         self.shared
             .record
@@ -78,14 +74,12 @@ impl LeaseLock {
             .close_after(Some(Box::new(move |database| {
                 // Every give-back's transaction starts now, so each is
                 // ordered before any request made after this call.
-                let releases: Vec<_> = tokens
-                    .iter()
-                    .map(|token| {
-                        let who = shared.acquirer(token);
-                        let op = LeaseOp::Release;
-                        shared.record.apply_on(&database, who, op, shared.lease_ms)
-                    })
-                    .collect();
+                let mut releases = Vec::with_capacity(tokens.len());
+                for token in &tokens {
+                    let who = shared.acquirer(token);
+                    let op = LeaseOp::Release;
+                    releases.push(shared.record.apply_on(&database, who, op, shared.lease_ms));
+                }
                 Box::pin(async move {
                     for release in releases {
                         let _ = release.await;
