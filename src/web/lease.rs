@@ -92,24 +92,22 @@ impl LeaseLock {
     pub async fn state(&self) -> Result<super::LockState, RefreshError> {
         let now = js_sys::Date::now();
         let lease = self.shared.record.read().await?;
-        let live = lease.filter(|lease| is_live(Some(lease), now));
-        let held_here = live.as_ref().is_some_and(|lease| {
-            self.shared
-                .held
-                .borrow()
-                .iter()
-                .any(|h| h.token == lease.token)
-        });
-        Ok(super::LockState {
-            held: live.is_some(),
-            held_here,
+        let mut state = super::LockState {
+            held: false,
+            held_here: false,
             waiting: None,
-            holders: live
-                .iter()
-                .map(|lease| JsValue::from_str(&lease.holder))
-                .collect(),
-            expires_at: live.map(|lease| lease.expires_at_ms),
-        })
+            holders: js_sys::Array::new(),
+            expires_at: None,
+        };
+        if let Some(lease) = lease
+            && is_live(Some(&lease), now)
+        {
+            state.held = true;
+            state.held_here = self.shared.held.borrow().iter().any(|h| h.token == lease.token);
+            state.holders.push(&JsValue::from_str(&lease.holder));
+            state.expires_at = Some(lease.expires_at_ms);
+        }
+        Ok(state)
     }
 
     fn new_token(&self) -> String {
