@@ -4,7 +4,6 @@
 //! it, and never reopened once closed.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::rc::Rc;
 
 use indexed_db_futures::factory::DBFactory;
@@ -92,9 +91,6 @@ impl Drop for State {
     }
 }
 
-/// What a manager does on its connection before it closes.
-pub type Cleanup = std::pin::Pin<Box<dyn Future<Output = ()>>>;
-
 /// The connection to one database. Clones share it.
 #[derive(Clone)]
 pub struct Connection {
@@ -117,25 +113,12 @@ impl Connection {
         self.state.closed.set(true);
     }
 
-    /// Refuses every later use ([`ErrorKind::Closed`]), runs `last` (the
-    /// manager's own cleanup, on the still open connection) if given, then
-    /// closes it. (IndexedDB lets transactions already running finish.)
-    pub fn close_after(&self, last: Option<Box<dyn FnOnce(Database) -> Cleanup>>) {
+    /// Refuses every later use ([`ErrorKind::Closed`]), then closes the
+    /// connection. (IndexedDB lets transactions already started finish.)
+    pub fn close(&self) {
         self.refuse_opens();
-        let Some(database) = self.state.open.borrow_mut().take() else {
-            return;
-        };
-        match last {
-            Some(last) => {
-                let cleanup = last(database.clone());
-                // Started now: the transactions it starts are ordered
-                // before any started after this call.
-                super::global::spawn_now(async move {
-                    cleanup.await;
-                    database.close();
-                });
-            }
-            None => database.close(),
+        if let Some(database) = self.state.open.borrow_mut().take() {
+            database.close();
         }
     }
 

@@ -57,35 +57,18 @@ impl LeaseLock {
     }
 
     /// Stops renewing, gives back every lease this lock holds or an attempt
-    /// in flight may take (their transactions all start now), then closes
-    /// the connection; nothing reopens it.
+    /// in flight may take (their transactions all start now, on the open
+    /// connection), then closes the connection; nothing reopens it.
+    /// IndexedDB lets the transactions started before the close finish.
     pub fn close(&self) {
-        // Plain loops, not iterator adapters: each adapter over these
-        // types is code of its own in the .wasm.
-        let mut tokens = self.shared.attempting.take();
+        for token in self.shared.attempting.take() {
+            self.shared.release(token);
+        }
         for held in self.shared.held.take() {
             clear_interval(&held.renewal);
-            tokens.push(held.token);
+            self.shared.release(held.token);
         }
-        let shared = self.shared.clone();
-        self.shared
-            .record
-            .connection()
-            .close_after(Some(Box::new(move |database| {
-                // Every give-back's transaction starts now, so each is
-                // ordered before any request made after this call.
-                let mut releases = Vec::with_capacity(tokens.len());
-                for token in &tokens {
-                    let who = shared.acquirer(token);
-                    let op = LeaseOp::Release;
-                    releases.push(shared.record.apply_on(&database, who, op, shared.lease_ms));
-                }
-                Box::pin(async move {
-                    for release in releases {
-                        let _ = release.await;
-                    }
-                })
-            })));
+        self.shared.record.connection().close();
     }
 
     /// The lease record, read now. Waiters are not recorded: `waiting` is `None`.

@@ -53,9 +53,8 @@ impl LeaseRecord {
         self.apply_on(&database, who, op, lease_ms).await
     }
 
-    /// As [`apply`](Self::apply), on an open `database` (for the last
-    /// release at `close()`).
-    pub fn apply_on(
+    /// As [`apply`](Self::apply), on an open `database`.
+    fn apply_on(
         &self,
         database: &Database,
         who: Acquirer<'_>,

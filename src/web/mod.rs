@@ -75,7 +75,7 @@ impl ContextLock {
     /// once). Nothing reopens it.
     pub fn close(&self, connection: &idb::Connection) {
         match self {
-            Self::WebLocks(_) => connection.close_after(None),
+            Self::WebLocks(_) => connection.close(),
             Self::Lease(lock) => lock.close(),
         }
     }
