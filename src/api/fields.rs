@@ -32,6 +32,12 @@ pub fn invalid(message: String) -> RefreshError {
     RefreshError::invalid_argument(message)
 }
 
+/// An `InvalidArgumentError` for `value`, of the wrong type: `what`, then
+/// `must_be` (" must be an object, got "), then the type of `value`.
+pub fn wrong_type(what: &str, must_be: &str, value: &JsValue) -> RefreshError {
+    invalid(join(&[what, must_be, &type_of(value)]))
+}
+
 /// A plain options object, refusing keys it does not know.
 pub struct Fields<'a> {
     object: &'a JsValue,
@@ -47,11 +53,7 @@ impl<'a> Fields<'a> {
         known: &'static str,
     ) -> Result<Self, RefreshError> {
         if !value.is_object() || value.is_function() {
-            return Err(invalid(join(&[
-                what,
-                " must be an object, got ",
-                &type_of(value),
-            ])));
+            return Err(wrong_type(what, " must be an object, got ", value));
         }
         let unknown = unknown_key(value, known);
         if let Some(key) = unknown.as_string() {
@@ -79,59 +81,49 @@ impl<'a> Fields<'a> {
     }
 
     /// The field, or `None` when absent or `undefined`.
-    pub fn get(&self, key: &str) -> Result<Option<JsValue>, RefreshError> {
+    pub fn get(&self, key: &str) -> Option<JsValue> {
         let value = field(self.object, key);
-        Ok((!value.is_undefined()).then_some(value))
+        (!value.is_undefined()).then_some(value)
+    }
+
+    /// Field `key` is not of the type that `must_be` names (" must be a
+    /// string, got ").
+    pub fn wrong_field(&self, key: &str, must_be: &str, value: &JsValue) -> RefreshError {
+        invalid(join(&[self.what, ".", key, must_be, &type_of(value)]))
     }
 
     /// A string field, checked as a name ([`options::name`]).
     pub fn name(&self, key: &str, required: bool) -> Result<Option<String>, RefreshError> {
         let what = self.what;
-        match self.get(key)? {
+        match self.get(key) {
             None if required => Err(invalid(join(&[what, ".", key, " is required"]))),
             None => Ok(None),
             Some(value) => match string_of(&value) {
                 Some(text) => options::name(what, key, text).map(Some),
-                None => Err(invalid(join(&[
-                    what,
-                    ".",
-                    key,
-                    " must be a string, got ",
-                    &type_of(&value),
-                ]))),
+                None => Err(self.wrong_field(key, " must be a string, got ", &value)),
             },
         }
     }
 
     /// A number field (its range is the caller's rule).
     pub fn number(&self, key: &str) -> Result<Option<f64>, RefreshError> {
-        let Some(value) = self.get(key)? else {
+        let Some(value) = self.get(key) else {
             return Ok(None);
         };
-        value.as_f64().map(Some).ok_or_else(|| {
-            invalid(join(&[
-                self.what,
-                ".",
-                key,
-                " must be a number of milliseconds, got ",
-                &type_of(&value),
-            ]))
-        })
+        match value.as_f64() {
+            Some(number) => Ok(Some(number)),
+            None => Err(self.wrong_field(key, " must be a number of milliseconds, got ", &value)),
+        }
     }
 
     /// A boolean field; absent is `false`.
     pub fn boolean(&self, key: &str) -> Result<bool, RefreshError> {
-        match self.get(key)? {
+        match self.get(key) {
             None => Ok(false),
-            Some(value) => value.as_bool().ok_or_else(|| {
-                invalid(join(&[
-                    self.what,
-                    ".",
-                    key,
-                    " must be a boolean, got ",
-                    &type_of(&value),
-                ]))
-            }),
+            Some(value) => match value.as_bool() {
+                Some(flag) => Ok(flag),
+                None => Err(self.wrong_field(key, " must be a boolean, got ", &value)),
+            },
         }
     }
 }

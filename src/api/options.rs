@@ -57,7 +57,7 @@ pub fn manager_options(value: &JsValue) -> Result<ManagerOptions, RefreshError> 
         "options",
         "session, holder, lockTimeoutMs, databaseName, lock, leaseMs",
     )?;
-    let lock = match fields.get("lock")? {
+    let lock = match fields.get("lock") {
         None => LockChoice::Auto,
         Some(value) => match value.as_string().as_deref() {
             Some("auto") => LockChoice::Auto,
@@ -96,13 +96,10 @@ pub fn spin_lock_options(value: &JsValue) -> Result<SpinLockOptions, RefreshErro
         return Ok(SpinLockOptions::default());
     }
     let fields = Fields::new(value, "spinLock options", "timeoutMs, signal, steal")?;
-    let signal = match fields.get("signal")? {
+    let signal = match fields.get("signal") {
         None => None,
         Some(value) => Some(value.dyn_into::<AbortSignal>().map_err(|value| {
-            invalid(join(&[
-                "spinLock options.signal must be an AbortSignal, got ",
-                &type_of(&value),
-            ]))
+            fields.wrong_field("signal", " must be an AbortSignal, got ", &value)
         })?),
     };
     let decoded = SpinLockOptions {

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::fields::{field, invalid, string_of, type_of};
+use super::fields::{field, invalid, string_of, wrong_type};
 use crate::core::text::join;
 use crate::core::{RefreshError, SessionTokens};
 
@@ -12,19 +12,19 @@ use crate::core::{RefreshError, SessionTokens};
 /// echoed in an error message.
 pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionTokens, RefreshError> {
     if !value.is_object() || value.is_function() {
-        return Err(invalid(join(&[
+        return Err(wrong_type(
             what,
             " must be an object { accessToken, refreshToken? }, got ",
-            &type_of(value),
-        ])));
+            value,
+        ));
     }
     let access = field(value, "accessToken");
     let Some(access_token) = string_of(&access) else {
-        return Err(invalid(join(&[
+        return Err(wrong_type(
             what,
             ".accessToken must be a string, got ",
-            &type_of(&access),
-        ])));
+            &access,
+        ));
     };
     if access_token.is_empty() {
         return Err(invalid(join(&[what, ".accessToken must not be empty"])));
@@ -37,11 +37,11 @@ pub fn session_tokens(value: &JsValue, what: &'static str) -> Result<SessionToke
         match string_of(&refresh) {
             Some(token) => Some(token),
             None => {
-                return Err(invalid(join(&[
+                return Err(wrong_type(
                     what,
                     ".refreshToken must be a string or null, got ",
-                    &type_of(&refresh),
-                ])));
+                    &refresh,
+                ));
             }
         }
     };

@@ -86,7 +86,12 @@ impl LeaseLock {
             && is_live(Some(&lease), now)
         {
             state.held = true;
-            state.held_here = self.shared.held.borrow().iter().any(|h| h.token == lease.token);
+            state.held_here = self
+                .shared
+                .held
+                .borrow()
+                .iter()
+                .any(|h| h.token == lease.token);
             state.holders.push(&JsValue::from_str(&lease.holder));
             state.expires_at = Some(lease.expires_at_ms);
         }
