@@ -453,6 +453,16 @@ export function whenSettled(promise, callback, slot) {
   }
 }
 
+// A new promise and the functions that settle it: [promise, resolve, reject]
+// (the promise an exported async method returns).
+export function deferred() {
+  let ends;
+  const promise = new Promise((resolve, reject) => {
+    ends = [resolve, reject];
+  });
+  return [promise, ...ends];
+}
+
 // A promise of `value`, which adopts a thenable (rejecting if reading its
 // `then` throws) and never throws itself.
 export function settle(value) {

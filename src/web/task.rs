@@ -21,6 +21,10 @@ extern "C" {
     /// reason)` once `promise` settles (see `browser.js`).
     #[wasm_bindgen(js_name = whenSettled)]
     fn when_settled(promise: &Promise, callback: &Function, slot: usize);
+
+    /// `[promise, resolve, reject]`: a new promise and its resolving
+    /// functions (no Rust closure as the executor of `new Promise`).
+    fn deferred() -> js_sys::Array;
 }
 
 #[wasm_bindgen]
@@ -206,18 +210,16 @@ fn settle(slot: usize, fulfilled: bool, value: JsValue) {
 
 /// A promise of `future`'s outcome, which runs in the background.
 pub fn promise(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
-    let mut ends = None;
-    let promise = Promise::new(&mut |resolve, reject| ends = Some((resolve, reject)));
-    // The executor of `new Promise` is called before it returns.
-    if let Some((resolve, reject)) = ends {
-        spawn(Box::pin(async move {
-            let (end, value) = match future.await {
-                Ok(value) => (resolve, value),
-                Err(error) => (reject, error),
-            };
-            // A promise's resolving functions never throw.
-            let _ = end.call1(&JsValue::UNDEFINED, &value);
-        }));
-    }
-    promise
+    let parts = deferred();
+    let (resolve, reject): (Function, Function) =
+        (parts.get(1).unchecked_into(), parts.get(2).unchecked_into());
+    spawn(Box::pin(async move {
+        let (end, value) = match future.await {
+            Ok(value) => (resolve, value),
+            Err(error) => (reject, error),
+        };
+        // A promise's resolving functions never throw.
+        let _ = end.call1(&JsValue::UNDEFINED, &value);
+    }));
+    parts.get(0).unchecked_into()
 }
