@@ -422,6 +422,23 @@ export function typeOf(value) {
   return value === null ? "null" : typeof value;
 }
 
+// The text of a failure, for the message of the error that reports it:
+// "name: message" of an error (its message alone if it has no name), the
+// value itself if it is a string, else "unknown error". Never throws.
+export function describe(value) {
+  const read = (key) => {
+    try {
+      return Object(value) === value ? value[key] : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const message = read("message");
+  if (typeof message !== "string") return typeof value === "string" ? value : "unknown error";
+  const name = read("name");
+  return typeof name === "string" && name ? `${name}: ${message}` : message;
+}
+
 // `value` if it is a string with a UTF-8 form (no lone surrogate, which
 // would be read as U+FFFD), else undefined.
 export function text(value) {

@@ -10,6 +10,14 @@ use wasm_bindgen::prelude::*;
 use crate::core::text::join;
 use crate::core::{Cause, ErrorKind, RefreshError, SessionHash};
 
+#[wasm_bindgen(module = "/src/web/browser.js")]
+extern "C" {
+    /// The text of a failure: `name: message` of a JavaScript error (its
+    /// message alone if it has no name), a string as it is, else
+    /// `unknown error` (see `browser.js`).
+    pub fn describe(value: &JsValue) -> String;
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// `setTimeout`, as every global scope has it.
@@ -48,24 +56,6 @@ pub fn navigator() -> Option<JsValue> {
 /// A cause carrying a JavaScript value (a `DOMException`, a rejection reason).
 pub fn js_cause(value: JsValue) -> Option<Cause> {
     Some(Cause::new(value))
-}
-
-/// The `message` of a JavaScript error, or its string form.
-pub fn describe(value: &JsValue) -> String {
-    if let Some(message) = property(value, "message").and_then(|m| m.as_string()) {
-        let name = property(value, "name")
-            .and_then(|n| n.as_string())
-            .unwrap_or_default();
-        if name.is_empty() {
-            message
-        } else {
-            join(&[name.as_str(), ": ", &message])
-        }
-    } else {
-        value
-            .as_string()
-            .unwrap_or_else(|| "unknown error".to_owned())
-    }
 }
 
 /// A `StoreError` for a failed IndexedDB step, keeping the exception as cause.

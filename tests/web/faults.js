@@ -222,3 +222,12 @@ export function thenableThatThrows(error) {
     },
   };
 }
+
+/** An object whose `message` getter throws `error`. */
+export function messageThatThrows(error) {
+  return {
+    get message() {
+      throw error;
+    },
+  };
+}

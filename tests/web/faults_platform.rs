@@ -17,6 +17,12 @@ extern "C" {
     fn late_granting_locks(ms: u32) -> JsValue;
 }
 
+#[wasm_bindgen(module = "/tests/web/faults.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = messageThatThrows)]
+    fn message_that_throws(error: &JsValue) -> JsValue;
+}
+
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
     /// The library's own Web Locks request (`how` 0 queues, 1 only if free).
@@ -156,4 +162,46 @@ async fn a_hung_refresh_is_bounded_by_the_others_timeout_and_its_late_write_is_f
         other.known_session_hash().as_string(),
         "the store keeps b"
     );
+}
+
+/// The text a failure gets in the message of the error that reports it
+/// (`StoreError`, a failed Web Locks request): an exception's name and
+/// message, a message alone when there is no name, a string as it is, and
+/// "unknown error" for anything else, also a value that throws when read.
+#[wasm_bindgen_test]
+fn a_failure_is_told_by_its_name_and_message_or_as_a_string() {
+    use cross_tab_refresh::web::global::describe;
+    let object = |message: &JsValue, name: &JsValue| {
+        let value = js_sys::Object::new();
+        Reflect::set(&value, &"message".into(), message).unwrap();
+        Reflect::set(&value, &"name".into(), name).unwrap();
+        JsValue::from(value)
+    };
+    let exception = web_sys::DomException::new_with_message_and_name(
+        "storage is disabled",
+        "InvalidStateError",
+    )
+    .unwrap();
+    assert_eq!(
+        describe(&exception),
+        "InvalidStateError: storage is disabled"
+    );
+    assert_eq!(
+        describe(&object(&"it broke".into(), &"".into())),
+        "it broke"
+    );
+    assert_eq!(
+        describe(&object(&"it broke".into(), &JsValue::UNDEFINED)),
+        "it broke"
+    );
+    assert_eq!(describe(&object(&"it broke".into(), &7.into())), "it broke");
+    assert_eq!(
+        describe(&object(&7.into(), &"TypeError".into())),
+        "unknown error"
+    );
+    assert_eq!(describe(&JsValue::from_str("plain words")), "plain words");
+    assert_eq!(describe(&JsValue::from(42)), "unknown error");
+    assert_eq!(describe(&JsValue::NULL), "unknown error");
+    let throwing = message_that_throws(&js_sys::Error::new("no").into());
+    assert_eq!(describe(&throwing), "unknown error");
 }
