@@ -24,7 +24,7 @@ use wasm_bindgen::JsValue;
 
 use super::global::clear_interval;
 use super::lease_held::{LeaseGuard, Shared};
-use super::lease_record::LeaseRecord;
+use super::lease_record::{LeaseRecord, lease_of};
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
 use crate::core::lease::{LeaseOp, is_live};
 use crate::core::text::{decimal, join};
@@ -74,7 +74,9 @@ impl LeaseLock {
     /// The lease record, read now. Waiters are not recorded: `waiting` is `None`.
     pub async fn state(&self) -> Result<super::LockState, RefreshError> {
         let now = js_sys::Date::now();
-        let lease = self.shared.record.read().await?;
+        let database = self.shared.record.connection().database().await?;
+        let value = self.shared.record.read(&database).await?;
+        let lease = value.as_ref().and_then(lease_of);
         let mut state = super::LockState {
             held: false,
             held_here: false,
