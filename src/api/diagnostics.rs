@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::error::promise;
 use super::manager::CrossTabRefreshManager;
+use crate::web::ContextLock;
 use crate::web::global::hash_or_null;
 
 #[wasm_bindgen]
@@ -44,7 +45,12 @@ impl CrossTabRefreshManager {
         let inner = self.inner.clone();
         promise(async move {
             inner.check_open()?;
-            let state = inner.core.lock().state().await?;
+            // Each lock's own future, awaited here: no layer of `async` that
+            // only passes one on.
+            let state = match inner.core.lock() {
+                ContextLock::WebLocks(lock) => lock.state().await?,
+                ContextLock::Lease(lock) => lock.state().await?,
+            };
             let value = Object::new();
             let set = |key: &str, v: JsValue| {
                 let _ = Reflect::set(&value, &key.into(), &v);

@@ -62,7 +62,9 @@ pub struct LockState {
 }
 
 impl ContextLock {
-    /// The lock's state, as far as the platform can tell.
+    /// The lock's state, as far as the platform can tell. (`lockState()`
+    /// awaits each lock's own future itself: one async layer fewer in the
+    /// .wasm.)
     pub async fn state(&self) -> Result<LockState, RefreshError> {
         match self {
             Self::WebLocks(lock) => lock.state().await,

@@ -134,7 +134,8 @@ pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, Re
     };
     let connection = Connection::new(&config.database_name);
     let store = IdbHashStore::new(connection.clone(), config.session.clone());
-    store.connect().await?;
+    // Opens the database now (creating it if needed).
+    store.connection().database().await?;
     let name = lock_name(&config.database_name, &config.session);
     let notifier = BroadcastNotifier::new(&name, config.session.clone());
     let lock = match web_locks {
