@@ -86,24 +86,28 @@ impl JsHandlers {
         })
     }
 
-    async fn call(
+    /// Calls handler `name` (`f`), and awaits what it returned. Not an
+    /// `async fn`: the call is made now, and its callers await the outcome
+    /// themselves (one async layer fewer in the .wasm).
+    fn call(
         &self,
         name: &'static str,
         f: &Function,
         arg: Option<&JsValue>,
-    ) -> Result<JsValue, RefreshError> {
+    ) -> Result<Settled, RefreshError> {
         let returned = match arg {
             Some(arg) => f.call1(&self.this, arg),
             None => f.call0(&self.this),
         }
         .map_err(|thrown| callback_error(name, thrown))?;
-        Settled::new(&settle(&returned))
-            .await
-            .map_err(|rejected| callback_error(name, rejected))
+        Ok(Settled::new(&settle(&returned)))
     }
 
     async fn tokens(&self, name: &'static str, f: &Function) -> Result<JsTokens, RefreshError> {
-        let value = self.call(name, f, None).await?;
+        let value = self
+            .call(name, f, None)?
+            .await
+            .map_err(|rejected| callback_error(name, rejected))?;
         let tokens = session_tokens(&value, "the resolved tokens")
             .map_err(|invalid| callback_error(name, to_js(invalid)))?;
         Ok(JsTokens::new(value, tokens))
@@ -125,8 +129,9 @@ impl RefreshHandlers for JsHandlers {
         let Some(save) = &self.save else {
             return Ok(());
         };
-        self.call("save", save, Some(tokens.value()))
+        self.call("save", save, Some(tokens.value()))?
             .await
             .map(drop)
+            .map_err(|rejected| callback_error("save", rejected))
     }
 }
