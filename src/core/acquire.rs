@@ -99,7 +99,8 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             self.shared.clone(),
             logouts_at,
         );
-        guard.first_read().await?;
+        let stored = guard.first_read().await?;
+        guard.took_first(stored);
         self.check_open()?;
         Ok(guard)
     }

@@ -91,12 +91,17 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         Ok(self.compare(stored))
     }
 
-    /// The first read, right after the grant ([`HashStore::load_at_grant`]).
-    pub(super) async fn first_read(&self) -> Result<(), RefreshError> {
-        let stored = self.store.load_at_grant().await?;
+    /// The first read, right after the grant ([`HashStore::load_at_grant`]),
+    /// for the acquisition to await and hand to [`took_first`](Self::took_first)
+    /// (not an `async fn`: one async layer fewer in the .wasm).
+    pub(super) fn first_read(&self) -> impl Future<Output = Result<StoredState, RefreshError>> {
+        self.store.load_at_grant()
+    }
+
+    /// Takes `stored`, the first read, as what this guard read.
+    pub(super) fn took_first(&self, stored: StoredState) {
         self.first_count.set(stored.logouts);
         self.compare(stored);
-        Ok(())
     }
 
     /// Takes `stored` as what this guard read; returns `hash_mismatch`.
@@ -130,7 +135,9 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     pub async fn save_in_memory_and_db(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
         let hash = SessionHash::of(tokens);
         self.check_may_write(&hash)?;
-        let written = self.save_in_database(&hash).await?;
+        let read = self.read.borrow().clone();
+        let written = self.store.store_if(&read, &hash).await?;
+        let written = self.wrote(&hash, written);
         self.remember(Some(hash), written)
     }
 
@@ -164,7 +171,10 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
             return Err(ErrorKind::StaleTokens.into());
         }
         let learned = match &read.hash {
-            Some(db) if *db != new_hash => self.save_in_database(&new_hash).await?,
+            Some(db) if *db != new_hash => {
+                let written = self.store.store_if(&read, &new_hash).await?;
+                self.wrote(&new_hash, written)
+            }
             _ => read,
         };
         self.remember(Some(new_hash), learned)
@@ -208,15 +218,17 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
         Ok(())
     }
 
-    async fn save_in_database(&self, hash: &SessionHash) -> Result<StoredState, RefreshError> {
-        let read = self.read.borrow().clone();
-        let written = self.store.store_if(&read, hash).await?;
+    /// `hash` was stored over what this guard read, as `written`: it is
+    /// what the guard read now, and the other contexts hear of it. (The
+    /// callers await the store's write themselves: no async layer of its
+    /// own.)
+    fn wrote(&self, hash: &SessionHash, written: StoredState) -> StoredState {
         *self.read.borrow_mut() = written.clone();
         self.notifier.notify(&Notification {
             kind: NotificationKind::Refreshed,
             hash: Some(hash.clone()),
             generation: written.generation,
         });
-        Ok(written)
+        written
     }
 }
