@@ -94,8 +94,8 @@ impl Flight {
     }
 
     /// Waits until run `id` ends; its result, if it published one.
-    pub async fn result_of(&self, id: u64) -> Option<Rc<dyn Any>> {
-        std::future::poll_fn(|cx| {
+    pub fn result_of(&self, id: u64) -> impl Future<Output = Option<Rc<dyn Any>>> + '_ {
+        std::future::poll_fn(move |cx| {
             let mut state = self.state.borrow_mut();
             if state.running == Some(id) {
                 state.waiters.push(cx.waker().clone());
@@ -109,7 +109,6 @@ impl Flight {
                     .map(|(_, result)| result.clone()),
             )
         })
-        .await
     }
 
     fn end(&self, id: u64, result: Option<Rc<dyn Any>>) {
