@@ -146,9 +146,10 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                 Err(error) => {
                     // The network refresh's failure stays the error if the
                     // read fails too: the app decides on it.
-                    let Ok(moved) = guard.reread().await else {
+                    let Ok(stored) = guard.load().await else {
                         return Err(error);
                     };
+                    let moved = guard.compare(stored);
                     if guard.logged_out() {
                         return Err(ErrorKind::LoggedOut.into());
                     }
@@ -167,10 +168,11 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
                         // tokens the app holds (the trusted side wins, fenced
                         // again).
                         Err(error) if matches!(error.kind(), ErrorKind::Fenced { .. }) => {
-                            guard
-                                .reread()
+                            let stored = guard
+                                .load()
                                 .await
                                 .map_err(|error| error.with_issued(&tokens))?;
+                            guard.compare(stored);
                             if guard.logged_out() || guard.db_hash().is_none() {
                                 return Err(logged_out_during(&tokens));
                             }

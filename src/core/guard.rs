@@ -87,8 +87,15 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     /// Reads the store again (as `spin_lock` does) and returns the new
     /// `hash_mismatch`. Later writes are fenced against what it read.
     pub async fn reread(&self) -> Result<bool, RefreshError> {
-        let stored = self.store.load().await?;
+        let stored = self.load().await?;
         Ok(self.compare(stored))
+    }
+
+    /// The store's state now, for [`compare`](Self::compare): what
+    /// [`reread`](Self::reread) does, for callers that await the read
+    /// themselves (no async layer of its own in the .wasm).
+    pub(super) fn load(&self) -> impl Future<Output = Result<StoredState, RefreshError>> {
+        self.store.load()
     }
 
     /// The first read, right after the grant ([`HashStore::load_at_grant`]),
@@ -105,7 +112,7 @@ impl<G, S: HashStore, N: Notifier> RefreshLockGuard<G, S, N> {
     }
 
     /// Takes `stored` as what this guard read; returns `hash_mismatch`.
-    fn compare(&self, stored: StoredState) -> bool {
+    pub(super) fn compare(&self, stored: StoredState) -> bool {
         let mut known = self.shared.known.borrow_mut();
         let logged_out = logged_out_since(&stored, &known.learned, known.hash.is_some());
         // A logout elsewhere is a change by another context too: the seed's
