@@ -14,7 +14,7 @@ use super::options::{manager_options, spin_lock_options};
 use super::tokens::session_tokens;
 use crate::core::{ErrorKind, RefreshError};
 use crate::web::global::hash_or_null;
-use crate::web::{LockOptions, SessionConfig, WebRefreshManager, close_session, open_session};
+use crate::web::{LockOptions, SessionConfig, WebRefreshManager, close_session, new_session};
 
 pub use crate::web::session::lock_name;
 
@@ -75,7 +75,9 @@ impl CrossTabRefreshManager {
                 config.holder = holder;
             }
             let holder = config.holder.clone();
-            let core = open_session(config).await?;
+            let core = new_session(config)?;
+            // Opens the database now (creating it if needed).
+            core.store().connection().database().await?;
             let manager = JsValue::from(CrossTabRefreshManager {
                 inner: Rc::new(Inner {
                     lock_kind: core.lock().kind(),

@@ -23,7 +23,9 @@ pub use broadcast::BroadcastNotifier;
 pub use lease::LeaseLock;
 pub use lease_held::LeaseGuard;
 pub use locks::{WebLockGuard, WebLocks};
-pub use session::{LockChoice, SessionConfig, WebRefreshManager, close_session, open_session};
+pub use session::{
+    LockChoice, SessionConfig, WebRefreshManager, close_session, new_session, open_session,
+};
 pub use store::IdbHashStore;
 pub use wait::LockOptions;
 

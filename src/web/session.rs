@@ -114,6 +114,15 @@ pub fn random_name(prefix: &str) -> String {
 /// the database (so that a context without usable storage finds out here)
 /// and joins the session's notification channel.
 pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, RefreshError> {
+    let manager = new_session(config)?;
+    manager.store().connection().database().await?;
+    Ok(manager)
+}
+
+/// [`open_session`] but for opening the database: the manager, whose
+/// connection opens on first use. (`CrossTabRefreshManager.open` opens it
+/// itself: one async layer fewer in the .wasm.)
+pub fn new_session(config: SessionConfig) -> Result<WebRefreshManager, RefreshError> {
     if property(&js_sys::global(), "indexedDB").is_none() {
         return Err(ErrorKind::NotSupported {
             message: "IndexedDB is not available in this context (private mode, a sandboxed frame or an old browser?); the session hash has nowhere to live".to_owned(),
@@ -134,8 +143,6 @@ pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, Re
     };
     let connection = Connection::new(&config.database_name);
     let store = IdbHashStore::new(connection.clone(), config.session.clone());
-    // Opens the database now (creating it if needed).
-    store.connection().database().await?;
     let name = lock_name(&config.database_name, &config.session);
     let notifier = BroadcastNotifier::new(&name, config.session.clone());
     let lock = match web_locks {
