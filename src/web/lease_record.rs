@@ -4,11 +4,11 @@
 
 use super::idb::Database;
 use js_sys::Reflect;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, LEASE_STORE};
-use super::record_io::{Change, Field, RecordAt, Steps, read_value, update_value};
+use super::record_io::{Change, Field, Fields, RecordAt, Steps, read_value, update_value};
 use crate::core::RefreshError;
 use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
 
@@ -128,11 +128,12 @@ struct Stored {
 
 impl Serialize for Stored {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("holder", &Field::Text(&self.holder))?;
-        map.serialize_entry("token", &Field::Text(&self.token))?;
-        map.serialize_entry("expiresAt", &Field::Number(self.expires_at))?;
-        map.end()
+        Fields(&[
+            ("holder", Field::Text(&self.holder)),
+            ("token", Field::Text(&self.token)),
+            ("expiresAt", Field::Number(self.expires_at)),
+        ])
+        .serialize(serializer)
     }
 }
 

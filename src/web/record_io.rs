@@ -114,6 +114,21 @@ pub enum Field<'a> {
     Bytes(Option<&'a [u8]>),
 }
 
+/// A record as written: a map of its fields, in order. Every record is
+/// written through this one type, so its map writing is compiled once.
+pub struct Fields<'a>(pub &'a [(&'static str, Field<'a>)]);
+
+impl serde::Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 impl serde::Serialize for Field<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match *self {

@@ -3,12 +3,12 @@
 //! tombstone rules, so a write commits only over the record its guard read.
 
 use js_sys::{Array, Uint8Array};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
 use super::read_ahead::ReadAhead;
-use super::record_io::{Change, Field, RecordAt, Steps, read_value, update_value};
+use super::record_io::{Change, Field, Fields, RecordAt, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation, tombstone_logouts};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
@@ -153,13 +153,14 @@ struct Record {
 
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("format", &Field::Number(self.format.into()))?;
         let hash = self.hash.as_ref().map(SessionHash::as_bytes);
-        map.serialize_entry("hash", &Field::Bytes(hash))?;
-        map.serialize_entry("generation", &Field::Number(self.generation))?;
-        map.serialize_entry("logouts", &Field::Number(self.logouts))?;
-        map.end()
+        Fields(&[
+            ("format", Field::Number(self.format.into())),
+            ("hash", Field::Bytes(hash)),
+            ("generation", Field::Number(self.generation)),
+            ("logouts", Field::Number(self.logouts)),
+        ])
+        .serialize(serializer)
     }
 }
 
