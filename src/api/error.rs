@@ -67,6 +67,13 @@ pub fn to_js(error: RefreshError) -> JsValue {
     js_error.into()
 }
 
+/// An error as JavaScript sees it ([`to_js`]).
+impl From<RefreshError> for JsValue {
+    fn from(error: RefreshError) -> Self {
+        to_js(error)
+    }
+}
+
 /// Runs `future` as a JavaScript promise whose rejections are named errors.
 ///
 /// Every exported async method goes through [`boxed_promise`], so the
@@ -92,9 +99,7 @@ fn boxed_promise(mut future: JsResultFuture) -> js_sys::Promise {
     match future.as_mut().poll(&mut first) {
         std::task::Poll::Ready(Ok(value)) => js_sys::Promise::resolve(&value),
         std::task::Poll::Ready(Err(error)) => js_sys::Promise::reject(&to_js(error)),
-        std::task::Poll::Pending => {
-            crate::web::task::promise(Box::pin(async move { future.await.map_err(to_js) }))
-        }
+        std::task::Poll::Pending => crate::web::task::promise(future),
     }
 }
 

@@ -208,15 +208,18 @@ fn settle(slot: usize, fulfilled: bool, value: JsValue) {
     }
 }
 
-/// A promise of `future`'s outcome, which runs in the background.
-pub fn promise(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+/// A promise of `future`'s outcome, which runs in the background: its
+/// value, or its error as JavaScript sees it.
+pub fn promise<E: Into<JsValue> + 'static>(
+    future: Pin<Box<dyn Future<Output = Result<JsValue, E>>>>,
+) -> Promise {
     let parts = deferred();
     let (resolve, reject): (Function, Function) =
         (parts.get(1).unchecked_into(), parts.get(2).unchecked_into());
     spawn(Box::pin(async move {
         let (end, value) = match future.await {
             Ok(value) => (resolve, value),
-            Err(error) => (reject, error),
+            Err(error) => (reject, error.into()),
         };
         // A promise's resolving functions never throw.
         let _ = end.call1(&JsValue::UNDEFINED, &value);

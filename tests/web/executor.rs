@@ -79,7 +79,7 @@ async fn an_await_dropped_first_wakes_nobody_when_its_promise_settles() {
 #[wasm_bindgen_test]
 async fn the_promise_of_a_future_settles_as_it_ends() {
     let (gate, open, _) = deferred();
-    let resolved = promise(Box::pin(async move {
+    let resolved = promise::<JsValue>(Box::pin(async move {
         Settled::new(&gate).await?;
         Ok(s("done"))
     }));
