@@ -132,7 +132,8 @@ impl CrossTabRefreshManager {
         promise(async move {
             inner.check_open()?;
             let tokens = session_tokens(&tokens, "tokens")?;
-            inner.core.restore_session(&tokens).await?;
+            let (hash, load) = inner.core.restoring(&tokens)?;
+            inner.core.restored(hash, load.await?);
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -167,7 +168,8 @@ impl CrossTabRefreshManager {
         let inner = self.inner.clone();
         promise(async move {
             inner.check_open()?;
-            inner.core.on_logout().await?;
+            let written = inner.core.logging_out()?.await?;
+            inner.core.logged_out(written);
             Ok(JsValue::UNDEFINED)
         })
     }

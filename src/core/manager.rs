@@ -143,14 +143,35 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// [`ErrorKind::LoggedOut`]; a logout stored before it does not (a
     /// new login). Writes nothing.
     pub async fn restore_session(&self, tokens: &SessionTokens) -> Result<(), RefreshError> {
+        let (hash, load) = self.restoring(tokens)?;
+        self.restored(hash, load.await?);
+        Ok(())
+    }
+
+    /// [`restore_session`](Self::restore_session) in two steps around its
+    /// one await, for a caller that awaits the read itself (no async layer
+    /// of its own in the .wasm): the hash of `tokens` and the read of the
+    /// store, then [`restored`](Self::restored) with what it read.
+    pub(crate) fn restoring(
+        &self,
+        tokens: &SessionTokens,
+    ) -> Result<
+        (
+            SessionHash,
+            impl Future<Output = Result<StoredState, RefreshError>>,
+        ),
+        RefreshError,
+    > {
         self.check_open()?;
-        let hash = SessionHash::of(tokens);
-        let learned = self.store.load().await?;
+        Ok((SessionHash::of(tokens), self.store.load()))
+    }
+
+    /// Remembers `hash`, learned at `learned`.
+    pub(crate) fn restored(&self, hash: SessionHash, learned: StoredState) {
         *self.shared.known.borrow_mut() = Known {
             hash: Some(hash),
             learned,
         };
-        Ok(())
     }
 
     /// Replaces the stored hash by a tombstone and forgets the known hash.
@@ -160,8 +181,25 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
     /// and a guard of this context taken before cannot write or bring the
     /// known hash back.
     pub async fn on_logout(&self) -> Result<(), RefreshError> {
+        let written = self.logging_out()?.await?;
+        self.logged_out(written);
+        Ok(())
+    }
+
+    /// [`on_logout`](Self::on_logout) in two steps around its one await, for
+    /// a caller that awaits the write itself (no async layer of its own in
+    /// the .wasm): the tombstone's write, then [`logged_out`](Self::logged_out)
+    /// with what it wrote.
+    pub(crate) fn logging_out(
+        &self,
+    ) -> Result<impl Future<Output = Result<StoredState, RefreshError>>, RefreshError> {
         self.check_open()?;
-        let written = self.store.tombstone().await?;
+        Ok(self.store.tombstone())
+    }
+
+    /// The tombstone `written` is stored: forgets the known hash and tells
+    /// the other contexts.
+    pub(crate) fn logged_out(&self, written: StoredState) {
         self.shared.logouts.set(self.shared.logouts.get() + 1);
         *self.shared.known.borrow_mut() = Known {
             hash: None,
@@ -172,6 +210,5 @@ impl<L: CrossContextLock, S: HashStore, N: Notifier> RefreshManager<L, S, N> {
             hash: None,
             generation: written.generation,
         });
-        Ok(())
     }
 }
