@@ -131,6 +131,17 @@ function blockedError() {
   return error;
 }
 
+// Why this scope has no IDBFactory to open a database with: what reading
+// `indexedDB` throws (a sandboxed frame, say), else an Error saying so.
+export function indexedDBFailure() {
+  try {
+    void globalThis.indexedDB;
+  } catch (error) {
+    return error;
+  }
+  return new Error("indexedDB is not available in this context");
+}
+
 // Opens `name` with `factory` (an IDBFactory) at the version it has (version
 // 1, empty, if it did not exist). Rejects with the request's DOMException, or
 // with whatever `factory.open` threw (storage disabled, say).

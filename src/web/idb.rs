@@ -31,6 +31,11 @@ extern "C" {
     #[wasm_bindgen(js_name = closeOnceOpen)]
     fn close_once_open(open: &js_sys::Promise);
 
+    /// What reading `indexedDB` throws, else an `Error` saying this scope
+    /// has none.
+    #[wasm_bindgen(js_name = indexedDBFailure)]
+    fn indexed_db_failure() -> JsValue;
+
     #[wasm_bindgen(js_name = stepAside)]
     fn step_aside(database: &JsValue, then: &Closure<dyn FnMut()>);
 }
@@ -42,36 +47,6 @@ pub type Database = web_sys::IdbDatabase;
 pub const OBJECT_STORE: &str = "sessions";
 /// The object store holding the lease lock's leases, keyed by lock name.
 pub const LEASE_STORE: &str = "leases";
-
-/// A JavaScript value standing for an IndexedDB failure.
-pub struct JsFault(JsValue);
-
-impl From<JsFault> for JsValue {
-    fn from(fault: JsFault) -> Self {
-        fault.0
-    }
-}
-
-impl From<indexed_db_futures::error::OpenDbError> for JsFault {
-    fn from(error: indexed_db_futures::error::OpenDbError) -> Self {
-        use indexed_db_futures::error::{Error, JSError, OpenDbError};
-        Self(match error {
-            // Reading `indexedDB` threw (a sandboxed frame, say).
-            OpenDbError::Base(Error::DomException(e)) => e.as_ref().clone(),
-            OpenDbError::Base(Error::Unknown(JSError::Error(e))) => e.into(),
-            OpenDbError::Base(Error::Unknown(JSError::Unknown(v))) => v,
-            // No window or worker scope, or a null factory (DBFactory::new
-            // fails in no other way; formatting the crate's errors would
-            // pull float formatting into the .wasm).
-            _ => js_sys::Error::new("indexedDB is not available in this context").into(),
-        })
-    }
-}
-
-/// Maps an IndexedDB failure of `step` to a `StoreError`.
-pub fn fail<E: Into<JsFault>>(step: &'static str) -> impl FnOnce(E) -> RefreshError {
-    move |error| store_error(step, error.into().into())
-}
 
 #[derive(Default)]
 struct State {
@@ -211,7 +186,11 @@ impl Connection {
 /// add tokio's channels to the .wasm, 3.3 KiB gzipped, and drop an
 /// exception `indexedDB.open` throws, where this keeps it as the cause).
 async fn open(name: &str) -> Result<Database, RefreshError> {
-    let factory = DBFactory::new().map_err(fail("opening the database"))?;
+    // The crate's error is not read: browser.js reads `indexedDB` again for
+    // what it throws (a match over the error's kinds was 0.1 KiB more).
+    let Ok(factory) = DBFactory::new() else {
+        return Err(store_error("opening the database", indexed_db_failure()));
+    };
     let request = open_database(factory.as_sys(), name);
     let mut given_up = GivenUp(Some(request.clone()));
     let opened = Settled::new(&request).await;

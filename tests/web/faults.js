@@ -231,3 +231,16 @@ export function messageThatThrows(error) {
     },
   };
 }
+
+/** Makes reading `indexedDB` throw a SecurityError (as a sandboxed frame's
+ * may); returns the function that takes it out. */
+export function indexedDBThrows() {
+  const original = Object.getOwnPropertyDescriptor(globalThis, "indexedDB");
+  Object.defineProperty(globalThis, "indexedDB", {
+    get() {
+      throw new DOMException("sandboxed", "SecurityError");
+    },
+    configurable: true,
+  });
+  return () => Object.defineProperty(globalThis, "indexedDB", original);
+}

@@ -28,6 +28,8 @@ extern "C" {
     fn open_stubbornly(database: &str) -> js_sys::Promise;
     #[wasm_bindgen(method)]
     fn close(this: &IdbConnection);
+    #[wasm_bindgen(js_name = indexedDBThrows)]
+    fn indexed_db_throws() -> js_sys::Function;
 }
 
 #[wasm_bindgen(module = "/tests/web/watches.js")]
@@ -218,6 +220,29 @@ async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
     assert_eq!(cause_name(&error), "InvalidStateError");
     assert!(
         message(&error).contains("opening the database: InvalidStateError: storage is disabled"),
+        "{}",
+        message(&error)
+    );
+    lock_now(&tab).await;
+}
+
+/// Reading `indexedDB` throws when the library reopens the database (the
+/// page's storage was blocked meanwhile, say): a `StoreError` whose cause is
+/// that exception, and the next call, with storage back, goes on.
+#[wasm_bindgen_test]
+async fn an_indexeddb_that_throws_when_read_is_a_store_error_with_its_exception() {
+    let session = Session::new();
+    let tab = session.open().await;
+    // Drop the connection (deletion makes the library close it), then make
+    // reading `indexedDB` throw.
+    delete_database(&session.database).await.unwrap();
+    let restore = indexed_db_throws();
+    let result = lock(&tab, JsValue::UNDEFINED).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    let error = assert_error(result, "StoreError");
+    assert_eq!(cause_name(&error), "SecurityError");
+    assert!(
+        message(&error).contains("opening the database: SecurityError: sandboxed"),
         "{}",
         message(&error)
     );
