@@ -55,7 +55,7 @@ impl CrossTabRefreshManager {
             let set = |key: &str, v: JsValue| {
                 let _ = Reflect::set(&value, &key.into(), &v);
             };
-            set("kind", inner.lock_kind.into());
+            set("kind", inner.lock_kind.clone());
             set("held", state.held.into());
             set("heldByThisManager", state.held_here.into());
             set(

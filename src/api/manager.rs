@@ -22,9 +22,11 @@ type CoreManager = WebRefreshManager;
 
 pub(super) struct Inner {
     pub(super) core: CoreManager,
-    session: String,
-    holder: String,
-    pub(super) lock_kind: &'static str,
+    // The getters' strings, made JavaScript strings once (a `String` getter
+    // would copy it out of the .wasm at every read, through more glue).
+    session: JsValue,
+    holder: JsValue,
+    pub(super) lock_kind: JsValue,
     lock_timeout_ms: u32,
     closed: Rc<Cell<bool>>,
 }
@@ -80,10 +82,10 @@ impl CrossTabRefreshManager {
             core.store().connection().database().await?;
             let manager = JsValue::from(CrossTabRefreshManager {
                 inner: Rc::new(Inner {
-                    lock_kind: core.lock().kind(),
+                    lock_kind: core.lock().kind().into(),
                     core,
-                    session: options.session,
-                    holder,
+                    session: options.session.into(),
+                    holder: holder.into(),
                     lock_timeout_ms: options.lock_timeout_ms,
                     closed: Rc::new(Cell::new(false)),
                 }),
@@ -94,21 +96,21 @@ impl CrossTabRefreshManager {
     }
 
     /// The session this manager coordinates.
-    #[wasm_bindgen(getter)]
-    pub fn session(&self) -> String {
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn session(&self) -> JsValue {
         self.inner.session.clone()
     }
 
     /// This context's name in diagnostics.
-    #[wasm_bindgen(getter)]
-    pub fn holder(&self) -> String {
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn holder(&self) -> JsValue {
         self.inner.holder.clone()
     }
 
     /// Which cross-context lock this manager uses.
     #[wasm_bindgen(getter, js_name = lockKind, unchecked_return_type = "\"web-locks\" | \"lease\"")]
-    pub fn lock_kind(&self) -> String {
-        self.inner.lock_kind.to_owned()
+    pub fn lock_kind(&self) -> JsValue {
+        self.inner.lock_kind.clone()
     }
 
     /// The hash (`0x…`) of the tokens this context knows, or `null`.

@@ -151,9 +151,13 @@ async fn a_released_lock_is_free_for_an_if_free_request_made_at_once() {
         for round in 0..10 {
             let guard = lock_now(&tab).await;
             guard.release();
-            let again = lock(&tab, timeout(0))
-                .await
-                .unwrap_or_else(|e| panic!("{} round {round}: {}", tab.lock_kind(), describe(&e)));
+            let again = lock(&tab, timeout(0)).await.unwrap_or_else(|e| {
+                panic!(
+                    "{} round {round}: {}",
+                    tab.lock_kind().as_string().unwrap_or_default(),
+                    describe(&e)
+                )
+            });
             again.release();
         }
     }
