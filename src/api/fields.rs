@@ -17,14 +17,29 @@ extern "C" {
     /// lone surrogate, a getter that throws ([`field`]), or its `typeof`
     /// (also for a value that throws when looked at).
     #[wasm_bindgen(js_name = typeOf)]
-    pub fn type_of(value: &JsValue) -> String;
-    /// `value` as a string, if it is one with a UTF-8 form: a lone
-    /// surrogate would be read as U+FFFD, and two strings would read the same.
+    fn type_of_js(value: &JsValue) -> JsValue;
+    /// `value` if it is a string with a UTF-8 form, else `undefined`.
     #[wasm_bindgen(js_name = text)]
-    pub fn string_of(value: &JsValue) -> Option<String>;
+    fn text_js(value: &JsValue) -> JsValue;
     /// `object[key]`; if reading it throws (a getter, a proxy trap), a value
     /// that no check accepts and that [`type_of`] names, never `undefined`.
     pub fn field(object: &JsValue, key: &str) -> JsValue;
+}
+
+// The strings come back as JavaScript values, read by `as_string`: an
+// import that returns a Rust `String` has glue of its own to write it.
+
+/// A value's type, for messages: `null`, `an array`, a string with a lone
+/// surrogate, a getter that throws ([`field`]), or its `typeof` (also for a
+/// value that throws when looked at).
+pub fn type_of(value: &JsValue) -> String {
+    type_of_js(value).as_string().unwrap_or_default()
+}
+
+/// `value` as a string, if it is one with a UTF-8 form: a lone surrogate
+/// would be read as U+FFFD, and two strings would read the same.
+pub fn string_of(value: &JsValue) -> Option<String> {
+    text_js(value).as_string()
 }
 
 /// An `InvalidArgumentError` with `message`.
