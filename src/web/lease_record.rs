@@ -3,12 +3,13 @@
 //! lease decision.
 
 use super::idb::Database;
-use js_sys::Reflect;
 use serde::ser::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, LEASE_STORE};
-use super::record_io::{Change, Field, Fields, RecordAt, Steps, read_value, update_value};
+use super::record_io::{
+    Change, Field, Fields, RecordAt, Steps, read_value, record_fields, update_value,
+};
 use crate::core::RefreshError;
 use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
 
@@ -95,17 +96,11 @@ impl LeaseRecord {
 /// lease with no token, as version 0.1 wrote them, is another context's:
 /// its token reads as "", which no acquisition has.
 pub(super) fn lease_of(value: &JsValue) -> Option<Lease> {
-    let text = |key: &str| {
-        Reflect::get(value, &JsValue::from_str(key))
-            .ok()?
-            .as_string()
-    };
+    let fields = record_fields(value, "holder,token,expiresAt");
     Some(Lease {
-        holder: text("holder")?,
-        token: text("token").unwrap_or_default(),
-        expires_at_ms: Reflect::get(value, &JsValue::from_str("expiresAt"))
-            .ok()?
-            .as_f64()?,
+        holder: fields.get(0).as_string()?,
+        token: fields.get(1).as_string().unwrap_or_default(),
+        expires_at_ms: fields.get(2).as_f64()?,
     })
 }
 

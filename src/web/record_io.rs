@@ -23,6 +23,11 @@ extern "C" {
         ahead: Option<js_sys::Promise>,
     ) -> js_sys::Promise;
 
+    /// The fields `keys` (joined by ",") of a stored value, in that order;
+    /// one whose getter throws reads as `undefined` (see `browser.js`).
+    #[wasm_bindgen(js_name = recordFields)]
+    pub fn record_fields(value: &JsValue, keys: &str) -> js_sys::Array;
+
     #[wasm_bindgen(js_name = updateValue)]
     fn update_value_js(
         database: &JsValue,

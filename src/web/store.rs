@@ -2,23 +2,18 @@
 //! written in single readwrite transactions that apply the core's fence and
 //! tombstone rules, so a write commits only over the record its guard read.
 
-use js_sys::{Array, Uint8Array};
+use js_sys::Uint8Array;
 use serde::ser::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
 use super::read_ahead::ReadAhead;
-use super::record_io::{Change, Field, Fields, RecordAt, Steps, read_value, update_value};
+use super::record_io::{
+    Change, Field, Fields, RecordAt, Steps, read_value, record_fields, update_value,
+};
 use crate::core::fence::{fence, tombstone_generation, tombstone_logouts};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
-
-#[wasm_bindgen(module = "/src/web/browser.js")]
-extern "C" {
-    /// `[format, hash, generation, logouts]` of a stored object (see `browser.js`).
-    #[wasm_bindgen(js_name = recordFields)]
-    fn record_fields(value: &JsValue) -> Array;
-}
 
 /// The session hash of one session, in one IndexedDB database. Clones share
 /// the connection.
@@ -174,7 +169,7 @@ pub fn raw_record(value: &JsValue) -> RawRecord {
     if !value.is_object() {
         return RawRecord::NotAnObject(type_name(value));
     }
-    let fields = record_fields(value);
+    let fields = record_fields(value, "format,hash,generation,logouts");
     let field = |index: u32| raw_field(&fields.get(index));
     RawRecord::Fields {
         format: field(0),
