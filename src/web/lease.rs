@@ -25,6 +25,7 @@ use wasm_bindgen::JsValue;
 use super::global::clear_interval;
 use super::lease_held::{LeaseGuard, Shared};
 use super::lease_record::{LeaseRecord, lease_of};
+use super::session::random_name;
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
 use crate::core::lease::{LeaseOp, is_live};
 use crate::core::text::{decimal, join};
@@ -41,13 +42,14 @@ pub struct LeaseLock {
 }
 
 impl LeaseLock {
-    /// The lease of `record`, held as `holder` (this context's name) for
-    /// `lease_ms` at a time.
-    pub fn new(record: LeaseRecord, holder: String, lease_ms: u32) -> Self {
+    /// The lease of `record`, held as `holder` (this context's name) with a
+    /// random suffix, for `lease_ms` at a time. The suffix tells two locks
+    /// of one name apart, and so the tokens of their acquisitions.
+    pub fn new(record: LeaseRecord, holder: &str, lease_ms: u32) -> Self {
         Self {
             shared: Rc::new(Shared {
                 record,
-                holder,
+                holder: random_name(holder),
                 lease_ms,
                 next_token: Cell::new(0),
                 held: RefCell::default(),
@@ -100,17 +102,13 @@ impl LeaseLock {
         Ok(state)
     }
 
+    /// The token of a new acquisition: this lock's holder name, which ends
+    /// in a random number of its own (`open_session`), and the count of
+    /// acquisitions of this lock.
     fn new_token(&self) -> String {
         let n = self.shared.next_token.get().wrapping_add(1);
         self.shared.next_token.set(n);
-        let bits = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-        join(&[
-            &self.shared.holder,
-            "#",
-            &decimal(n.into()),
-            ".",
-            &decimal(bits.into()),
-        ])
+        join(&[&self.shared.holder, "#", &decimal(n.into())])
     }
 }
 

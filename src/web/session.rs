@@ -152,7 +152,7 @@ pub fn new_session(config: SessionConfig) -> Result<WebRefreshManager, RefreshEr
         // Every acquisition has its own token besides this name.
         None => ContextLock::Lease(LeaseLock::new(
             LeaseRecord::new(connection, name),
-            random_name(&config.holder),
+            &config.holder,
             config.lease_ms,
         )),
     };
