@@ -8,11 +8,15 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::BroadcastChannel;
 
-use super::global::{hash_or_null, property};
+use super::global::hash_or_null;
 use crate::core::{Notification, NotificationKind, Notifier};
 
 #[wasm_bindgen(module = "/src/web/browser.js")]
 extern "C" {
+    /// `new BroadcastChannel(name)`, or `null` where there is none (or
+    /// it cannot be made).
+    #[wasm_bindgen(js_name = openChannel)]
+    fn open_channel(name: &str) -> Option<BroadcastChannel>;
     /// One session's listeners in this context (see `browser.js`).
     type Listeners;
     #[wasm_bindgen(js_name = sessionListeners)]
@@ -43,8 +47,7 @@ impl BroadcastNotifier {
     /// Joins the channel `name` for `session`. Where `BroadcastChannel` is
     /// missing, notifications are neither sent nor received.
     pub fn new(name: &str, session: String) -> Self {
-        let channel = property(&js_sys::global(), "BroadcastChannel")
-            .and_then(|_| BroadcastChannel::new(name).ok());
+        let channel = open_channel(name);
         let listeners = session_listeners(channel.as_ref(), &session);
         Self {
             session,

@@ -310,6 +310,16 @@ export function stepAside(db, then) {
 
 // ---- notifications (src/web/broadcast.rs) ----
 
+// A channel named `name`, or null where this context has no
+// BroadcastChannel (or cannot make one).
+export function openChannel(name) {
+  try {
+    return typeof BroadcastChannel === "function" ? new BroadcastChannel(name) : null;
+  } catch {
+    return null;
+  }
+}
+
 // One session's listeners on its BroadcastChannel (`channel` null where
 // there is none: nothing is heard). `add(listener)` returns the function that
 // removes it (harmless twice); `clear()` removes every listener. The channel
