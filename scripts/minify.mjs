@@ -155,11 +155,16 @@ function topLevelNames(code) {
 // Every imported name must be a function the snippet exports; a snippet
 // must import nothing itself, and share no top-level name with the glue.
 export function inlineSnippets(glue, read) {
-  const imports = /^import \{([^}]*)\} from '(\.\/snippets\/[^']+)';\n/gm;
-  const found = Array.from(glue.matchAll(imports));
+  // `import { a, b } from "<snippet>"` (the functions the glue wraps), and
+  // `import * as importN from "<snippet>"` (those the .wasm imports as they
+  // are, read as `importN.<name>`).
+  const named = /^import \{([^}]*)\} from (["'])(\.\/snippets\/[^"']+)\2;?\n/gm;
+  const whole = /^import \* as ([\w$]+) from (["'])(\.\/snippets\/[^"']+)\2;?\n/gm;
+  const found = Array.from(glue.matchAll(named));
   if (found.length === 0) throw new Error("the glue imports no snippet");
+  const exportsOf = new Map();
   let code = glue;
-  for (const [statement, list, path] of found) {
+  for (const [statement, list, , path] of found) {
     const snippet = read(path);
     if (/^\s*import\b|\bimport\s*\(|import\.meta|^export\s+(?:default|\{|\*)/m.test(snippet)) {
       throw new Error(`${path} imports, or exports otherwise than by declaration`);
@@ -167,6 +172,7 @@ export function inlineSnippets(glue, read) {
     const exported = new Set(
       Array.from(snippet.matchAll(/^export\s+(?:async\s+)?function\s+([\w$]+)/gm), (m) => m[1]),
     );
+    exportsOf.set(path, exported);
     for (const name of list.split(",").map((n) => n.trim()).filter(Boolean)) {
       if (!exported.has(name)) throw new Error(`${path} exports no function ${name}`);
     }
@@ -175,6 +181,16 @@ export function inlineSnippets(glue, read) {
     if (clash.length) throw new Error(`${path} and the glue both declare ${clash.join(", ")}`);
     const body = snippet.replace(/^export\s+(?=(?:async\s+)?function\s)/gm, "");
     code = code.replace(statement, () => `// ${path.replace(/^\.\/snippets\/[^/]+\//, "")}\n${body}\n`);
+  }
+  for (const [statement, variable, , path] of Array.from(code.matchAll(whole))) {
+    const exported = exportsOf.get(path);
+    if (!exported) throw new Error(`the glue imports all of ${path}, which it imports nothing from by name`);
+    const escaped = variable.replace(/[$]/g, "\\$");
+    const used = new Set(Array.from(code.matchAll(new RegExp(`\\b${escaped}\\.([\\w$]+)`, "g")), (m) => m[1]));
+    for (const name of used) {
+      if (!exported.has(name)) throw new Error(`${path} exports no function ${name}`);
+    }
+    code = code.replace(statement, () => `const ${variable} = { ${[...used].join(", ")} };\n`);
   }
   if (/\.\/snippets\//.test(code)) throw new Error("the glue still names ./snippets/");
   return code;

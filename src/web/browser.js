@@ -12,6 +12,17 @@
 
 // ---- Web Locks (src/web/locks.rs) ----
 
+// navigator.locks where it can request a lock, else null (reading it may
+// throw, as a sandboxed frame's may).
+export function lockManager() {
+  try {
+    const locks = globalThis.navigator?.locks;
+    return typeof locks?.request === "function" ? locks : null;
+  } catch {
+    return null;
+  }
+}
+
 // The last request of this context released, by lock name: its promise
 // settles once the lock manager has freed the lock, a few promise reactions
 // after the holder let go. An only-if-available request waits for it, so
@@ -129,6 +140,15 @@ function blockedError() {
   );
   error.name = "BlockedError";
   return error;
+}
+
+// Whether this scope has an indexedDB (one that throws when read is none).
+export function hasIndexedDB() {
+  try {
+    return globalThis.indexedDB != null;
+  } catch {
+    return false;
+  }
 }
 
 // Why this scope has no IDBFactory to open a database with: what reading

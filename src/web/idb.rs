@@ -31,6 +31,11 @@ extern "C" {
     #[wasm_bindgen(js_name = closeOnceOpen)]
     fn close_once_open(open: &js_sys::Promise);
 
+    /// Whether this scope has an `indexedDB` (one that throws when read is
+    /// none).
+    #[wasm_bindgen(js_name = hasIndexedDB)]
+    pub fn has_indexed_db() -> bool;
+
     /// What reading `indexedDB` throws, else an `Error` saying this scope
     /// has none.
     #[wasm_bindgen(js_name = indexedDBFailure)]

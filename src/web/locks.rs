@@ -7,7 +7,7 @@ use std::rc::Rc;
 use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::global::{describe, js_cause, navigator, property};
+use super::global::{describe, js_cause};
 use super::read_ahead::ReadAhead;
 use super::task::Settled;
 use super::wait::{LockOptions, give_up, sleep, wait_kind};
@@ -48,6 +48,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn read(this: &LockRequest) -> Option<Promise>;
 
+    /// `navigator.locks` where it can request a lock, else `null`.
+    #[wasm_bindgen(js_name = lockManager)]
+    fn lock_manager_js() -> Option<LockManager>;
+
     /// `[held, waiting, holders]` of one lock name (see `browser.js`).
     #[wasm_bindgen(js_name = queryLock, catch)]
     fn query_lock(locks: &LockManager, name: &JsString) -> Result<Promise, JsValue>;
@@ -55,10 +59,7 @@ extern "C" {
 
 /// `navigator.locks`, if this context has it.
 pub fn lock_manager() -> Option<LockManager> {
-    let locks = property(&navigator()?, "locks")?;
-    property(&locks, "request")?
-        .is_function()
-        .then(|| locks.unchecked_into())
+    lock_manager_js()
 }
 
 /// One named exclusive Web Lock.

@@ -17,8 +17,7 @@
 //! drop(guard); // releases the lock
 //! ```
 
-use super::global::property;
-use super::idb::Connection;
+use super::idb::{Connection, has_indexed_db};
 use super::lease_record::LeaseRecord;
 use super::locks::lock_manager;
 use super::{BroadcastNotifier, ContextLock, IdbHashStore, LeaseLock, LockOptions, WebLocks};
@@ -123,7 +122,7 @@ pub async fn open_session(config: SessionConfig) -> Result<WebRefreshManager, Re
 /// connection opens on first use. (`CrossTabRefreshManager.open` opens it
 /// itself: one async layer fewer in the .wasm.)
 pub fn new_session(config: SessionConfig) -> Result<WebRefreshManager, RefreshError> {
-    if property(&js_sys::global(), "indexedDB").is_none() {
+    if !has_indexed_db() {
         return Err(ErrorKind::NotSupported {
             message: "IndexedDB is not available in this context (private mode, a sandboxed frame or an old browser?); the session hash has nowhere to live".to_owned(),
             cause: None,
