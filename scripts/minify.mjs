@@ -149,50 +149,76 @@ function topLevelNames(code) {
   return new Set(Array.from(code.matchAll(declared), (m) => m[1]));
 }
 
+// `code` without its comments (for looking at the names it uses).
+const uncommented = (code) => code.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:\\])\/\/.*$/gm, "$1");
+
+// Whether `code` uses `name` as an identifier (not as a property name).
+const usesName = (code, name) =>
+  new RegExp(`(?<![.\\w$])${name.replace(/[$]/g, "\\$")}(?![\\w$])`).test(code);
+
 // The glue with each JS module it imports from ./snippets/ written into it
 // (their `export` keywords dropped): one file to fetch and gzip instead of
-// two. `read(path)` gives a snippet's source by its path in the import.
-// Every imported name must be a function the snippet exports; a snippet
-// must import nothing itself, and share no top-level name with the glue.
+// two. (Each in a function scope of its own would be simpler to trust, and
+// 235 bytes gzipped larger: terser keeps the scope.) `read(path)` gives a
+// snippet's source by its path in the import. So that the module means
+// what the two meant, a snippet may import nothing and export only
+// functions; each name the glue imports must be one of them; and no name
+// either declares may be one the other declares or uses, but for the names
+// the glue imports.
 export function inlineSnippets(glue, read) {
   // `import { a, b } from "<snippet>"` (the functions the glue wraps), and
   // `import * as importN from "<snippet>"` (those the .wasm imports as they
   // are, read as `importN.<name>`).
   const named = /^import \{([^}]*)\} from (["'])(\.\/snippets\/[^"']+)\2;?\n/gm;
   const whole = /^import \* as ([\w$]+) from (["'])(\.\/snippets\/[^"']+)\2;?\n/gm;
-  const found = Array.from(glue.matchAll(named));
-  if (found.length === 0) throw new Error("the glue imports no snippet");
-  const exportsOf = new Map();
+  const byName = Array.from(glue.matchAll(named));
+  const asWhole = Array.from(glue.matchAll(whole));
+  if (byName.length === 0) throw new Error("the glue imports no snippet");
   let code = glue;
-  for (const [statement, list, , path] of found) {
+  for (const [statement, list, , path] of byName) {
     const snippet = read(path);
-    if (/^\s*import\b|\bimport\s*\(|import\.meta|^export\s+(?:default|\{|\*)/m.test(snippet)) {
-      throw new Error(`${path} imports, or exports otherwise than by declaration`);
+    if (/^\s*import\b|\bimport\s*\(|import\.meta/m.test(snippet)) {
+      throw new Error(`${path} imports a module`);
     }
+    const stray = snippet.match(/^export\b(?!\s+(?:async\s+)?function\s+[\w$]+\s*\()/m);
+    if (stray) throw new Error(`${path} exports other than a function: ${stray[0]}`);
     const exported = new Set(
       Array.from(snippet.matchAll(/^export\s+(?:async\s+)?function\s+([\w$]+)/gm), (m) => m[1]),
     );
-    exportsOf.set(path, exported);
-    for (const name of list.split(",").map((n) => n.trim()).filter(Boolean)) {
+    const imported = new Set(list.split(",").map((n) => n.trim()).filter(Boolean));
+    const namespaces = asWhole.filter(([, , , from]) => from === path);
+    for (const name of imported) {
       if (!exported.has(name)) throw new Error(`${path} exports no function ${name}`);
     }
-    const glueNames = topLevelNames(code.replace(statement, ""));
-    const clash = [...topLevelNames(snippet)].filter((name) => glueNames.has(name));
+    // The glue without this import and its comments, and the snippet's code.
+    const rest = uncommented(code.replace(statement, ""));
+    const own = uncommented(snippet);
+    const glueNames = topLevelNames(rest);
+    const snippetNames = topLevelNames(snippet);
+    const clash = [...snippetNames].filter((name) => glueNames.has(name));
     if (clash.length) throw new Error(`${path} and the glue both declare ${clash.join(", ")}`);
+    const capturedBySnippet = [...glueNames].filter((name) => usesName(own, name));
+    if (capturedBySnippet.length) {
+      throw new Error(`${path} uses names the glue declares: ${capturedBySnippet.join(", ")}`);
+    }
+    const capturedByGlue = [...snippetNames].filter((name) => !imported.has(name) && usesName(rest, name));
+    if (capturedByGlue.length) {
+      throw new Error(`the glue uses names ${path} declares: ${capturedByGlue.join(", ")}`);
+    }
     const body = snippet.replace(/^export\s+(?=(?:async\s+)?function\s)/gm, "");
     code = code.replace(statement, () => `// ${path.replace(/^\.\/snippets\/[^/]+\//, "")}\n${body}\n`);
-  }
-  for (const [statement, variable, , path] of Array.from(code.matchAll(whole))) {
-    const exported = exportsOf.get(path);
-    if (!exported) throw new Error(`the glue imports all of ${path}, which it imports nothing from by name`);
-    const escaped = variable.replace(/[$]/g, "\\$");
-    const used = new Set(Array.from(code.matchAll(new RegExp(`\\b${escaped}\\.([\\w$]+)`, "g")), (m) => m[1]));
-    for (const name of used) {
-      if (!exported.has(name)) throw new Error(`${path} exports no function ${name}`);
+    for (const [statement, variable] of namespaces) {
+      const escaped = variable.replace(/[$]/g, "\\$");
+      const members = new Set(Array.from(code.matchAll(new RegExp(`\\b${escaped}\\.([\\w$]+)`, "g")), (m) => m[1]));
+      for (const name of members) {
+        if (!exported.has(name)) throw new Error(`${path} exports no function ${name}`);
+      }
+      code = code.replace(statement, () => `const ${variable} = { ${[...members].join(", ")} };\n`);
     }
-    code = code.replace(statement, () => `const ${variable} = { ${[...used].join(", ")} };\n`);
   }
-  if (/\.\/snippets\//.test(code)) throw new Error("the glue still names ./snippets/");
+  if (/\.\/snippets\//.test(code)) {
+    throw new Error("the glue still names ./snippets/ (a snippet it imports only as a whole?)");
+  }
   return code;
 }
 

@@ -63,6 +63,9 @@ impl LeaseLock {
     /// connection), then closes the connection; nothing reopens it.
     /// IndexedDB lets the transactions started before the close finish.
     pub fn close(&self) {
+        // First, so that no give-back opens the database again: each runs
+        // on the connection if it is open, and fails as closed if not.
+        self.shared.record.connection().refuse_opens();
         for token in self.shared.attempting.take() {
             self.shared.release(token);
         }
@@ -103,7 +106,7 @@ impl LeaseLock {
     }
 
     /// The token of a new acquisition: this lock's holder name, which ends
-    /// in a random number of its own (`open_session`), and the count of
+    /// in a random number of its own ([`LeaseLock::new`]), and the count of
     /// acquisitions of this lock.
     fn new_token(&self) -> String {
         let n = self.shared.next_token.get().wrapping_add(1);

@@ -80,8 +80,8 @@ impl LeaseRecord {
         update_value(database, &self.at, &STEPS, decide)
     }
 
-    /// The lease's stored value now, over the open `database` (read it with
-    /// [`lease_of`]). Not an `async fn` that also opens the database: its
+    /// The lease's stored value now, over the open `database` (the lease
+    /// lock reads its fields). Not an `async fn` that also opens the database: its
     /// one caller awaits both, and each async layer is a state machine of
     /// its own in the .wasm (139 bytes gzipped, 2026-12-06).
     pub fn read(

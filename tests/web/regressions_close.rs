@@ -218,3 +218,31 @@ async fn a_refresh_running_on_after_close_does_not_bring_a_deleted_database_back
         );
     }
 }
+
+/// The lease lock's own `close()`, as a Rust caller may call it without
+/// `close_session`, opens the database no more either: a lease it holds
+/// when the database was deleted (its connection stepped aside) is not given
+/// back by opening, and so creating, the database again.
+#[wasm_bindgen_test]
+async fn the_lease_locks_own_close_does_not_bring_a_deleted_database_back() {
+    let session = Session::new();
+    let mut config = SessionConfig::new(session.session.clone());
+    config.database_name = session.database.clone();
+    config.lock = LockChoice::Lease;
+    let manager = open_session(config).await.unwrap();
+    let held = manager.lock().acquire(LockOptions::waiting(1_000)).await;
+    assert!(held.is_ok(), "the lease was not taken");
+    delete_database(&session.database).await.unwrap();
+    manager.lock().close(manager.store().connection());
+    // A later open of another database goes through the same factory queue
+    // after anything the give-back started; then a while after it.
+    drop(Session::new().open().await);
+    for _ in 0..10 {
+        assert!(
+            !database_exists(&session.database).await,
+            "the database came back"
+        );
+        sleep(30).await;
+    }
+    drop(held);
+}
