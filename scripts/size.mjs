@@ -20,7 +20,7 @@ import { isMain } from "./is-main.mjs";
 import { minifyWasm, packGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past: the 40 KB goal, met since
-// 2026-12-07 (39,876 bytes), and the size it has now. It was 55.2 KiB;
+// 2026-12-07 (39,879 bytes), and the size it has now. It was 55.2 KiB;
 // lowered step by step as the package shrank (the README lists the steps
 // and what each saved), last from 43,040 bytes when the library's JS module
 // was written into the glue (43,031) and the steps of 2026-12-07 took it
