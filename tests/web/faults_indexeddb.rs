@@ -205,25 +205,29 @@ async fn an_aborted_transaction_is_a_store_error_and_writes_nothing() {
         .unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
+/// A reopen of the database (its connection dropped: deletion makes the
+/// library close it) with the fault `fail` injects (it returns the function
+/// that takes it out): a `StoreError` whose cause is the exception named
+/// `cause` and whose message names the step and `thrown`; the next call,
+/// the fault out, goes on.
+async fn assert_reopen_fails(fail: impl FnOnce() -> js_sys::Function, cause: &str, thrown: &str) {
     let session = Session::new();
     let tab = session.open().await;
-    // Drop the connection (deletion makes the library close it), then make opening fail.
     delete_database(&session.database).await.unwrap();
-    let restore = inject("indexedDB.open throws InvalidStateError");
+    let restore = fail();
     let result = lock(&tab, JsValue::UNDEFINED).await;
     restore.call0(&JsValue::NULL).unwrap();
     let error = assert_error(result, "StoreError");
-    // The exception indexedDB.open threw is the cause, and the message names
-    // the step and it.
-    assert_eq!(cause_name(&error), "InvalidStateError");
-    assert!(
-        message(&error).contains("opening the database: InvalidStateError: storage is disabled"),
-        "{}",
-        message(&error)
-    );
+    assert_eq!(cause_name(&error), cause);
+    let expected = format!("opening the database: {cause}: {thrown}");
+    assert!(message(&error).contains(&expected), "{}", message(&error));
     lock_now(&tab).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
+    let fail = || inject("indexedDB.open throws InvalidStateError");
+    assert_reopen_fails(fail, "InvalidStateError", "storage is disabled").await;
 }
 
 /// Reading `indexedDB` throws when the library reopens the database (the
@@ -231,22 +235,7 @@ async fn a_failing_indexeddb_open_is_a_store_error_and_the_next_call_retries() {
 /// that exception, and the next call, with storage back, goes on.
 #[wasm_bindgen_test]
 async fn an_indexeddb_that_throws_when_read_is_a_store_error_with_its_exception() {
-    let session = Session::new();
-    let tab = session.open().await;
-    // Drop the connection (deletion makes the library close it), then make
-    // reading `indexedDB` throw.
-    delete_database(&session.database).await.unwrap();
-    let restore = indexed_db_throws();
-    let result = lock(&tab, JsValue::UNDEFINED).await;
-    restore.call0(&JsValue::NULL).unwrap();
-    let error = assert_error(result, "StoreError");
-    assert_eq!(cause_name(&error), "SecurityError");
-    assert!(
-        message(&error).contains("opening the database: SecurityError: sandboxed"),
-        "{}",
-        message(&error)
-    );
-    lock_now(&tab).await;
+    assert_reopen_fails(indexed_db_throws, "SecurityError", "sandboxed").await;
 }
 
 #[wasm_bindgen_test]

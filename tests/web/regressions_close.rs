@@ -4,7 +4,9 @@
 
 use cross_tab_refresh::api::CrossTabRefreshManager;
 use cross_tab_refresh::core::CrossContextLock;
-use cross_tab_refresh::web::{LockChoice, LockOptions, SessionConfig, close_session, open_session};
+use cross_tab_refresh::web::{
+    LockChoice, LockOptions, SessionConfig, WebRefreshManager, close_session, open_session,
+};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -86,16 +88,21 @@ async fn close_gives_back_a_lease_an_attempt_in_flight_takes() {
     assert_lease_free(&other, 2_000).await;
 }
 
+/// A Rust API manager of `session` with the lease lock.
+async fn lease_manager(session: &Session) -> WebRefreshManager {
+    let mut config = SessionConfig::new(session.session.clone());
+    config.database_name = session.database.clone();
+    config.lock = LockChoice::Lease;
+    open_session(config).await.unwrap()
+}
+
 /// The same through the Rust API's lock itself: an acquisition whose take
 /// commits after `close()` fails with `Closed` instead of handing out a
 /// guard of a lease that `close()` gives back.
 #[wasm_bindgen_test]
 async fn a_lease_taken_after_close_is_no_guard() {
     let session = Session::new();
-    let mut config = SessionConfig::new(session.session.clone());
-    config.database_name = session.database.clone();
-    config.lock = LockChoice::Lease;
-    let manager = open_session(config).await.unwrap();
+    let manager = lease_manager(&session).await;
     let closing = manager.clone();
     let close = Closure::once_into_js(move || close_session(&closing));
     let restore = close_after_next_put(&close, &session.database, "leases");
@@ -226,10 +233,7 @@ async fn a_refresh_running_on_after_close_does_not_bring_a_deleted_database_back
 #[wasm_bindgen_test]
 async fn the_lease_locks_own_close_does_not_bring_a_deleted_database_back() {
     let session = Session::new();
-    let mut config = SessionConfig::new(session.session.clone());
-    config.database_name = session.database.clone();
-    config.lock = LockChoice::Lease;
-    let manager = open_session(config).await.unwrap();
+    let manager = lease_manager(&session).await;
     let held = manager.lock().acquire(LockOptions::waiting(1_000)).await;
     assert!(held.is_ok(), "the lease was not taken");
     delete_database(&session.database).await.unwrap();
