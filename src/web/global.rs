@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::core::text::join;
@@ -43,20 +43,6 @@ extern "C" {
 /// `undefined`) for none.
 pub fn hash_or_null(hash: Option<&SessionHash>) -> JsValue {
     hash.map_or(JsValue::NULL, |hash| JsValue::from_str(&hash.to_hex()))
-}
-
-/// `target[name]`, or `None` when it is missing, `undefined` or `null`, or
-/// when reading it throws.
-pub fn property(target: &JsValue, name: &str) -> Option<JsValue> {
-    match Reflect::get(target, &JsValue::from_str(name)) {
-        Ok(value) if !value.is_undefined() && !value.is_null() => Some(value),
-        _ => None,
-    }
-}
-
-/// `globalThis.navigator`, if this scope has one.
-pub fn navigator() -> Option<JsValue> {
-    property(&js_sys::global(), "navigator")
 }
 
 /// A cause carrying a JavaScript value (a `DOMException`, a rejection reason).
