@@ -7,20 +7,27 @@
 # then SAFARIDRIVER, then CHROMEDRIVER). Any failing engine fails the run; a
 # summary closes it.
 #
+# The runner's HTTP server (tiny_http) hands each new connection to a pool of
+# threads, and each thread keeps its connection for as long as the browser
+# keeps it alive. When the page opens several connections at once (its many
+# modules), the pool can queue one of them while every thread waits on an
+# idle keep-alive connection: that connection is never read, and the page
+# waits for its script until the runner's own timeout, minutes later (most
+# often in Chromium: a third to a half of the starts on a 2-core machine). A new
+# connection from outside makes the pool start a thread, which then serves
+# the queued one. So each start gets the server's port (WASM_BINDGEN_TEST_ADDRESS)
+# and, while it runs, a request every two seconds on a connection of its own
+# (`unstick`): the page loads as if nothing had happened.
+#
 # Up to five retries, and only of a start-up that never happened: when the
 # runner's page never printed "running N tests" (no test was started, none
 # failed). A Firefox ESR 153 just launched on a machine with cold caches often
 # leaves the runner's module service worker unstarted that way, now and then
-# twice in a row. And the page (or its worker) may never load at all, most
-# often in Chromium: the runner's HTTP server (tiny_http) starts with four
-# threads and, when the browser opens more connections than that at once (the
-# page's many modules), can leave one of them unserved while the four wait on
-# idle keep-alive connections; the page then waits for a script until the
-# runner's own timeout, minutes later.
-# So a runner whose page has started no test START_TIMEOUT seconds after the
-# runner itself started is stopped (with its driver and browser) and counted
-# as a start that never happened. A test that started and failed or hung is
-# never retried, and every retry is in the summary.
+# twice in a row. So a runner whose page has started no test START_TIMEOUT
+# seconds after the runner itself started is stopped (with its driver and
+# browser) and counted as a start that never happened, as is a runner that
+# could not listen on the port it was given. A test that started and failed or
+# hung is never retried, and every retry is in the summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/.tools/bin:$PATH"
@@ -63,18 +70,38 @@ watch_start() {
   done
 }
 
+# A port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# Every two seconds, one request to the runner's server on 127.0.0.1:`port`
+# on a connection of its own, read and closed (see the top of this file).
+unstick() {
+  local port=$1
+  while sleep 2; do
+    { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || continue
+    printf 'GET / HTTP/1.0\r\n\r\n' >&3
+    timeout 2 cat <&3 >/dev/null
+    exec 3>&-
+  done
+}
+
 # One start of one test binary in one engine, its output in `attempt` (and
 # on stdout); returns the runner's status.
 start_context() {
-  local engine=$1 test=$2 attempt=$3 stalled=$3.stalled watcher status
+  local engine=$1 test=$2 attempt=$3 stalled=$3.stalled watcher helper port status
   : >"$attempt"
   rm -f "$stalled"
+  port=$(free_port) || return 1
   watch_start "$attempt" "$stalled" &
   watcher=$!
-  run_context "$engine" "$test" 2>&1 | tee "$attempt"
+  unstick "$port" &
+  helper=$!
+  WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$port" run_context "$engine" "$test" 2>&1 | tee "$attempt"
   status=${PIPESTATUS[0]}
-  kill "$watcher" 2>/dev/null
-  wait "$watcher" 2>/dev/null
+  kill "$watcher" "$helper" 2>/dev/null
+  wait "$watcher" "$helper" 2>/dev/null
   return "$status"
 }
 
@@ -130,7 +157,7 @@ for engine in "$@"; do
     starts=1
     while [ "$starts" -lt "$MAX_STARTS" ] && [ "$status" -ne 0 ] &&
       ! grep -qE '^[[:space:]]*running [0-9]+ tests?$' "$attempt" &&
-      { grep -q 'Failed to detect test as having been run' "$attempt" || [ -e "$attempt.stalled" ]; } &&
+      { grep -qE 'Failed to detect test as having been run|failed to spawn server' "$attempt" || [ -e "$attempt.stalled" ]; } &&
       ! grep -qE 'panicked at|RuntimeError|(Service)?Worker error:' "$attempt"; do
       echo "=== $engine $test: the runner's page never started a test; starting it once more ==="
       starts=$((starts + 1))
