@@ -7,7 +7,7 @@
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/runtime.js")]
 extern "C" {
     /// Sets `prototype[Symbol.dispose] = prototype[method]` for the class of
     /// `instance`. Does nothing where `Symbol.dispose` does not exist.

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use crate::core::text::join;
 use crate::core::{RefreshError, options};
 
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/runtime.js")]
 extern "C" {
     /// The first own key of `object` not among `known` (joined by ", "),
     /// `null` if none, `true` if its keys cannot be listed.

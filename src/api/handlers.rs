@@ -34,7 +34,7 @@ export interface RefreshResult {
 }
 "#;
 
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/runtime.js")]
 extern "C" {
     /// A promise of `value` (a thenable adopted); never throws, also for a
     /// promise whose own `then` is not a function.

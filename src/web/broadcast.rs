@@ -1,7 +1,7 @@
 //! Notifications over `BroadcastChannel`: after a save or a logout, every
 //! other context of the same session hears `{ type, session, dbHash,
 //! generation }`. Messages carry hashes, never tokens. The listeners of this
-//! context and the checks of what it hears are `browser.js`'s
+//! context and the checks of what it hears are `runtime.js`'s
 //! `sessionListeners`.
 
 use js_sys::Function;
@@ -11,13 +11,13 @@ use web_sys::BroadcastChannel;
 use super::global::hash_or_null;
 use crate::core::{Notification, NotificationKind, Notifier};
 
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/runtime.js")]
 extern "C" {
     /// `new BroadcastChannel(name)`, or `null` where there is none (or
     /// it cannot be made).
     #[wasm_bindgen(js_name = openChannel)]
     fn open_channel(name: &str) -> Option<BroadcastChannel>;
-    /// One session's listeners in this context (see `browser.js`).
+    /// One session's listeners in this context (see `runtime.js`).
     type Listeners;
     #[wasm_bindgen(js_name = sessionListeners)]
     fn session_listeners(channel: Option<&BroadcastChannel>, session: &str) -> Listeners;

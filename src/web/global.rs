@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::core::text::join;
 use crate::core::{Cause, ErrorKind, RefreshError, SessionHash};
 
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/runtime.js")]
 extern "C" {
     #[wasm_bindgen(js_name = describe)]
     fn describe_js(value: &JsValue) -> JsValue;
@@ -18,7 +18,7 @@ extern "C" {
 
 /// The text of a failure: `name: message` of a JavaScript error (its message
 /// alone if it has no name), a string as it is, else `unknown error` (see
-/// `browser.js`; the string comes back as a JavaScript value, read by
+/// `runtime.js`; the string comes back as a JavaScript value, read by
 /// `as_string`, with no glue of its own).
 pub fn describe(value: &JsValue) -> String {
     describe_js(value).as_string().unwrap_or_default()

@@ -14,7 +14,7 @@ use super::global::store_error;
 use super::task::Settled;
 use crate::core::{ErrorKind, RefreshError};
 
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/idb.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createStores)]
     fn create_stores(name: &str, version: f64, sessions: &str, leases: &str) -> js_sys::Promise;
@@ -187,11 +187,11 @@ impl Connection {
 
 /// Opens database `name` at its version: the factory found by
 /// indexed_db_futures in this window or worker, the request made and heard
-/// in browser.js (one promise; indexed_db_futures' own open request would
+/// in idb.js (one promise; indexed_db_futures' own open request would
 /// add tokio's channels to the .wasm, 3.3 KiB gzipped, and drop an
 /// exception `indexedDB.open` throws, where this keeps it as the cause).
 async fn open(name: &str) -> Result<Database, RefreshError> {
-    // The crate's error is not read: browser.js reads `indexedDB` again for
+    // The crate's error is not read: idb.js reads `indexedDB` again for
     // what it throws (a match over the error's kinds was 0.1 KiB more).
     let Ok(factory) = DBFactory::new() else {
         return Err(store_error("opening the database", indexed_db_failure()));

@@ -1,5 +1,5 @@
 //! Reading and changing one record in IndexedDB: each is one transaction of
-//! its own, run by `browser.js` (one promise per call instead of one per
+//! its own, run by `idb.js` (one promise per call instead of one per
 //! request), with the change decided in Rust while the transaction is open.
 
 use std::cell::{Cell, RefCell};
@@ -22,9 +22,12 @@ extern "C" {
         key: &JsString,
         ahead: Option<js_sys::Promise>,
     ) -> js_sys::Promise;
+}
 
+#[wasm_bindgen(module = "/src/web/idb.js")]
+extern "C" {
     /// The fields `keys` (joined by ",") of a stored value, in that order;
-    /// one whose getter throws reads as `undefined` (see `browser.js`).
+    /// one whose getter throws reads as `undefined` (see `idb.js`).
     #[wasm_bindgen(js_name = recordFields)]
     pub fn record_fields(value: &JsValue, keys: &str) -> js_sys::Array;
 

@@ -15,10 +15,10 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/web/browser.js")]
+#[wasm_bindgen(module = "/src/web/runtime.js")]
 extern "C" {
     /// Calls `callback(slot, true, value)` or `callback(slot, false,
-    /// reason)` once `promise` settles (see `browser.js`).
+    /// reason)` once `promise` settles (see `runtime.js`).
     #[wasm_bindgen(js_name = whenSettled)]
     fn when_settled(promise: &Promise, callback: &Function, slot: usize);
 
