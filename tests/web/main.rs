@@ -8,6 +8,7 @@ mod faults_indexeddb;
 mod faults_inputs;
 mod faults_platform;
 mod faults_steps;
+mod faults_store;
 mod flow;
 mod guard;
 mod inputs;
