@@ -2,11 +2,11 @@
 // through it. `window.demo` exposes the same actions for automated runs.
 import init, { CrossTabRefreshManager } from "/pkg/cross_tab_refresh.js";
 import { $, log, renderLock, renderState, setStatus, short, status } from "/view.js";
-import { clearTokens, completeLogin, loadTokens, login, pageQuery, refreshGrant, revoke, serverKind, storeTokens, userinfoEndpoint } from "/tokens.js";
+import { clearTokens, completeLogin, discardEnded, loadTokens, login, pageQuery, refreshGrant, revoke, serverKind, storeTokens, userinfoEndpoint } from "/tokens.js";
+import { askWorker, callAt, followOtherTabs, tellOtherTabs } from "/contexts.js";
 
 export const SESSION = "@demo:localhost|DEMO";
 
-const control = new BroadcastChannel("cross-tab-refresh-demo");
 let manager;
 /** The tokens this tab uses now (from its last refresh, or as restored). */
 let held = null;
@@ -153,39 +153,11 @@ async function logout() {
 
 /** All tabs refresh at the same instant `at` (a Date.now() timestamp). */
 function expireEverywhere(at = Date.now() + 150) {
-  control.postMessage({ type: "refresh-at", at });
+  tellOtherTabs(at);
   return refreshAt(at);
 }
 
-function refreshAt(at) {
-  return new Promise((resolve) => setTimeout(() => resolve(refresh()), Math.max(0, at - Date.now())));
-}
-
-/** Removes `ended` (tokens of a logged-out session) if the storage still holds them. */
-function discardEnded(ended) {
-  const stored = loadTokens();
-  if (stored && stored.accessToken === ended.accessToken && stored.refreshToken === ended.refreshToken) clearTokens();
-}
-
-let worker;
-/** Asks the page's worker (started on first use) to `call`; resolves with its answer. */
-function askWorker(call) {
-  worker ??= new Worker("/worker.js", { type: "module" });
-  return new Promise((resolve) => {
-    const onMessage = (event) => {
-      const { call, id, arg } = event.data;
-      if (call === "reload") worker.postMessage({ id, value: loadTokens() });
-      else if (call === "save") { storeTokens(arg); worker.postMessage({ id, value: null }); }
-      else if (call === "discard") { discardEnded(arg); worker.postMessage({ id, value: null }); }
-      else if (event.data.done) {
-        worker.removeEventListener("message", onMessage);
-        resolve(event.data.done);
-      }
-    };
-    worker.addEventListener("message", onMessage);
-    worker.postMessage({ call });
-  });
-}
+const refreshAt = (at) => callAt(at, refresh);
 
 /** Starts the worker and waits until its manager knows the session. */
 const startWorker = () => askWorker("ping");
@@ -197,9 +169,7 @@ async function refreshFromWorker() {
   return done;
 }
 
-control.onmessage = ({ data }) => {
-  if (data?.type === "refresh-at") refreshAt(data.at);
-};
+followOtherTabs(refresh);
 
 async function start() {
   await init();

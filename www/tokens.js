@@ -34,6 +34,12 @@ export function clearTokens() {
   localStorage.removeItem(STORAGE_KEY);
 }
 
+/** Removes `ended` (tokens of a logged-out session) if the storage still holds them. */
+export function discardEnded(ended) {
+  const stored = loadTokens();
+  if (stored && stored.accessToken === ended.accessToken && stored.refreshToken === ended.refreshToken) clearTokens();
+}
+
 async function post(path, form) {
   const response = await fetch(path, {
     method: "POST",

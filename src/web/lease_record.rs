@@ -7,9 +7,8 @@ use serde::ser::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, LEASE_STORE};
-use super::record_io::{
-    Change, Field, Fields, RecordAt, Steps, read_value, record_fields, update_value,
-};
+use super::record_fields::{Field, Fields, record_fields};
+use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
 use crate::core::RefreshError;
 use crate::core::lease::{Lease, LeaseAction, LeaseOp, decide};
 
@@ -114,7 +113,7 @@ const STEPS: Steps = Steps {
 };
 
 /// The lease as written: `{ holder, token, expiresAt }`. A map, not a
-/// derived struct (see `RECORD_SERIALIZER` in `record_io.rs`).
+/// derived struct (see `RECORD_SERIALIZER` in `record_fields.rs`).
 struct Stored {
     holder: String,
     token: String,

@@ -13,6 +13,7 @@ mod lease_held;
 pub mod lease_record;
 pub mod locks;
 mod read_ahead;
+mod record_fields;
 mod record_io;
 pub mod session;
 pub mod store;

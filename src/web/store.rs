@@ -8,9 +8,8 @@ use wasm_bindgen::prelude::*;
 
 use super::idb::{Connection, OBJECT_STORE};
 use super::read_ahead::ReadAhead;
-use super::record_io::{
-    Change, Field, Fields, RecordAt, Steps, read_value, record_fields, update_value,
-};
+use super::record_fields::{Field, Fields, record_fields};
+use super::record_io::{Change, RecordAt, Steps, read_value, update_value};
 use crate::core::fence::{fence, tombstone_generation, tombstone_logouts};
 use crate::core::record::{RECORD_FORMAT, RawField, RawRecord, decode, readable_generation};
 use crate::core::{HashStore, RefreshError, SessionHash, StoredState};
@@ -138,7 +137,7 @@ impl HashStore for IdbHashStore {
 
 /// The record as written: `{ format, hash, generation, logouts }`, the hash
 /// as a `Uint8Array` or `null` after a logout, the numbers as numbers. A map,
-/// not a derived struct (see `RECORD_SERIALIZER` in `record_io.rs`).
+/// not a derived struct (see `RECORD_SERIALIZER` in `record_fields.rs`).
 struct Record {
     format: u32,
     hash: Option<SessionHash>,

@@ -13,7 +13,8 @@
 pub mod run;
 pub mod world;
 
-use run::{Choice, Report, Scenario};
+use run::{Choice, Faults, Op, Report, Scenario};
+use world::LockModel;
 
 /// A schedule that broke an invariant.
 #[derive(Debug)]
@@ -107,3 +108,34 @@ pub fn random(scenario: &Scenario, seed: u64, runs: u64) -> Result<u64, Countere
     }
     Ok(runs)
 }
+
+/// A scenario of `contexts` contexts over `lock`, each task `(context, ops)`:
+/// no fault, four preemptions, the app's storage on time, a `save` handler.
+pub fn scenario(lock: LockModel, contexts: usize, tasks: &[(usize, &[Op])]) -> Scenario {
+    Scenario {
+        lock,
+        contexts,
+        tasks: tasks.iter().map(|(c, ops)| (*c, ops.to_vec())).collect(),
+        faults: Faults::default(),
+        preemptions: 4,
+        storage_lag: false,
+        no_save: false,
+    }
+}
+
+/// The runs of a check that held; panics with the counterexample of one that did not.
+pub fn must_hold(result: Result<u64, Counterexample>) -> u64 {
+    match result {
+        Ok(runs) => {
+            println!("{runs} schedules, every invariant held");
+            runs
+        }
+        Err(found) => panic!(
+            "invariant broken after {} schedules: {:#?}\nschedule: {:?}",
+            found.runs, found.violations, found.schedule
+        ),
+    }
+}
+
+/// The most schedules an exhaustive check may walk.
+pub const LIMIT: u64 = 2_000_000;

@@ -19,6 +19,7 @@ mod notify_messages;
 mod regressions_close;
 mod regressions_generation;
 mod regressions_lock;
+mod regressions_reload;
 mod regressions_session;
 mod rust_api;
 mod seed;

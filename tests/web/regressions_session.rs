@@ -1,7 +1,8 @@
 //! Regression tests of the session and its tokens, one per defect an
 //! independent review found (each seen failing before its fix): logouts
 //! that could be undone, tokens lost with a failed save, re-entrant
-//! callbacks, and `refreshToken: ""`.
+//! callbacks, and `refreshToken: ""`. A reload behind the store:
+//! `regressions_reload.rs`.
 
 use cross_tab_refresh::api::{CrossTabRefreshManager, RefreshLockGuard};
 use js_sys::{Function, Reflect};
@@ -15,12 +16,10 @@ use crate::support::*;
 extern "C" {
     #[wasm_bindgen(js_name = countingHandlers)]
     fn counting_handlers(fresh: &JsValue, save_fails: bool) -> JsValue;
-    #[wasm_bindgen(js_name = laggingHandlers)]
-    fn lagging_handlers(stale: &JsValue, fresh: &JsValue, behind: u32) -> JsValue;
 }
 
 /// A tab that stored `tokens` and knows them, and one more that restored them.
-async fn two_tabs_of(
+pub(crate) async fn two_tabs_of(
     session: &Session,
     stored: &JsValue,
 ) -> (CrossTabRefreshManager, CrossTabRefreshManager) {
@@ -191,77 +190,4 @@ async fn an_empty_refresh_token_hashes_like_none() {
     .await
     .unwrap();
     assert_eq!(empty, tab.known_session_hash());
-}
-
-/// Tab A has refreshed tokens 0 to tokens 1; tab B still knows tokens 0.
-/// Returns both, and tokens 0 and 1.
-async fn refreshed_elsewhere(
-    session: &Session,
-) -> (
-    CrossTabRefreshManager,
-    CrossTabRefreshManager,
-    JsValue,
-    JsValue,
-) {
-    let (old, new) = (tokens("at-0", Some("rt-0")), tokens("at-1", Some("rt-1")));
-    let (a, b) = two_tabs_of(session, &old).await;
-    let counting = counting_handlers(&new, false);
-    let refreshed = JsFuture::from(a.refresh(field(&counting, "handlers"))).await;
-    assert_eq!(field(&refreshed.unwrap(), "outcome"), "refreshed");
-    (a, b, old, new)
-}
-
-/// A `reload()` that still returns the tokens this tab knew, after another
-/// tab stored newer ones (its storage reaching this tab late), is reloaded
-/// again: the tab adopts the newer tokens and the store keeps their hash
-/// (it wrote the old hash back, and the next tab refreshed again).
-#[wasm_bindgen_test]
-async fn a_reload_behind_the_store_is_made_again_never_written_back() {
-    let session = Session::new();
-    let (a, b, old, new) = refreshed_elsewhere(&session).await;
-    let stored = JsFuture::from(a.stored_state()).await.unwrap();
-    let lagging = lagging_handlers(&old, &new, 2);
-    let result = JsFuture::from(b.refresh(field(&lagging, "handlers"))).await;
-    let result = result.unwrap_or_else(|e| panic!("refresh: {}", describe(&e)));
-    assert_eq!(field(&result, "outcome"), "adopted");
-    assert_eq!(field(&result, "tokens"), new);
-    let reloads: Function = field(&lagging, "reloads").unchecked_into();
-    assert_eq!(reloads.call0(&JsValue::NULL).unwrap().as_f64(), Some(3.0));
-    assert_eq!(b.known_session_hash(), a.known_session_hash());
-    let now = JsFuture::from(b.stored_state()).await.unwrap();
-    assert_eq!(field(&now, "dbHash"), field(&stored, "dbHash"));
-    assert_eq!(field(&now, "generation"), field(&stored, "generation"));
-}
-
-/// A storage that never catches up: `StaleTokensError`, nothing written,
-/// the tab's known hash unchanged.
-#[wasm_bindgen_test]
-async fn a_reload_that_never_catches_up_is_a_stale_tokens_error() {
-    let session = Session::new();
-    let (a, b, old, _) = refreshed_elsewhere(&session).await;
-    let stored = JsFuture::from(a.stored_state()).await.unwrap();
-    let known = b.known_session_hash();
-    let lagging = lagging_handlers(&old, &old, u32::MAX);
-    let result = JsFuture::from(b.refresh(field(&lagging, "handlers"))).await;
-    let error = assert_error(result, "StaleTokensError");
-    let message = field(&error, "message").as_string().unwrap();
-    assert!(message.contains("localStorage"), "{message}");
-    assert_eq!(b.known_session_hash(), known);
-    let now = JsFuture::from(b.stored_state()).await.unwrap();
-    assert_eq!(field(&now, "generation"), field(&stored, "generation"));
-}
-
-/// The seed's own flow: `handleMismatch` with the tokens this tab knew,
-/// after another tab stored newer ones, is a `StaleTokensError` and writes
-/// nothing.
-#[wasm_bindgen_test]
-async fn handle_mismatch_with_the_tokens_this_tab_knew_writes_nothing() {
-    let session = Session::new();
-    let (a, b, old, new) = refreshed_elsewhere(&session).await;
-    let guard = lock_now(&b).await;
-    assert!(guard.hash_mismatch());
-    let result = JsFuture::from(guard.handle_mismatch(old)).await;
-    assert_error(result, "StaleTokensError");
-    done(guard.handle_mismatch(new)).await.unwrap();
-    assert_eq!(b.known_session_hash(), a.known_session_hash());
 }

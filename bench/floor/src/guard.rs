@@ -6,7 +6,8 @@ use std::rc::Rc;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use crate::{FloorError, Inner, hash, hex, promise, record, settle};
+use crate::values::{hash, hex, record};
+use crate::{FloorError, Inner, promise, settle};
 
 /// The guard's exported surface.
 #[wasm_bindgen]

@@ -16,8 +16,6 @@ use std::rc::Rc;
 use indexed_db_futures::factory::DBFactory;
 use indexed_db_futures::internals::SystemRepr;
 use js_sys::{Function, Object, Promise, Reflect};
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -32,7 +30,9 @@ extern "C" {
 mod heap;
 
 mod guard;
+mod values;
 pub use guard::RefreshLockGuard;
+use values::{hash, hex, record, string};
 
 /// Its message joined from parts, not formatted, as the library's are (no
 /// `core::fmt` linked in).
@@ -80,57 +80,6 @@ async fn settle(value: JsValue) -> Result<JsValue, FloorError> {
     JsFuture::from(Promise::resolve(&value))
         .await
         .map_err(FloorError::Store)
-}
-
-fn string(value: &JsValue, key: &'static str) -> Result<String, FloorError> {
-    Reflect::get(value, &JsValue::from_str(key))
-        .ok()
-        .and_then(|field| field.as_string())
-        .ok_or(FloorError::Missing(key))
-}
-
-fn hash(tokens: &JsValue) -> Result<[u8; 32], FloorError> {
-    Ok(Sha256::digest(string(tokens, "accessToken")?.as_bytes()).into())
-}
-
-fn hex(hash: Option<[u8; 32]>) -> JsValue {
-    hash.map_or(JsValue::NULL, |hash| {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut text = String::from("0x");
-        for byte in hash {
-            text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-            text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-        }
-        JsValue::from_str(&text)
-    })
-}
-
-struct Record(Option<[u8; 32]>, u64);
-
-impl Serialize for Record {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("format", &1u8)?;
-        map.serialize_entry("hash", &self.0.map(Bytes))?;
-        map.serialize_entry("generation", &self.1)?;
-        map.end()
-    }
-}
-
-/// The hash written as bytes (a `Uint8Array`), as the library writes it.
-struct Bytes([u8; 32]);
-
-impl Serialize for Bytes {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
-    }
-}
-
-fn record(hash: Option<[u8; 32]>, generation: u64) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    Record(hash, generation)
-        .serialize(&serializer)
-        .unwrap_or_default()
 }
 
 struct Inner {
