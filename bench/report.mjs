@@ -103,7 +103,7 @@ before gzip: ${groupText}. At the .wasm's overall ratio
 (${((100 * sizes.wasm) / sizes.wasmRaw).toFixed(0)} %), this library's own code is about ${gzKiB(ownBytes)} KiB gzipped, its data
 (mostly its messages) about ${gzKiB(dataBytes)}, and the rest (Rust's runtime, wasm-bindgen and
 the named crates, which also hold the bodies of the library's boxed closures) about
-${gzKiB(restBytes)}; the JS (wasm-bindgen's glue with the library's JS module written into it) adds ${(sizes.glue / 1024).toFixed(1)} KiB. The library's own code is
+${gzKiB(restBytes)}; the JS (wasm-bindgen's glue with the library's JS modules written into it) adds ${(sizes.glue / 1024).toFixed(1)} KiB. The library's own code is
 the contract's behaviour: each async method one state machine with the core's
 steps inlined into it (no layer of \`async\` that only passes a future on: a
 caller awaits the inner future and hands its outcome to a plain function),

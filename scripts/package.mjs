@@ -1,6 +1,6 @@
 // Writes pkg/package.json for npm (after `wasm-pack build --no-pack`),
 // copies the README and LICENSE into pkg/, gives the .wasm's imports and
-// exports short names (scripts/minify.mjs), writes the library's JS module
+// exports short names (scripts/minify.mjs), writes the library's JS modules
 // into the glue and minifies it.
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";

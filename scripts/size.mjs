@@ -1,5 +1,5 @@
 // The package's size, gzipped (level 9): the .wasm and the JS glue (which
-// holds the library's JS module), checked against the budget (make test
+// holds the library's JS modules), checked against the budget (make test
 // fails past it).
 //
 //   node scripts/size.mjs            sizes of pkg/ and the budget check
@@ -20,12 +20,13 @@ import { isMain } from "./is-main.mjs";
 import { minifyWasm, packGlue, wasmOptFlags } from "./minify.mjs";
 
 // The budget the package may not grow past: the 40 KB goal, met since
-// 2026-12-07 (39,879 bytes), and the size it has now. It was 55.2 KiB;
+// 2026-12-07 (39,879 bytes; 39,869 with the library's JS in three modules),
+// and the size it has now. It was 55.2 KiB;
 // lowered step by step as the package shrank (the README lists the steps
 // and what each saved), last from 43,040 bytes when the library's JS module
 // was written into the glue (43,031) and the steps of 2026-12-07 took it
 // under the goal.
-export const BUDGET_BYTES = 39_880;
+export const BUDGET_BYTES = 39_870;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 
