@@ -157,14 +157,15 @@ const usesName = (code, name) =>
   new RegExp(`(?<![.\\w$])${name.replace(/[$]/g, "\\$")}(?![\\w$])`).test(code);
 
 // The glue with each JS module it imports from ./snippets/ written into it
-// (their `export` keywords dropped): one file to fetch and gzip instead of
-// two. (Each in a function scope of its own would be simpler to trust, and
-// 235 bytes gzipped larger: terser keeps the scope.) `read(path)` gives a
-// snippet's source by its path in the import. So that the module means
-// what the two meant, a snippet may import nothing and export only
-// functions; each name the glue imports must be one of them; and no name
-// either declares may be one the other declares or uses, but for the names
-// the glue imports.
+// (their `export` keywords dropped), one after another: one file to fetch
+// and gzip instead of one per module. (Each in a function scope of its own
+// would be simpler to trust, and 235 bytes gzipped larger: terser keeps the
+// scope.) `read(path)` gives a snippet's source by its path in the import.
+// So that the module means what the modules meant apart, a snippet may
+// import nothing and export only functions; each name the glue imports
+// must be one of them; and no name a snippet declares may be one that the
+// glue (with the snippets written into it before) declares or uses, nor the
+// other way round, but for the names the glue imports.
 export function inlineSnippets(glue, read) {
   // `import { a, b } from "<snippet>"` (the functions the glue wraps), and
   // `import * as importN from "<snippet>"` (those the .wasm imports as they

@@ -23,9 +23,9 @@ import { minifyWasm, packGlue, wasmOptFlags } from "./minify.mjs";
 // 2026-12-07 (39,879 bytes; 39,869 with the library's JS in three modules),
 // and the size it has now. It was 55.2 KiB;
 // lowered step by step as the package shrank (the README lists the steps
-// and what each saved), last from 43,040 bytes when the library's JS module
-// was written into the glue (43,031) and the steps of 2026-12-07 took it
-// under the goal.
+// and what each saved): from 43,040 bytes when the library's JS module was
+// written into the glue (43,031), to 39,880 when the steps of 2026-12-07
+// took it under the goal, last to 39,870.
 export const BUDGET_BYTES = 39_870;
 
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;

@@ -93,7 +93,10 @@ start_context() {
   local engine=$1 test=$2 attempt=$3 stalled=$3.stalled watcher helper port status
   : >"$attempt"
   rm -f "$stalled"
-  port=$(free_port) || return 1
+  if ! port=$(free_port); then
+    echo "=== no free port for the runner's server (node failed) ===" | tee "$attempt"
+    return 1
+  fi
   watch_start "$attempt" "$stalled" &
   watcher=$!
   unstick "$port" &

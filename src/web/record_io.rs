@@ -1,5 +1,6 @@
 //! Reading and changing one record in IndexedDB: each is one transaction of
-//! its own, run by `idb.js` (one promise per call instead of one per
+//! its own, run in the library's JS (`readValue` in `browser.js`,
+//! `updateValue` in `idb.js`: one promise per call instead of one per
 //! request), with the change decided in Rust while the transaction is open.
 
 use std::cell::{Cell, RefCell};

@@ -3,7 +3,7 @@
 //! inside it, a write that fails in its request's error event, and the
 //! lease's read; an error the change itself decided (a fenced save) is not
 //! replaced by the failure of its empty transaction. Synchronous write
-//! failures and an aborted commit are in faults_indexeddb.rs.
+//! failures and an aborted commit are in faults_store.rs.
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
