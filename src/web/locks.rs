@@ -48,18 +48,13 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn read(this: &LockRequest) -> Option<Promise>;
 
-    /// `navigator.locks` where it can request a lock, else `null`.
+    /// `navigator.locks`, if this context has one that can request a lock.
     #[wasm_bindgen(js_name = lockManager)]
-    fn lock_manager_js() -> Option<LockManager>;
+    pub fn lock_manager() -> Option<LockManager>;
 
     /// `[held, waiting, holders]` of one lock name (see `browser.js`).
     #[wasm_bindgen(js_name = queryLock, catch)]
     fn query_lock(locks: &LockManager, name: &JsString) -> Result<Promise, JsValue>;
-}
-
-/// `navigator.locks`, if this context has it.
-pub fn lock_manager() -> Option<LockManager> {
-    lock_manager_js()
 }
 
 /// One named exclusive Web Lock.
