@@ -1,7 +1,8 @@
-// The packaging step that writes the library's JS module into wasm-bindgen's
+// The packaging step that writes the library's JS modules into wasm-bindgen's
 // glue (scripts/minify.mjs inlineSnippets) refuses any module whose meaning
-// would change once written in: names shared or captured either way, exports
-// other than functions, imports, a name the glue imports that is missing.
+// would change once written in: names shared or captured either way (with
+// the glue or with a module written in before it), exports other than
+// functions, imports, a name the glue imports that is missing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -39,4 +40,24 @@ test("a module whose meaning would change once written in is refused, each with 
   for (const [snippet, reason] of Object.entries(refusals)) {
     assert.throws(() => inline(snippet), reason, snippet);
   }
+});
+
+// Two modules, as the library has three: each is checked against the glue
+// with the modules before it already written in.
+const TWO = [
+  'import { a } from "./snippets/x/one.js";',
+  'import { b } from "./snippets/x/two.js";',
+  "function use() { return a() + b(); }",
+  "",
+].join("\n");
+
+test("modules are written in one after another, and one may not share or capture a name of another", () => {
+  const inlineTwo = (one, two) => inlineSnippets(TWO, (path) => (path.endsWith("one.js") ? one : two));
+  const code = inlineTwo("const lone = 1;\nexport function a() { return lone; }\n", "export function b() { return 2; }\n");
+  assert.match(code, /^const lone = 1;$/m);
+  assert.match(code, /^function b\(\) \{ return 2; \}$/m);
+  assert.doesNotMatch(code, /snippets|^import /m);
+  const one = "const lone = 1;\nexport function a() { return lone; }\n";
+  assert.throws(() => inlineTwo(one, "const lone = 2;\nexport function b() { return lone; }\n"), /two\.js and the glue both declare lone/);
+  assert.throws(() => inlineTwo(one, "export function b() { return lone; }\n"), /two\.js uses names the glue declares: lone/);
 });
