@@ -46,8 +46,8 @@ for (const [key, value] of Object.entries(manifest)) {
 // JS modules (src/web/browser.js, idb.js and runtime.js, which wasm-bindgen
 // copies under snippets/) written into the glue, the glue minified
 // (scripts/minify.mjs). No file to fetch but the glue and the .wasm; one
-// module gzipped with the glue was 0.6 KiB less than apart (2026-12-06); the commented source is in the repository, the doc
-// comments in the .d.ts.
+// module gzipped with the glue was 0.6 KiB less than apart (2026-12-06).
+// The commented source is in the repository, the doc comments in the .d.ts.
 const names = await packGlue("pkg");
 const wasmTypes = "pkg/cross_tab_refresh_bg.wasm.d.ts";
 await writeFile(wasmTypes, renameInWasmTypes(await readFile(wasmTypes, "utf8"), names));

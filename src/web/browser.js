@@ -7,8 +7,8 @@
 // channel and listeners, `[Symbol.dispose]`, the caller's values and the
 // executor's callbacks. Three, not one per adapter: the browser tests load
 // them as wasm-bindgen leaves them, each module one more request made at
-// once with the others, and the tests' runner (whose HTTP server starts four
-// threads) can leave a connection of such a burst unserved.
+// once with the others, and the tests' runner can leave a connection of
+// such a burst unread (scripts/test-engines.sh says how, and what frees it).
 
 // ---- Web Locks (src/web/locks.rs) ----
 
